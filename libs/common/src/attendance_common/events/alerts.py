@@ -1,0 +1,126 @@
+"""Events the alerts service produces on `attendance.alerts`, keyed by UPN.
+
+They carry no names or contact details (data minimisation): consumers that need them
+keep their own projection of `attendance.pupils`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from attendance_common.events.base import ALERTS_TOPIC, EventData
+
+AlertType = Literal[
+    "first_day_absence",
+    "social_worker_unexplained_absence",
+    "persistent_absence",
+    "severe_absence",
+    "ten_day_unauthorised",
+    "fifteen_day_illness",
+    "penalty_threshold",
+    "overdue_n",
+]
+ALERT_TYPES: tuple[str, ...] = AlertType.__args__  # type: ignore[attr-defined]
+
+
+class EvidenceMark(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    date: dt.date
+    session: Literal["AM", "PM"]
+    code: str
+
+
+class Evidence(BaseModel):
+    """The figures (rate, numerator, denominator, window) and the marks behind an alert."""
+
+    model_config = ConfigDict(frozen=True)
+
+    figures: dict[str, Any] = {}
+    marks: list[EvidenceMark] = []
+
+
+_ALERT: dict[str, Any] = {
+    "alert_id": "6c1f0b0e-3a43-4a8e-9d8e-0b7c5d0f2a11",
+    "type": "first_day_absence",
+    "school_urn": "100001",
+    "la_code": "380",
+    "upn": "A801200115001",
+    "date": "2026-09-07",
+    "raised_at": "2026-09-07T08:52:01Z",
+    "rule_version": "2024.1",
+}
+
+
+class AlertRaised(EventData):
+    """A threshold or trigger of domain.md section 5 started to hold for a pupil."""
+
+    event_type: ClassVar[str] = "attendance.alert.raised"
+    topic: ClassVar[str] = ALERTS_TOPIC
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_ALERT,
+                    "evidence": {
+                        "figures": {"n_marks": 1},
+                        "marks": [{"date": "2026-09-07", "session": "AM", "code": "N"}],
+                    },
+                }
+            ]
+        }
+    )
+
+    alert_id: str
+    type: AlertType
+    school_urn: str
+    la_code: str | None = None
+    upn: str
+    date: dt.date | None = None
+    raised_at: dt.datetime
+    rule_version: str
+    evidence: Evidence = Evidence()
+
+    def key(self) -> str:
+        return self.upn
+
+    def subject(self) -> str:
+        return self.upn
+
+
+class AlertCleared(EventData):
+    """An open alert's condition stopped holding (e.g. an amendment from `N` to `I`)."""
+
+    event_type: ClassVar[str] = "attendance.alert.cleared"
+    topic: ClassVar[str] = ALERTS_TOPIC
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_ALERT,
+                    "cleared_at": "2026-09-08T09:15:02Z",
+                    "reason": "no N left on 2026-09-07",
+                }
+            ]
+        }
+    )
+
+    alert_id: str
+    type: AlertType
+    school_urn: str
+    la_code: str | None = None
+    upn: str
+    date: dt.date | None = None
+    raised_at: dt.datetime
+    cleared_at: dt.datetime
+    rule_version: str
+    reason: str | None = None
+
+    def key(self) -> str:
+        return self.upn
+
+    def subject(self) -> str:
+        return self.upn

@@ -1,0 +1,73 @@
+"""Events the notifications service produces on `attendance.notifications`, keyed by UPN."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Literal
+
+from pydantic import ConfigDict
+
+from attendance_common.events.base import NOTIFICATIONS_TOPIC, EventData
+
+Channel = Literal["app", "email", "sms", "webhook"]
+RecipientKind = Literal["parent", "social_worker", "local_authority", "school"]
+
+_NOTIFICATION: dict[str, Any] = {
+    "notification_id": "9a7b3c2d-1e0f-4a5b-8c7d-6e5f4a3b2c1d",
+    "trigger": "first_day_absence",
+    "upn": "A801200115001",
+    "school_urn": "100001",
+    "channel": "email",
+    "recipient_kind": "parent",
+    "attempts": 1,
+}
+
+
+class _NotificationEvent(EventData):
+    topic: ClassVar[str] = NOTIFICATIONS_TOPIC
+
+    notification_id: str
+    trigger: str
+    upn: str
+    school_urn: str
+    channel: Channel
+    recipient_kind: RecipientKind
+    attempts: int
+
+    def key(self) -> str:
+        return self.upn
+
+    def subject(self) -> str:
+        return self.upn
+
+
+class NotificationSent(_NotificationEvent):
+    """A message reached its channel (accepted by the SMTP server, Notify, or the webhook)."""
+
+    event_type: ClassVar[str] = "attendance.notification.sent"
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_NOTIFICATION, "sent_at": "2026-09-07T08:52:03Z"}]}
+    )
+
+    sent_at: dt.datetime
+
+
+class NotificationFailed(_NotificationEvent):
+    """A message gave up after its bounded retries."""
+
+    event_type: ClassVar[str] = "attendance.notification.failed"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_NOTIFICATION,
+                    "attempts": 5,
+                    "error": "SMTP 550 mailbox unavailable",
+                    "failed_at": "2026-09-07T09:30:00Z",
+                }
+            ]
+        }
+    )
+
+    error: str
+    failed_at: dt.datetime

@@ -1,0 +1,86 @@
+"""Transactional outbox: events are rows written in the same transaction as the change that causes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from attendance_common.db import CommonBase
+from attendance_common.events.base import EventData
+from attendance_common.events.envelope import (
+    CloudEvent,
+    Headers,
+    binary_headers,
+    encode_data,
+    make_event,
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a long-lived table.
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class OutboxRow(CommonBase):
+    """One event waiting to be (or already) published; `id` order is publication order."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    dataschema: Mapped[str | None] = mapped_column(String(200))
+    traceparent: Mapped[str | None] = mapped_column(String(100))
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # The relay scans only unsent rows; a partial index keeps that cheap however large the table.
+        Index(
+            "ix_outbox_unsent",
+            "id",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
+    )
+
+    def to_kafka(self) -> tuple[Headers, bytes]:
+        """The record to publish: headers from the columns, the stored JSON as the value."""
+        attributes = {
+            "id": self.event_id,
+            "source": self.source,
+            "type": self.event_type,
+            "subject": self.subject,
+            "time": self.time,
+            "dataschema": self.dataschema,
+            "traceparent": self.traceparent,
+        }
+        return binary_headers(attributes), self.data.encode()
+
+
+def add_event(
+    session: AsyncSession, data: EventData, *, source: str, traceparent: str | None = None
+) -> CloudEvent:
+    """Stage `data` as an event in the caller's transaction; the relay publishes it after commit."""
+    event = make_event(data, source=source, traceparent=traceparent)
+    session.add(
+        OutboxRow(
+            topic=data.topic,
+            key=data.key(),
+            event_id=event.id,
+            event_type=event.type,
+            source=event.source,
+            subject=event.subject,
+            dataschema=event.dataschema,
+            traceparent=event.traceparent,
+            time=event.time,
+            data=encode_data(event.data).decode(),
+        )
+    )
+    return event

@@ -1,0 +1,111 @@
+"""The outbox relay: publishes unsent rows in id order and marks them sent only once the broker acks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import delete, select, update
+
+from attendance_common.db import Database
+from attendance_common.messaging.outbox import OutboxRow
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxRelay:
+    """Moves a service's outbox to Kafka; at-least-once, in order per key (consumers dedupe)."""
+
+    def __init__(
+        self,
+        database: Database,
+        producer: AIOKafkaProducer,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.05,
+        keep_sent_for: timedelta = timedelta(days=7),
+    ) -> None:
+        self.database = database
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.keep_sent_for = keep_sent_for
+        self.published = 0
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows; return how many were published."""
+        async with self.database.transaction() as session:
+            # FOR UPDATE (a no-op on SQLite) serialises relays: a second one waits, then takes later rows.
+            rows = (
+                await session.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.sent_at.is_(None))
+                    .order_by(OutboxRow.id)
+                    .limit(self.batch_size)
+                    .with_for_update()
+                )
+            ).all()
+            if not rows:
+                return 0
+            acks = []
+            for row in rows:
+                headers, value = row.to_kafka()
+                acks.append(
+                    await self.producer.send(row.topic, value=value, key=row.key.encode(), headers=headers)
+                )
+            await asyncio.gather(*acks)
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([row.id for row in rows]))
+                .values(sent_at=datetime.now(UTC))
+            )
+        self.published += len(rows)
+        return len(rows)
+
+    async def purge_sent(self) -> int:
+        """Delete rows sent longer ago than `keep_sent_for`."""
+        cutoff = datetime.now(UTC) - self.keep_sent_for
+        async with self.database.transaction() as session:
+            result = await session.execute(delete(OutboxRow).where(OutboxRow.sent_at < cutoff))
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until `stop` is set, backing off while the broker or database is unreachable."""
+        failures = 0
+        last_purge = asyncio.get_running_loop().time()
+        while not stop.is_set():
+            try:
+                published = await self.publish_pending()
+                failures = 0
+            except Exception as error:  # the rows stay unsent: retry after a pause
+                failures += 1
+                delay = min(30.0, 0.2 * 2**failures)
+                log.warning("outbox_publish_failed", error=repr(error), retry_in=delay)
+                await _wait(stop, delay)
+                continue
+            now = asyncio.get_running_loop().time()
+            if now - last_purge > 3600:
+                last_purge = now
+                await self.purge_sent()
+            if published < self.batch_size:
+                await _wait(stop, self.poll_seconds)
+        await self.flush()
+
+    async def flush(self, *, attempts: int = 20) -> None:
+        """On shutdown, publish what is left (bounded, so a dead broker cannot hang the stop)."""
+        for _ in range(attempts):
+            try:
+                if await self.publish_pending() == 0:
+                    return
+            except Exception as error:
+                log.warning("outbox_flush_failed", error=repr(error))
+                return
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

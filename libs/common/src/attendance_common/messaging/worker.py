@@ -1,0 +1,112 @@
+"""A service's worker process: ensures topics, runs its relay and consumers, stops on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import structlog
+
+from attendance_common.db import Database
+from attendance_common.messaging.consumer import EventConsumer, Handler
+from attendance_common.messaging.kafka import ensure_topics, make_producer
+from attendance_common.messaging.relay import OutboxRelay
+from attendance_common.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """One consumer group of a service: its name (also its inbox key), topics and handlers by type."""
+
+    name: str
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+
+class Worker:
+    """The relay plus the consumers of one service, sharing one producer and one database."""
+
+    def __init__(self, settings: ServiceSettings, database: Database, consumers: list[ConsumerSpec]) -> None:
+        self.settings = settings
+        self.database = database
+        self.specs = consumers
+        self.stop = asyncio.Event()
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+
+    async def run(self, *, shutdown_seconds: float = 20) -> None:
+        """Run until `stop` is set; then let consumers finish their batch and the relay flush."""
+        await ensure_topics(self.settings)
+        producer = make_producer(self.settings)
+        await producer.start()
+        try:
+            self.relay = OutboxRelay(
+                self.database,
+                producer,
+                batch_size=self.settings.relay_batch_size,
+                poll_seconds=self.settings.relay_poll_seconds,
+            )
+            self.consumers = [
+                EventConsumer(
+                    name=spec.name,
+                    topics=spec.topics,
+                    handlers=spec.handlers,
+                    database=self.database,
+                    settings=self.settings,
+                    producer=producer,
+                )
+                for spec in self.specs
+            ]
+            tasks = [asyncio.create_task(self.relay.run(self.stop), name="relay")]
+            tasks += [asyncio.create_task(c.run(self.stop), name=c.name) for c in self.consumers]
+            log.info(
+                "worker_started",
+                service=self.settings.service,
+                consumers=[s.name for s in self.specs],
+            )
+            await _until_stop_or_failure(self.stop, tasks)
+            done, pending = await asyncio.wait(tasks, timeout=shutdown_seconds)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            await producer.stop()
+            log.info("worker_stopped", service=self.settings.service)
+
+
+async def _until_stop_or_failure(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for a stop request, or for a task to die (then stop the rest: a half-worker is no worker)."""
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    if stopper not in done:
+        stopper.cancel()
+        for task in done:
+            log.error("worker_task_died", task=task.get_name(), error=repr(task.exception()))
+    stop.set()
+
+
+def run_worker(make_worker: Callable[[], Worker]) -> None:
+    """Entry point: build the worker inside the loop, stop it cleanly on SIGTERM or SIGINT."""
+
+    async def main() -> None:
+        worker = make_worker()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.stop.set)
+        try:
+            await worker.run()
+        finally:
+            await worker.database.dispose()
+
+    try:
+        import uvloop
+
+        uvloop.run(main())
+    except ImportError:
+        asyncio.run(main())

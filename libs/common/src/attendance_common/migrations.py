@@ -1,0 +1,70 @@
+"""Alembic helpers: the body of every service's `migrations/env.py`, and upgrades run from code."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from attendance_common.db import CommonBase, is_sqlite
+from attendance_common.settings import normalise_database_url
+
+
+def service_metadata(metadata: MetaData) -> list[MetaData]:
+    """A service's own tables plus the outbox, inbox and idempotency tables every service has."""
+    return [metadata, CommonBase.metadata]
+
+
+def run_migrations(target_metadata: Sequence[MetaData], default_url: Callable[[], str]) -> None:
+    """Run from a service's env.py; the URL comes from the Alembic config, else the service settings."""
+    config = context.config
+    url = normalise_database_url(config.get_main_option("sqlalchemy.url") or default_url())
+    options: dict[str, Any] = {
+        "target_metadata": list(target_metadata),
+        # SQLite cannot ALTER most things in place: batch mode rebuilds the table instead.
+        "render_as_batch": is_sqlite(url),
+        "compare_type": True,
+    }
+    if context.is_offline_mode():
+        context.configure(url=url, literal_binds=True, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def run(connection: Connection) -> None:
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(run)
+        await engine.dispose()
+
+    asyncio.run(run_async())
+
+
+def alembic_config(script_location: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade_database(script_location: Path, url: str, revision: str = "head") -> None:
+    """Migrate `url` to `revision`, creating the SQLite file's folder if needed.
+
+    Synchronous (Alembic runs its own event loop): from async code use `asyncio.to_thread`.
+    """
+    url = normalise_database_url(url)
+    if is_sqlite(url):
+        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(script_location, url), revision)
