@@ -97,3 +97,23 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(plain):
             return async_form + url[len(plain) :]
     return url
+
+
+class StackSettings(BaseSettings):
+    """What `make run` needs: ports (api.md "Running it"), the data folder and an external broker."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    registers_port: int = 8001
+    alerts_port: int = 8002
+    casework_port: int = 8003
+    notifications_port: int = 8004
+    broker_port: int = 9092
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("ATTENDANCE_HOST", "host"))
+    data_dir: Path = Field(
+        default=Path(".data"), validation_alias=AliasChoices("ATTENDANCE_DATA_DIR", "data_dir")
+    )
+    kafka_bootstrap_servers: str | None = None
+
+    def port_of(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))

@@ -1,0 +1,56 @@
+# Everything a new machine needs is Python 3.11+ and make: uv is bootstrapped into .tools/ if missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := .tools/bin/uv
+endif
+VENV := .venv
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.PHONY: help setup run test test-unit lint format bench demo token clean
+
+help:
+	@echo "make run     start the broker and every service on SQLite under .data/ (Ctrl-C stops)"
+	@echo "make test    run the whole test suite (PostgreSQL if reachable, else SQLite)"
+	@echo "make lint    ruff and mypy"
+	@echo "make token ROLE=mis SCHOOL=100001   mint a development token"
+
+.tools/bin/uv:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (found " + sys.version.split()[0] + ")")'
+	@echo "setup: installing uv into .tools/"
+	@$(PYTHON) -m venv .tools && .tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.synced: uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) | $(UV)
+	$(UV) sync --all-packages --locked --quiet
+	@touch $@
+
+setup: $(VENV)/.synced
+
+run: setup
+	$(VENV)/bin/python -m attendance_common.stack
+
+test: setup
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-unit: setup
+	$(VENV)/bin/python -m pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy libs/common/src $(wildcard services/*/src)
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+ROLE ?= admin
+token: setup
+	@$(VENV)/bin/attendance-token --role $(ROLE) --sub dev-$(ROLE) \
+		$(foreach s,$(SCHOOL),--school $(s)) $(if $(LA),--la $(LA)) $(if $(EMAIL),--email $(EMAIL))
+
+clean:
+	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,141 @@
+"""`make run`: the broker and every service built so far (API and worker each), in the foreground.
+
+Ctrl-C (SIGINT) or SIGTERM stops everything; a taken port is a clear error before anything starts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+from attendance_common.broker import BrokerError, port_is_free, start_broker, stop_broker
+from attendance_common.settings import StackSettings
+
+SERVICES = ("registers", "alerts", "casework", "notifications")
+
+
+class Stack:
+    """The child processes of a running stack, stopped together."""
+
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.stopping = False
+
+    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.children.append((name, subprocess.Popen(command, env=env)))
+
+    def stop(self, *, grace: float = 15) -> None:
+        for _, child in reversed(self.children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for name, child in reversed(self.children):
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"stack: {name} did not stop in {grace:.0f} s: killed", flush=True)
+                child.kill()
+                child.wait()
+
+    def died(self) -> tuple[str, int] | None:
+        for name, child in self.children:
+            if child.poll() is not None:
+                return name, child.returncode
+        return None
+
+
+def built_services() -> list[str]:
+    return [name for name in SERVICES if importlib.util.find_spec(name) is not None]
+
+
+def main() -> int:
+    settings = StackSettings()
+    services = built_services()
+    for name in SERVICES:
+        if name not in services:
+            print(f"stack: {name}: not built yet, skipped", flush=True)
+    wanted = {name: settings.port_of(name) for name in services}
+    if settings.kafka_bootstrap_servers is None:
+        wanted["broker"] = settings.broker_port
+    taken = [f"{name} port {port}" for name, port in wanted.items() if not port_is_free(port, settings.host)]
+    if taken:
+        print(f"stack: cannot start, already in use: {', '.join(taken)} (set <NAME>_PORT)", file=sys.stderr)
+        return 1
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "ATTENDANCE_DATA_DIR": str(settings.data_dir.resolve())}
+    broker = None
+    if settings.kafka_bootstrap_servers is None:
+        try:
+            broker = start_broker(settings.broker_port, settings.host)
+        except BrokerError as error:
+            print(f"stack: {error}", file=sys.stderr)
+            return 1
+        env["KAFKA_BOOTSTRAP_SERVERS"] = f"{settings.host}:{settings.broker_port}"
+        print(f"stack: broker (Tansu, in memory) on {env['KAFKA_BOOTSTRAP_SERVERS']}", flush=True)
+    else:
+        env["KAFKA_BOOTSTRAP_SERVERS"] = settings.kafka_bootstrap_servers
+        print(f"stack: using the broker at {settings.kafka_bootstrap_servers}", flush=True)
+
+    stack = Stack()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stack.stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    code = 0
+    try:
+        for name in services:
+            migrated = subprocess.run([sys.executable, "-m", "attendance_common.migrate", name], env=env)
+            if migrated.returncode != 0:
+                print(f"stack: {name}: migration failed", file=sys.stderr)
+                return 1
+            port = str(wanted[name])
+            stack.start(
+                f"{name}-api",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"{name}.main:app",
+                    "--host",
+                    settings.host,
+                    "--port",
+                    port,
+                    "--no-access-log",
+                ],
+                env,
+            )
+            stack.start(f"{name}-worker", [sys.executable, "-m", f"{name}.worker"], env)
+            print(
+                f"stack: {name} API on http://{settings.host}:{port} (docs at /docs) and worker", flush=True
+            )
+        print("stack: running; Ctrl-C stops everything", flush=True)
+        while not stack.stopping:
+            dead = stack.died()
+            if dead is None and broker is not None and broker.poll() is not None:
+                dead = ("the broker", broker.returncode)
+            if dead is not None:
+                time.sleep(0.5)  # Ctrl-C reaches every child too: a death then is part of the stop
+                if not stack.stopping:
+                    print(f"stack: {dead[0]} exited with code {dead[1]}: stopping all", file=sys.stderr)
+                    code = 1
+                break
+            time.sleep(0.2)
+    finally:
+        print("stack: stopping", flush=True)
+        stack.stop()
+        if broker is not None:
+            stop_broker(broker)
+        print("stack: stopped", flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

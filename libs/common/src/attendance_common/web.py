@@ -1,0 +1,61 @@
+"""The FastAPI app factory every service uses: errors, health probes, database, auth secret, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import APIRouter, FastAPI
+
+from attendance_common.db import Database
+from attendance_common.errors import install_error_handlers
+from attendance_common.health import broker_reachable, health_router
+from attendance_common.logging import configure_logging
+from attendance_common.migrations import upgrade_database
+from attendance_common.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    migrations: Path | None = None,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
+    """A service's HTTP app. `app.state` holds `settings`, `database` and `jwt_secret` for dependencies."""
+    configure_logging(settings.service, level=settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        if migrations is not None and settings.migrate_on_start:
+            await asyncio.to_thread(upgrade_database, migrations, settings.resolved_database_url)
+        database = Database(settings.resolved_database_url)
+        app.state.database = database
+        app.state.readiness_checks = {
+            "database": database.ping,
+            "broker": lambda: broker_reachable(settings.kafka_bootstrap_servers),
+        }
+        log.info("api_started", service=settings.service)
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(title=title, version="1.0.0", lifespan=run)
+    app.state.settings = settings
+    app.state.jwt_secret = settings.jwt_secret
+    install_error_handlers(app)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    return app
