@@ -31,9 +31,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_port(port: int, host: str = "127.0.0.1", *, timeout: float = 15) -> bool:
+def wait_for_port(
+    port: int, host: str = "127.0.0.1", *, timeout: float = 15, process: subprocess.Popen[bytes] | None = None
+) -> bool:
+    """True once `host:port` accepts a connection; False on timeout or if `process` exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return True
@@ -55,11 +60,11 @@ def start_broker(
         stdout=output,
         stderr=output,
     )
-    if not wait_for_port(port, host, timeout=timeout):
+    if not wait_for_port(port, host, timeout=timeout, process=process):
         stop_broker(process)
+        if process.returncode not in (None, 0, -15):
+            raise BrokerError(f"the broker exited with code {process.returncode}")
         raise BrokerError(f"the broker did not answer on {host}:{port} within {timeout:.0f} s")
-    if process.poll() is not None:
-        raise BrokerError(f"the broker exited with code {process.returncode}")
     return process
 
 

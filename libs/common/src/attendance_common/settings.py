@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from attendance_common.auth.tokens import DEVELOPMENT_JWT_SECRET
@@ -21,43 +21,40 @@ class ServiceSettings(BaseSettings):
 
     service: str = "service"
     environment: Literal["development", "test", "production"] = Field(
-        default="development", validation_alias=AliasChoices("ATTENDANCE_ENV", "environment")
+        default="development", validation_alias="ATTENDANCE_ENV"
     )
-    data_dir: Path = Field(
-        default=Path(".data"), validation_alias=AliasChoices("ATTENDANCE_DATA_DIR", "data_dir")
-    )
+    data_dir: Path = Field(default=Path(".data"), validation_alias="ATTENDANCE_DATA_DIR")
     database_url: str | None = None
     jwt_secret: str = Field(
         default=DEVELOPMENT_JWT_SECRET,
-        validation_alias=AliasChoices("ATTENDANCE_JWT_SECRET", "jwt_secret"),
+        validation_alias="ATTENDANCE_JWT_SECRET",
     )
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
-        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
     )
     # Real Kafka refuses session timeouts under 6 s by default; tests against Tansu shorten
     # these so a consumer group forms in about two seconds.
     kafka_session_timeout_ms: int = Field(
         default=10_000,
-        validation_alias=AliasChoices("KAFKA_SESSION_TIMEOUT_MS", "kafka_session_timeout_ms"),
+        validation_alias="KAFKA_SESSION_TIMEOUT_MS",
     )
     kafka_heartbeat_interval_ms: int = Field(
         default=1_000,
-        validation_alias=AliasChoices("KAFKA_HEARTBEAT_INTERVAL_MS", "kafka_heartbeat_interval_ms"),
+        validation_alias="KAFKA_HEARTBEAT_INTERVAL_MS",
     )
     kafka_rebalance_timeout_ms: int = Field(
         default=5_000,
-        validation_alias=AliasChoices("KAFKA_REBALANCE_TIMEOUT_MS", "kafka_rebalance_timeout_ms"),
+        validation_alias="KAFKA_REBALANCE_TIMEOUT_MS",
     )
     kafka_enable_idempotence: bool = Field(
         default=False,
-        validation_alias=AliasChoices("KAFKA_ENABLE_IDEMPOTENCE", "kafka_enable_idempotence"),
+        validation_alias="KAFKA_ENABLE_IDEMPOTENCE",
     )
-    kafka_partitions: int = Field(
-        default=6, validation_alias=AliasChoices("KAFKA_PARTITIONS", "kafka_partitions")
-    )
-    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
-    log_json: bool = Field(default=True, validation_alias=AliasChoices("LOG_JSON", "log_json"))
+    kafka_request_timeout_ms: int = Field(default=30_000, validation_alias="KAFKA_REQUEST_TIMEOUT_MS")
+    kafka_partitions: int = Field(default=6, validation_alias="KAFKA_PARTITIONS")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    log_json: bool = Field(default=True, validation_alias="LOG_JSON")
     migrate_on_start: bool = True
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
@@ -109,10 +106,8 @@ class StackSettings(BaseSettings):
     casework_port: int = 8003
     notifications_port: int = 8004
     broker_port: int = 9092
-    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("ATTENDANCE_HOST", "host"))
-    data_dir: Path = Field(
-        default=Path(".data"), validation_alias=AliasChoices("ATTENDANCE_DATA_DIR", "data_dir")
-    )
+    host: str = Field(default="127.0.0.1", validation_alias="ATTENDANCE_HOST")
+    data_dir: Path = Field(default=Path(".data"), validation_alias="ATTENDANCE_DATA_DIR")
     kafka_bootstrap_servers: str | None = None
 
     def port_of(self, service: str) -> int:

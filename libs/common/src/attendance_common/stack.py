@@ -54,6 +54,14 @@ def built_services() -> list[str]:
 
 
 def main() -> int:
+    stack = Stack()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stack.stopping = True
+
+    # First of all, so Ctrl-C during start-up is a clean stop rather than a traceback.
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     settings = StackSettings()
     services = built_services()
     for name in SERVICES:
@@ -74,6 +82,9 @@ def main() -> int:
         try:
             broker = start_broker(settings.broker_port, settings.host)
         except BrokerError as error:
+            if stack.stopping:  # Ctrl-C during start-up reached the broker too
+                print("stack: stopped", flush=True)
+                return 0
             print(f"stack: {error}", file=sys.stderr)
             return 1
         env["KAFKA_BOOTSTRAP_SERVERS"] = f"{settings.host}:{settings.broker_port}"
@@ -82,16 +93,11 @@ def main() -> int:
         env["KAFKA_BOOTSTRAP_SERVERS"] = settings.kafka_bootstrap_servers
         print(f"stack: using the broker at {settings.kafka_bootstrap_servers}", flush=True)
 
-    stack = Stack()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        stack.stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     code = 0
     try:
         for name in services:
+            if stack.stopping:
+                break
             migrated = subprocess.run([sys.executable, "-m", "attendance_common.migrate", name], env=env)
             if migrated.returncode != 0:
                 print(f"stack: {name}: migration failed", file=sys.stderr)

@@ -45,7 +45,7 @@ class Amount(BaseModel):
 
 _CASE: dict[str, Any] = {
     "case_id": "0b9e2a64-1f7c-4d7e-8d0a-6a9a1f3c2b10",
-    "family_key": "annabella@example.com",
+    "family_key": "fam_9c3e51d2a0b74f18",
     "pupils": [{"school_urn": "100001", "upn": "A801200115001", "la_code": "380"}],
 }
 

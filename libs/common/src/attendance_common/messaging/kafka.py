@@ -26,6 +26,7 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
         linger_ms=5,
         max_batch_size=1_048_576,
         max_request_size=8_388_608,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
         client_id=settings.service,
     )
 
