@@ -8,6 +8,8 @@ ifeq ($(UV),)
 UV := .tools/bin/uv
 endif
 VENV := .venv
+# Trust the system's certificate store (as pip does), so a site proxy's CA works out of the box.
+export UV_NATIVE_TLS ?= 1
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 .PHONY: help setup run test test-unit lint format bench demo token clean
