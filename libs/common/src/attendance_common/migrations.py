@@ -13,12 +13,16 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from attendance_common.db import CommonBase, is_sqlite
+from attendance_common.db import CommonBase, UtcDateTime, is_sqlite
 from attendance_common.settings import normalise_database_url
 
 
 def service_metadata(metadata: MetaData) -> list[MetaData]:
     """A service's own tables plus the outbox, inbox and idempotency tables every service has."""
+    # Importing the modules registers their tables on CommonBase.metadata.
+    from attendance_common import idempotency  # noqa: F401
+    from attendance_common.messaging import inbox, outbox  # noqa: F401
+
     return [metadata, CommonBase.metadata]
 
 
@@ -31,6 +35,7 @@ def run_migrations(target_metadata: Sequence[MetaData], default_url: Callable[[]
         # SQLite cannot ALTER most things in place: batch mode rebuilds the table instead.
         "render_as_batch": is_sqlite(url),
         "compare_type": True,
+        "render_item": _render_item,
     }
     if context.is_offline_mode():
         context.configure(url=url, literal_binds=True, **options)
@@ -50,6 +55,13 @@ def run_migrations(target_metadata: Sequence[MetaData], default_url: Callable[[]
         await engine.dispose()
 
     asyncio.run(run_async())
+
+
+def _render_item(kind: str, item: Any, _context: Any) -> str | bool:
+    """Migrations name plain column types: UtcDateTime is a Python-side wrapper of timestamptz."""
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def alembic_config(script_location: Path, url: str) -> Config:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, String, insert, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attendance_common.db import CommonBase
+from attendance_common.db import CommonBase, UtcDateTime
 
 
 class InboxRow(CommonBase):
@@ -19,7 +19,7 @@ class InboxRow(CommonBase):
 
     consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 async def already_applied(session: AsyncSession, consumer: str, event_ids: Iterable[str]) -> set[str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attendance_common.db import CommonBase
+from attendance_common.db import CommonBase, UtcDateTime
 from attendance_common.events.base import EventData
 from attendance_common.events.envelope import (
     CloudEvent,
@@ -36,9 +36,9 @@ class OutboxRow(CommonBase):
     subject: Mapped[str | None] = mapped_column(String(200))
     dataschema: Mapped[str | None] = mapped_column(String(200))
     traceparent: Mapped[str | None] = mapped_column(String(100))
-    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    time: Mapped[datetime] = mapped_column(UtcDateTime())
     data: Mapped[str] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         # The relay scans only unsent rows; a partial index keeps that cheap however large the table.

@@ -26,6 +26,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_effects_urn"), ["urn"], unique=False)
 
     op.create_table(
+        "idempotency_keys",
+        sa.Column("sub", sa.String(length=200), nullable=False),
+        sa.Column("path", sa.String(length=500), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("response", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sub", "path", "key", name=op.f("pk_idempotency_keys")),
+    )
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idempotency_keys_created_at"), ["created_at"], unique=False)
+
+    op.create_table(
         "inbox",
         sa.Column("consumer", sa.String(length=100), nullable=False),
         sa.Column("event_id", sa.String(length=64), nullable=False),
@@ -35,10 +49,7 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
         ),
         sa.Column("topic", sa.String(length=200), nullable=False),
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -77,6 +88,10 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     op.drop_table("inbox")
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))
+
+    op.drop_table("idempotency_keys")
     with op.batch_alter_table("effects", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_effects_urn"))
         batch_op.drop_index(batch_op.f("ix_effects_event_id"))

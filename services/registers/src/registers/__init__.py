@@ -1,0 +1,1 @@
+"""Registers: schools, pupils and statutory register marks pushed by school MIS systems."""

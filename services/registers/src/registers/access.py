@@ -1,0 +1,79 @@
+"""Who may touch what in registers (api.md "Auth"): scope checks that load the school or pupil."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attendance_common.auth import Principal, Role
+from attendance_common.errors import Forbidden, NotFound
+from registers.models import Pupil, School
+
+_SCHOOL_READERS = (Role.ADMIN, Role.MIS, Role.SCHOOL_STAFF, Role.LA_OFFICER)
+
+
+def ensure_can_write(principal: Principal, urn: str) -> None:
+    """Only an admin, or an MIS whose token names the school, writes a school's records."""
+    if not principal.can_write_school(urn):
+        raise Forbidden("forbidden_school", f"this token may not write school {urn}")
+
+
+async def school_for_write(session: AsyncSession, principal: Principal, urn: str) -> School:
+    ensure_can_write(principal, urn)
+    return await get_school(session, urn)
+
+
+async def get_school(session: AsyncSession, urn: str) -> School:
+    school = await session.get(School, urn)
+    if school is None:
+        raise NotFound("unknown_school", f"no school with URN {urn}: PUT /v1/schools/{urn} first")
+    return school
+
+
+async def school_for_read(session: AsyncSession, principal: Principal, urn: str) -> School:
+    """Whole-school reads: admin, the school's MIS and staff, its LA's officers."""
+    if principal.role not in _SCHOOL_READERS:
+        raise Forbidden("forbidden_role", f"role {principal.role} cannot read whole-school data")
+    if principal.role in (Role.MIS, Role.SCHOOL_STAFF) and urn not in principal.schools:
+        raise Forbidden("forbidden_school", f"this token may not read school {urn}")
+    school = await get_school(session, urn)
+    if not principal.can_read_school(urn, school.la_code):
+        raise Forbidden("forbidden_school", f"this token may not read school {urn}")
+    return school
+
+
+async def get_pupil(session: AsyncSession, school: School, upn: str) -> Pupil:
+    pupil = await session.scalar(select(Pupil).where(Pupil.school_urn == school.urn, Pupil.upn == upn))
+    if pupil is None:
+        raise NotFound("unknown_pupil", f"no pupil {upn} at school {school.urn}")
+    return pupil
+
+
+async def pupil_for_read(
+    session: AsyncSession, principal: Principal, urn: str, upn: str
+) -> tuple[School, Pupil]:
+    """One pupil's records: school readers, the pupil's social worker, a parent with responsibility.
+
+    For a social worker or parent, a pupil who is not theirs is 404: its existence is private.
+    """
+    if principal.role in (Role.SOCIAL_WORKER, Role.PARENT):
+        school = await session.get(School, urn)
+        pupil = await session.scalar(select(Pupil).where(Pupil.school_urn == urn, Pupil.upn == upn))
+        if school is None or pupil is None or not _is_theirs(principal, pupil):
+            raise NotFound("unknown_pupil", f"no pupil {upn} at school {urn}")
+        return school, pupil
+    school = await school_for_read(session, principal, urn)
+    return school, await get_pupil(session, school, upn)
+
+
+def _is_theirs(principal: Principal, pupil: Pupil) -> bool:
+    email = principal.email
+    if not email:
+        return False
+    if principal.role == Role.SOCIAL_WORKER:
+        worker = pupil.social_worker or {}
+        return (worker.get("email") or "").lower() == email
+    return any(
+        contact.get("parental_responsibility") and (contact.get("email") or "").lower() == email
+        for contact in pupil.contacts
+    )

@@ -1,0 +1,183 @@
+"""Registers routes: parse, authorise, call the use case, render (api.md "Registers")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attendance_common.auth import CurrentPrincipal
+from attendance_common.clock import today_in_london
+from attendance_common.db import Database, SessionDep
+from attendance_common.errors import PayloadTooLarge, Unprocessable
+from attendance_common.idempotency import body_hash, remember_answer, stored_answer
+from attendance_common.identifiers import IdentifierError, validate_upn, validate_urn
+from registers import access, history, marks, pupils, schools, summaries
+from registers.schemas import (
+    DeletionIn,
+    HistoryOut,
+    MarksIn,
+    MarksOut,
+    MarksResult,
+    PupilAttendance,
+    PupilIn,
+    PupilOut,
+    SchoolAttendance,
+    SchoolIn,
+    SchoolOut,
+)
+from registers.settings import Settings
+
+router = APIRouter(prefix="/v1/schools", tags=["registers"])
+FromDate = Annotated[dt.date | None, Query(alias="from")]
+ToDate = Annotated[dt.date | None, Query(alias="to")]
+
+
+def _urn(urn: str) -> str:
+    try:
+        return validate_urn(urn)
+    except IdentifierError as error:
+        raise Unprocessable(error.error_code, error.message) from error
+
+
+def _upn(upn: str) -> str:
+    try:
+        return validate_upn(upn)
+    except IdentifierError as error:
+        raise Unprocessable(error.error_code, error.message) from error
+
+
+@router.put("/{urn}", response_model=SchoolOut, responses={201: {"model": SchoolOut}})
+async def put_school(
+    urn: str, body: SchoolIn, session: SessionDep, principal: CurrentPrincipal, response: Response
+):
+    """Register a school or update its details (201 created, 200 updated)."""
+    urn = _urn(urn)
+    access.ensure_can_write(principal, urn)
+    school, created = await schools.upsert_school(session, urn=urn, data=body)
+    response.status_code = 201 if created else 200
+    return SchoolOut(urn=school.urn, name=school.name, la_code=school.la_code, phase=school.phase)
+
+
+@router.put("/{urn}/pupils/{upn}", response_model=PupilOut, responses={201: {"model": PupilOut}})
+async def put_pupil(
+    urn: str, upn: str, body: PupilIn, session: SessionDep, principal: CurrentPrincipal, response: Response
+):
+    """Put a pupil on roll or update their record (201 created, 200 updated). An invalid UPN is 422."""
+    school = await access.school_for_write(session, principal, _urn(urn))
+    pupil, created = await pupils.upsert_pupil(session, school=school, upn=_upn(upn), data=body)
+    response.status_code = 201 if created else 200
+    return pupils.pupil_out(pupil)
+
+
+@router.get("/{urn}/pupils/{upn}", response_model=PupilOut)
+async def get_pupil(urn: str, upn: str, session: SessionDep, principal: CurrentPrincipal):
+    _, pupil = await access.pupil_for_read(session, principal, urn, upn.strip().upper())
+    return pupils.pupil_out(pupil)
+
+
+@router.post("/{urn}/pupils/{upn}/deletion", response_model=PupilOut)
+async def delete_pupil(
+    urn: str, upn: str, body: DeletionIn, session: SessionDep, principal: CurrentPrincipal
+):
+    """Delete a pupil from the admission register on a regulation 9 ground (never backdated)."""
+    school = await access.school_for_write(session, principal, urn)
+    pupil = await access.get_pupil(session, school, upn.strip().upper())
+    await pupils.delete_pupil(session, school=school, pupil=pupil, data=body, today=today_in_london())
+    return pupils.pupil_out(pupil)
+
+
+@router.post("/{urn}/marks", response_model=MarksResult, responses={413: {}, 422: {}})
+async def post_marks(
+    urn: str,
+    body: MarksIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    """Record up to 10,000 marks; a bad item is rejected alone, with its index and an error code."""
+    settings: Settings = request.app.state.settings
+    if len(body.marks) > settings.max_marks_per_request:
+        raise PayloadTooLarge(
+            "batch_too_large", f"{len(body.marks)} marks: at most {settings.max_marks_per_request} a request"
+        )
+    database: Database = request.app.state.database
+    request_hash = body_hash(body.model_dump_json().encode()) if idempotency_key else ""
+    scope = {"sub": principal.sub, "path": request.url.path, "key": idempotency_key or ""}
+
+    async def work(session: AsyncSession) -> tuple[int, object]:
+        school = await access.school_for_write(session, principal, urn)
+        if idempotency_key:
+            first = await stored_answer(session, **scope, request_hash=request_hash)
+            if first is not None:
+                return first
+        result = await marks.record_marks(
+            session,
+            school=school,
+            items=body.marks,
+            principal=principal,
+            today=today_in_london(),
+            marks_per_event=settings.marks_per_event,
+        )
+        answer = result.model_dump(mode="json")
+        if idempotency_key:
+            remember_answer(session, **scope, request_hash=request_hash, status_code=200, body=answer)
+        return 200, answer
+
+    status, answer = await database.retrying(work)
+    return JSONResponse(answer, status_code=status)
+
+
+@router.get("/{urn}/pupils/{upn}/marks", response_model=MarksOut)
+async def get_marks(
+    urn: str,
+    upn: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    start: FromDate = None,
+    end: ToDate = None,
+):
+    _, pupil = await access.pupil_for_read(session, principal, urn, upn.strip().upper())
+    return await history.list_marks(session, pupil=pupil, start=start, end=end)
+
+
+@router.get("/{urn}/pupils/{upn}/marks/{date}/{session_name}/history", response_model=HistoryOut)
+async def get_history(
+    urn: str, upn: str, date: dt.date, session_name: str, session: SessionDep, principal: CurrentPrincipal
+):
+    """Every entry of one session's mark, oldest first: the original, then each amendment."""
+    _, pupil = await access.pupil_for_read(session, principal, urn, upn.strip().upper())
+    return await history.mark_history(session, pupil=pupil, date=date, session_name=session_name.upper())
+
+
+@router.get("/{urn}/pupils/{upn}/attendance", response_model=PupilAttendance, response_model_by_alias=True)
+async def get_pupil_attendance(
+    urn: str,
+    upn: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    start: FromDate = None,
+    end: ToDate = None,
+):
+    """Possible sessions, the four categories, rates and PA/SA flags (default: academic year to date)."""
+    _, pupil = await access.pupil_for_read(session, principal, urn, upn.strip().upper())
+    start, end = summaries.period(start, end, today_in_london())
+    return await summaries.pupil_attendance(session, pupil=pupil, start=start, end=end)
+
+
+@router.get("/{urn}/attendance", response_model=SchoolAttendance, response_model_by_alias=True)
+async def get_school_attendance(
+    urn: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    start: FromDate = None,
+    end: ToDate = None,
+    group_by: summaries.GroupBy | None = None,
+):
+    """The school overall and, with `group_by`, per year group, FSM, SEN status or social worker."""
+    school = await access.school_for_read(session, principal, urn)
+    start, end = summaries.period(start, end, today_in_london())
+    return await summaries.school_attendance(session, school=school, start=start, end=end, group_by=group_by)

@@ -1,0 +1,76 @@
+"""Reading a pupil's marks and one mark's full history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attendance_common.errors import NotFound
+from registers.models import Mark, MarkChange, Pupil
+from registers.schemas import ChangedBy, HistoryEntry, HistoryOut, MarkOut, MarksOut
+
+
+async def list_marks(
+    session: AsyncSession, *, pupil: Pupil, start: dt.date | None, end: dt.date | None
+) -> MarksOut:
+    """The pupil's current marks, oldest first, AM before PM."""
+    query = select(Mark).where(Mark.pupil_id == pupil.id)
+    if start is not None:
+        query = query.where(Mark.date >= start)
+    if end is not None:
+        query = query.where(Mark.date <= end)
+    marks = await session.scalars(query.order_by(Mark.date, Mark.session))
+    return MarksOut(
+        marks=[
+            MarkOut(
+                date=m.date,
+                session=m.session,
+                code=m.code,
+                minutes_late=m.minutes_late,
+                recorded_at=m.recorded_at,
+            )
+            for m in marks
+        ]
+    )
+
+
+async def mark_history(
+    session: AsyncSession, *, pupil: Pupil, date: dt.date, session_name: str
+) -> HistoryOut:
+    """Oldest first: the original recording, then every amendment with who, when and why."""
+    mark = await session.scalar(
+        select(Mark).where(Mark.pupil_id == pupil.id, Mark.date == date, Mark.session == session_name)
+    )
+    if mark is None:
+        raise NotFound("unknown_mark", f"no mark for {pupil.upn} on {date} {session_name}")
+    changes = (
+        await session.scalars(select(MarkChange).where(MarkChange.mark_id == mark.id).order_by(MarkChange.id))
+    ).all()
+    original = HistoryEntry(
+        code=changes[0].previous_code if changes else mark.code,
+        previous_code=None,
+        reason=None,
+        changed_at=mark.recorded_at,
+        changed_by=ChangedBy(
+            sub=mark.recorded_by_sub, role=mark.recorded_by_role, name=mark.recorded_by_name
+        ),
+    )
+    return HistoryOut(
+        entries=[
+            original,
+            *(
+                HistoryEntry(
+                    code=c.code,
+                    previous_code=c.previous_code,
+                    reason=c.reason,
+                    changed_at=c.changed_at,
+                    changed_by=ChangedBy(
+                        sub=c.changed_by_sub, role=c.changed_by_role, name=c.changed_by_name
+                    ),
+                )
+                for c in changes
+            ),
+        ]
+    )

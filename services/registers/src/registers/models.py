@@ -1,0 +1,102 @@
+"""Registers tables: schools, pupils (one row per enrolment), marks and their append-only history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from attendance_common.db import UtcDateTime, new_metadata
+
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    urn: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    la_code: Mapped[str] = mapped_column(String(3), index=True)
+    phase: Mapped[str | None] = mapped_column(String(50))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class Pupil(Base):
+    """A pupil's enrolment at one school: a pupil at two schools (dual registration) is two rows."""
+
+    __tablename__ = "pupils"
+    __table_args__ = (UniqueConstraint("school_urn", "upn"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"))
+    upn: Mapped[str] = mapped_column(String(13), index=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    year_group: Mapped[str] = mapped_column(String(2))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    fsm_eligible: Mapped[bool] = mapped_column(default=False)
+    sen_status: Mapped[str] = mapped_column(String(1), default="N")
+    has_social_worker: Mapped[bool] = mapped_column(default=False)
+    # The social worker and contacts travel and are served as whole documents: JSON columns.
+    social_worker: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    deleted_on: Mapped[dt.date | None] = mapped_column(Date)
+    deletion_ground: Mapped[str | None] = mapped_column(String(40))
+    deletion_note: Mapped[str | None] = mapped_column(String(1000))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class Mark(Base):
+    """The current code for one pupil's session, with who first recorded it (history's first entry)."""
+
+    __tablename__ = "marks"
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "date", "session"),
+        # Covers the summaries: counting a school's codes over a period reads only this index.
+        Index("ix_marks_pupil_date_code", "pupil_id", "date", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    session: Mapped[str] = mapped_column(String(2))
+    code: Mapped[str] = mapped_column(String(2))
+    minutes_late: Mapped[int | None] = mapped_column(SmallInteger)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    recorded_by_sub: Mapped[str] = mapped_column(String(200))
+    recorded_by_role: Mapped[str] = mapped_column(String(20))
+    recorded_by_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class MarkChange(Base):
+    """One amendment, kept forever: never updated or deleted (domain.md section 1)."""
+
+    __tablename__ = "mark_changes"
+    __table_args__ = (Index("ix_mark_changes_mark", "mark_id", "id"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    mark_id: Mapped[int] = mapped_column(ForeignKey("marks.id"))
+    code: Mapped[str] = mapped_column(String(2))
+    previous_code: Mapped[str] = mapped_column(String(2))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    changed_by_sub: Mapped[str] = mapped_column(String(200))
+    changed_by_role: Mapped[str] = mapped_column(String(20))
+    changed_by_name: Mapped[str | None] = mapped_column(String(200))

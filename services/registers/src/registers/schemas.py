@@ -1,0 +1,186 @@
+"""Registers API request and response bodies (api.md "Registers")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from attendance_common.events.registers import Characteristics, Contact, SocialWorker
+
+YearGroup = Literal[
+    "N1", "N2", "R", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14"
+]
+DeletionGround = Literal[
+    "registered_elsewhere",
+    "did_not_continue_after_nursery",
+    "dual_registration_ended",
+    "sao_amended",
+    "sao_revoked",
+    "home_education",
+    "moved_away",
+    "did_not_return_after_leave",
+    "twenty_day_absence",
+    "detention",
+    "died",
+    "beyond_compulsory_age",
+    "boarding_fees_unpaid",
+    "left_independent_school",
+    "permanently_excluded",
+]
+
+
+class SchoolIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    la_code: str = Field(pattern=r"^\d{3}$", description="3-digit local authority code")
+    phase: str | None = Field(default=None, max_length=50)
+
+
+class SchoolOut(SchoolIn):
+    urn: str
+
+
+class SocialWorkerIn(SocialWorker):
+    email: EmailStr | None = None
+
+
+class ContactIn(Contact):
+    email: EmailStr | None = None
+    contact_id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    priority: int = Field(default=1, ge=1)
+
+
+class PupilIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    date_of_birth: dt.date | None = None
+    year_group: YearGroup
+    start_date: dt.date
+    characteristics: Characteristics = Characteristics()
+    social_worker: SocialWorkerIn | None = None
+    contacts: list[ContactIn] = Field(default=[], max_length=20)
+
+
+class PupilOut(PupilIn):
+    school_urn: str
+    upn: str
+    on_roll: bool
+    deleted_on: dt.date | None = None
+    deletion_ground: str | None = None
+
+
+class DeletionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ground: DeletionGround
+    date: dt.date
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class MarkIn(BaseModel):
+    """One mark as an MIS sends it. Fields are loosely typed: a bad item is rejected alone, by index."""
+
+    upn: str = Field(examples=["A801200115001"])
+    date: str = Field(examples=["2026-09-07"], description="ISO date of the session (school-local)")
+    session: str = Field(examples=["AM"], description="AM or PM")
+    code: str = Field(examples=["/"], description="a statutory code (domain.md section 2)")
+    minutes_late: int | None = Field(default=None, ge=0, le=600)
+    reason: str | None = Field(default=None, max_length=1000, description="stored with an amendment")
+
+
+class MarksIn(BaseModel):
+    marks: list[MarkIn]
+
+
+class RejectedMark(BaseModel):
+    index: int
+    upn: str
+    code: str
+    error_code: str
+    error: str
+
+
+class MarksResult(BaseModel):
+    accepted: int
+    amended: int
+    unchanged: int
+    rejected: list[RejectedMark]
+
+
+class MarkOut(BaseModel):
+    date: dt.date
+    session: str
+    code: str
+    minutes_late: int | None
+    recorded_at: dt.datetime
+
+
+class MarksOut(BaseModel):
+    marks: list[MarkOut]
+
+
+class ChangedBy(BaseModel):
+    sub: str
+    role: str
+    name: str | None
+
+
+class HistoryEntry(BaseModel):
+    code: str
+    previous_code: str | None
+    reason: str | None
+    changed_at: dt.datetime
+    changed_by: ChangedBy
+
+
+class HistoryOut(BaseModel):
+    entries: list[HistoryEntry]
+
+
+class PupilAttendance(BaseModel):
+    upn: str
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    possible_sessions: int
+    present: int
+    approved_educational_activity: int
+    authorised_absence: int
+    unauthorised_absence: int
+    attendance_rate: float | None
+    absence_rate: float | None
+    persistent_absence: bool
+    severe_absence: bool
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class GroupSummary(BaseModel):
+    pupils: int
+    possible_sessions: int
+    absence_rate: float | None
+    persistent_absence_rate: float | None
+    severe_absence_rate: float | None
+
+
+class KeyedGroupSummary(BaseModel):
+    key: str
+    pupils: int
+    possible_sessions: int
+    absence_rate: float | None
+    persistent_absence_rate: float | None
+    severe_absence_rate: float | None
+
+
+class SchoolAttendance(BaseModel):
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    overall: GroupSummary
+    groups: list[KeyedGroupSummary]
+
+    model_config = ConfigDict(populate_by_name=True)

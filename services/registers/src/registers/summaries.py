@@ -1,0 +1,134 @@
+"""Attendance summaries (domain.md section 3), aggregated in SQL over a covering index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attendance_common.codes import (
+    CODES,
+    Category,
+    Counts,
+    academic_year_start,
+    is_persistent_absence,
+    is_severe_absence,
+    pooled_rate,
+    summarise,
+)
+from attendance_common.errors import Unprocessable
+from registers.models import Mark, Pupil, School
+from registers.schemas import GroupSummary, KeyedGroupSummary, PupilAttendance, SchoolAttendance
+
+GroupBy = Literal["year_group", "fsm_eligible", "sen_status", "has_social_worker"]
+_COUNTED = (
+    Category.present,
+    Category.approved_educational_activity,
+    Category.authorised_absence,
+    Category.unauthorised_absence,
+)
+
+
+def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Default: the academic year (1 Sep-31 Aug) containing `end`, which defaults to today."""
+    end = end or today
+    start = start or academic_year_start(end)
+    if start > end:
+        raise Unprocessable("bad_period", f"from ({start}) is after to ({end})")
+    return start, end
+
+
+def _category_sums() -> list[Any]:
+    """One SUM(CASE ...) per counted category, in `_COUNTED` order."""
+    return [
+        func.sum(case((Mark.code.in_([c.code for c in CODES.values() if c.category == cat]), 1), else_=0))
+        .cast(Integer)
+        .label(cat.value)
+        for cat in _COUNTED
+    ]
+
+
+def _counts(row: Any) -> Counts:
+    return Counts(*(int(getattr(row, cat.value) or 0) for cat in _COUNTED))
+
+
+async def pupil_attendance(
+    session: AsyncSession, *, pupil: Pupil, start: dt.date, end: dt.date
+) -> PupilAttendance:
+    row = (
+        await session.execute(
+            select(*_category_sums()).where(Mark.pupil_id == pupil.id, Mark.date.between(start, end))
+        )
+    ).one()
+    return PupilAttendance.model_validate(
+        {"upn": pupil.upn, "from": start, "to": end, **summarise(_counts(row))}
+    )
+
+
+async def school_attendance(
+    session: AsyncSession, *, school: School, start: dt.date, end: dt.date, group_by: GroupBy | None
+) -> SchoolAttendance:
+    """Pupils on roll at any time in the period, overall and by one characteristic."""
+    on_roll = and_(
+        Pupil.school_urn == school.urn,
+        Pupil.start_date <= end,
+        or_(Pupil.deleted_on.is_(None), Pupil.deleted_on >= start),
+    )
+    attribute = getattr(Pupil, group_by) if group_by else Pupil.year_group
+    pupils = dict((await session.execute(select(Pupil.id, attribute).where(on_roll))).all())
+    rows = await session.execute(
+        select(Mark.pupil_id, *_category_sums())
+        .join(Pupil, Pupil.id == Mark.pupil_id)
+        .where(on_roll, Mark.date.between(start, end))
+        .group_by(Mark.pupil_id)
+    )
+    counts = {row.pupil_id: _counts(row) for row in rows}
+    groups: dict[str, list[Counts]] = defaultdict(list)
+    for pupil_id, value in pupils.items():
+        groups[_key(value)].append(counts.get(pupil_id, Counts()))
+    every = [c for members in groups.values() for c in members]
+    return SchoolAttendance.model_validate(
+        {
+            "from": start,
+            "to": end,
+            "overall": _summary(every),
+            "groups": [
+                KeyedGroupSummary(key=key, **_summary(members).model_dump())
+                for key, members in sorted(groups.items(), key=lambda item: _sort_key(item[0]))
+            ]
+            if group_by
+            else [],
+        }
+    )
+
+
+def _summary(members: Iterable[Counts]) -> GroupSummary:
+    """Pooled absence rate; PA/SA rates are shares of pupils with at least one possible session."""
+    members = list(members)
+    measured = [c for c in members if c.possible_sessions > 0]
+    return GroupSummary(
+        pupils=len(members),
+        possible_sessions=sum(c.possible_sessions for c in members),
+        absence_rate=pooled_rate(members),
+        persistent_absence_rate=_share(measured, is_persistent_absence),
+        severe_absence_rate=_share(measured, is_severe_absence),
+    )
+
+
+def _share(members: list[Counts], test: Any) -> float | None:
+    return sum(1 for c in members if test(c)) / len(members) if members else None
+
+
+def _key(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+_YEAR_ORDER = ["N1", "N2", "R", *[str(n) for n in range(1, 15)]]
+
+
+def _sort_key(key: str) -> tuple[int, str]:
+    return (_YEAR_ORDER.index(key), key) if key in _YEAR_ORDER else (len(_YEAR_ORDER), key)
