@@ -236,7 +236,7 @@ def _stage_events(
             upn=upn_of[key[0]],
             date=key[1],
             session=key[2],
-            code=row["code"],  # type: ignore[arg-type]
+            code=row["code"],
             minutes_late=row["minutes_late"],
             recorded_at=now,
         )
@@ -251,7 +251,7 @@ def _stage_events(
             upn=upn_of[key[0]],
             date=key[1],
             session=key[2],
-            code=v.code,  # type: ignore[arg-type]
+            code=v.code,
             minutes_late=v.minutes_late,
             recorded_at=now,
             previous_code=previous,

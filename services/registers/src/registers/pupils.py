@@ -67,11 +67,11 @@ def pupil_upserted(pupil: Pupil, school: School) -> PupilUpserted:
         start_date=pupil.start_date,
         characteristics=Characteristics(
             fsm_eligible=pupil.fsm_eligible,
-            sen_status=pupil.sen_status,  # type: ignore[arg-type]
+            sen_status=pupil.sen_status,
             has_social_worker=pupil.has_social_worker,
         ),
-        social_worker=pupil.social_worker,  # type: ignore[arg-type]
-        contacts=pupil.contacts,  # type: ignore[arg-type]
+        social_worker=pupil.social_worker,
+        contacts=pupil.contacts,
     )
 
 
@@ -123,8 +123,8 @@ async def delete_pupil(
             ground=data.ground,
             date=data.date,
             note=data.note,
-            contacts=pupil.contacts,  # type: ignore[arg-type]
-            social_worker=pupil.social_worker,  # type: ignore[arg-type]
+            contacts=pupil.contacts,
+            social_worker=pupil.social_worker,
         ),
         source=SOURCE,
     )

@@ -79,7 +79,9 @@ async def school_attendance(
         or_(Pupil.deleted_on.is_(None), Pupil.deleted_on >= start),
     )
     attribute = getattr(Pupil, group_by) if group_by else Pupil.year_group
-    pupils = dict((await session.execute(select(Pupil.id, attribute).where(on_roll))).all())
+    pupils: dict[int, object] = dict(
+        (await session.execute(select(Pupil.id, attribute).where(on_roll))).all()
+    )
     rows = await session.execute(
         select(Mark.pupil_id, *_category_sums())
         .join(Pupil, Pupil.id == Mark.pupil_id)
