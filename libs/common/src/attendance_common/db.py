@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -58,6 +60,16 @@ class CommonBase(DeclarativeBase):
     """Tables every service database has (outbox, inbox, idempotency keys)."""
 
     metadata = new_metadata()
+
+
+def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to the end from sync code, even when an event loop is already running here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def is_sqlite(url: str) -> bool:

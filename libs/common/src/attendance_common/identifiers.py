@@ -64,6 +64,11 @@ def validate_upn(value: str) -> str:
     raise IdentifierError("invalid_upn", message)
 
 
+def compact_upn(value: str) -> str:
+    """The canonical form to look a UPN up by (spaces removed, upper case), without validating it."""
+    return stdnum_upn.compact(value)
+
+
 def is_valid_upn(value: str) -> bool:
     """Whether value is a valid UPN (see validate_upn)."""
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from attendance_common.db import CommonBase, UtcDateTime, is_sqlite
+from attendance_common.db import CommonBase, UtcDateTime, is_sqlite, run_blocking
 from attendance_common.settings import normalise_database_url
 
 
@@ -54,7 +53,7 @@ def run_migrations(target_metadata: Sequence[MetaData], default_url: Callable[[]
             await connection.run_sync(run)
         await engine.dispose()
 
-    asyncio.run(run_async())
+    run_blocking(run_async())
 
 
 def _render_item(kind: str, item: Any, _context: Any) -> str | bool:
@@ -74,7 +73,7 @@ def alembic_config(script_location: Path, url: str) -> Config:
 def upgrade_database(script_location: Path, url: str, revision: str = "head") -> None:
     """Migrate `url` to `revision`, creating the SQLite file's folder if needed.
 
-    Synchronous (Alembic runs its own event loop): from async code use `asyncio.to_thread`.
+    Synchronous; safe to call from async code too (Alembic then runs on its own thread).
     """
     url = normalise_database_url(url)
     if is_sqlite(url):

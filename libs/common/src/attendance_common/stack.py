@@ -100,8 +100,11 @@ def main() -> int:
                 break
             migrated = subprocess.run([sys.executable, "-m", "attendance_common.migrate", name], env=env)
             if migrated.returncode != 0:
+                if stack.stopping:  # Ctrl-C reached the migration too: a stop, not a failure
+                    break
                 print(f"stack: {name}: migration failed", file=sys.stderr)
-                return 1
+                code = 1
+                break
             port = str(wanted[name])
             stack.start(
                 f"{name}-api",

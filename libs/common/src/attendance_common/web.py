@@ -15,6 +15,7 @@ from attendance_common.errors import install_error_handlers
 from attendance_common.health import broker_reachable, health_router
 from attendance_common.logging import configure_logging
 from attendance_common.migrations import upgrade_database
+from attendance_common.runtime import tune_gc
 from attendance_common.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -41,6 +42,7 @@ def create_service_app(
             "database": database.ping,
             "broker": lambda: broker_reachable(settings.kafka_bootstrap_servers),
         }
+        tune_gc()
         log.info("api_started", service=settings.service)
         try:
             if lifespan is None:

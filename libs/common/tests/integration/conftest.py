@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from attendance_common.db import Database
-from attendance_common.messaging import EventConsumer
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.migrations import upgrade_database
 from attendance_common.settings import ServiceSettings
@@ -56,25 +53,3 @@ async def producer(settings: ServiceSettings) -> AsyncIterator[AIOKafkaProducer]
     await producer.start()
     yield producer
     await producer.stop()
-
-
-def unique(prefix: str = "") -> str:
-    return prefix + uuid.uuid4().hex[:10]
-
-
-async def run_until(
-    consumer: EventConsumer, done: Callable[[], Awaitable[bool]], *, timeout: float = 45
-) -> None:
-    """Run `consumer` until `done()` holds, then stop it; fail if that takes longer than `timeout`."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
-        async with asyncio.timeout(timeout):
-            while not await done():
-                if task.done():
-                    task.result()
-                    raise AssertionError("consumer stopped before the condition held")
-                await asyncio.sleep(0.1)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)

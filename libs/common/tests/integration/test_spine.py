@@ -8,7 +8,7 @@ import sys
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from conftest import HERE, run_until, unique
+from spine_support import HERE, run_until, unique
 from spine_tables import Effect, effects_for
 from sqlalchemy import select, update
 

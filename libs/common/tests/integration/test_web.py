@@ -40,7 +40,7 @@ def effects_router() -> APIRouter:
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 async def client(request, test_databases, kafka_bootstrap, data_dir) -> AsyncIterator[httpx.AsyncClient]:
-    from conftest import HERE
+    from spine_support import HERE
 
     if request.param == "postgresql" and test_databases.backend != "postgresql":
         pytest.skip("PostgreSQL is not reachable")

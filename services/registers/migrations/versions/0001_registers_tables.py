@@ -54,6 +54,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_pupils_upn"), ["upn"], unique=False)
 
     op.create_table(
+        "mark_month_counts",
+        sa.Column("pupil_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("present", sa.Integer(), nullable=False),
+        sa.Column("approved_educational_activity", sa.Integer(), nullable=False),
+        sa.Column("authorised_absence", sa.Integer(), nullable=False),
+        sa.Column("unauthorised_absence", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pupil_id"], ["pupils.id"], name=op.f("fk_mark_month_counts_pupil_id_pupils")
+        ),
+        sa.PrimaryKeyConstraint("pupil_id", "month", name=op.f("pk_mark_month_counts")),
+    )
+    op.create_table(
         "marks",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -69,10 +82,14 @@ def upgrade() -> None:
         sa.Column("recorded_by_name", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(["pupil_id"], ["pupils.id"], name=op.f("fk_marks_pupil_id_pupils")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_marks")),
-        sa.UniqueConstraint("pupil_id", "date", "session", name=op.f("uq_marks_pupil_id")),
     )
     with op.batch_alter_table("marks", schema=None) as batch_op:
-        batch_op.create_index("ix_marks_pupil_date_code", ["pupil_id", "date", "code"], unique=False)
+        batch_op.create_index(
+            "uq_marks_pupil_date_session",
+            ["pupil_id", "date", "session"],
+            unique=True,
+            postgresql_include=["code"],
+        )
 
     op.create_table(
         "mark_changes",
@@ -165,9 +182,10 @@ def downgrade() -> None:
 
     op.drop_table("mark_changes")
     with op.batch_alter_table("marks", schema=None) as batch_op:
-        batch_op.drop_index("ix_marks_pupil_date_code")
+        batch_op.drop_index("uq_marks_pupil_date_session", postgresql_include=["code"])
 
     op.drop_table("marks")
+    op.drop_table("mark_month_counts")
     with op.batch_alter_table("pupils", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pupils_upn"))
 

@@ -75,7 +75,12 @@ async def put_pupil(
 
 @router.get("/{urn}/pupils/{upn}", response_model=PupilOut)
 async def get_pupil(urn: str, upn: str, session: SessionDep, principal: CurrentPrincipal):
-    _, pupil = await access.pupil_for_read(session, principal, urn, upn.strip().upper())
+    """The whole record (contacts, social worker): school staff, its MIS, its LA and admins only.
+
+    Parents and social workers read attendance and marks, not other people's contact details.
+    """
+    school = await access.school_for_read(session, principal, urn)
+    pupil = await access.get_pupil(session, school, _upn(upn))
     return pupils.pupil_out(pupil)
 
 
@@ -84,8 +89,8 @@ async def delete_pupil(
     urn: str, upn: str, body: DeletionIn, session: SessionDep, principal: CurrentPrincipal
 ):
     """Delete a pupil from the admission register on a regulation 9 ground (never backdated)."""
-    school = await access.school_for_write(session, principal, urn)
-    pupil = await access.get_pupil(session, school, upn.strip().upper())
+    school = await access.school_for_write(session, principal, _urn(urn))
+    pupil = await access.get_pupil(session, school, _upn(upn))
     await pupils.delete_pupil(session, school=school, pupil=pupil, data=body, today=today_in_london())
     return pupils.pupil_out(pupil)
 
@@ -140,7 +145,7 @@ async def get_marks(
     start: FromDate = None,
     end: ToDate = None,
 ):
-    _, pupil = await access.pupil_for_read(session, principal, urn, upn.strip().upper())
+    _, pupil = await access.pupil_for_read(session, principal, urn, _upn(upn))
     return await history.list_marks(session, pupil=pupil, start=start, end=end)
 
 
@@ -149,7 +154,7 @@ async def get_history(
     urn: str, upn: str, date: dt.date, session_name: str, session: SessionDep, principal: CurrentPrincipal
 ):
     """Every entry of one session's mark, oldest first: the original, then each amendment."""
-    _, pupil = await access.pupil_for_read(session, principal, urn, upn.strip().upper())
+    _, pupil = await access.pupil_for_read(session, principal, urn, _upn(upn))
     return await history.mark_history(session, pupil=pupil, date=date, session_name=session_name.upper())
 
 
@@ -163,7 +168,7 @@ async def get_pupil_attendance(
     end: ToDate = None,
 ):
     """Possible sessions, the four categories, rates and PA/SA flags (default: academic year to date)."""
-    _, pupil = await access.pupil_for_read(session, principal, urn, upn.strip().upper())
+    _, pupil = await access.pupil_for_read(session, principal, urn, _upn(upn))
     start, end = summaries.period(start, end, today_in_london())
     return await summaries.pupil_attendance(session, pupil=pupil, start=start, end=end)
 

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal
 from attendance_common.clock import now_utc
 from attendance_common.codes import CodeError, lookup
 from attendance_common.events.registers import AmendedMark, MarksAmended, MarksRecorded, RecordedMark
+from attendance_common.identifiers import compact_upn
 from attendance_common.messaging import add_event
+from registers import bulk, counters
 from registers.models import Mark, MarkChange, Pupil, School
 from registers.schemas import MarkIn, MarksResult, RejectedMark
 
 SOURCE = "registers"
 SESSIONS = ("AM", "PM")
-_IN_CHUNK = 5_000  # keeps every IN (...) list under SQLite's and asyncpg's bind-parameter limits
+# Only the extended calendar form (api.md: dates are YYYY-MM-DD): Python's fromisoformat also takes
+# "20261116" and "2026-W47-1", which would silently file a mark that the sender did not mean to send.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-Key = tuple[int, dt.date, str]  # (pupil id, date, session)
+Key = bulk.Key
 
 
 @dataclass
@@ -49,26 +54,62 @@ class _Outcome:
         )
 
 
-def check_item(index: int, item: MarkIn, today: dt.date, outcome: _Outcome) -> _Valid | None:
-    """The checks that need no database: session, code, date. Rejects into `outcome`."""
-    if item.session not in SESSIONS:
-        outcome.reject(index, item, "bad_session", f"session must be AM or PM, not {item.session!r}")
+class ItemChecker:
+    """The checks that need no database (types, session, code, date), with per-batch caches:
+    a morning's batch has one date and a handful of codes, so each is parsed once."""
+
+    def __init__(self, today: dt.date, outcome: _Outcome) -> None:
+        self.today = today
+        self.outcome = outcome
+        self.codes: dict[str, str | CodeError] = {}
+        self.dates: dict[str, dt.date | None] = {}
+
+    def check(self, index: int, item: MarkIn) -> _Valid | None:
+        """The item, normalised, or None after recording why it was rejected."""
+        reject = self.outcome.reject
+        for name in ("upn", "date", "session", "code"):
+            if not isinstance(getattr(item, name), str):
+                reject(index, item, "bad_item", f"{name} must be a string")
+                return None
+        late, reason = item.minutes_late, item.reason
+        if late is not None and (not isinstance(late, int) or isinstance(late, bool) or not 0 <= late <= 600):
+            reject(index, item, "bad_item", "minutes_late must be a whole number from 0 to 600, or null")
+            return None
+        if reason is not None and (not isinstance(reason, str) or len(reason) > 1000):
+            reject(index, item, "bad_item", "reason must be text of at most 1,000 characters, or null")
+            return None
+        session = item.session.upper()
+        if session not in SESSIONS:
+            reject(index, item, "bad_session", f"session must be AM or PM, not {item.session!r}")
+            return None
+        code = self.codes.get(item.code)
+        if code is None:
+            try:
+                code = self.codes[item.code] = lookup(item.code).code
+            except CodeError as error:
+                code = self.codes[item.code] = error
+        if isinstance(code, CodeError):
+            reject(index, item, code.error_code, str(code))
+            return None
+        if item.date not in self.dates:
+            self.dates[item.date] = _parse_date(item.date)
+        date = self.dates[item.date]
+        if date is None:
+            reject(index, item, "bad_date", f"date must be YYYY-MM-DD, not {item.date!r}")
+            return None
+        if date > self.today:
+            reject(index, item, "future_date", f"{date} is in the future (today is {self.today})")
+            return None
+        return _Valid(index, compact_upn(item.upn), date, session, code, late, reason)
+
+
+def _parse_date(text: str) -> dt.date | None:
+    if not _ISO_DATE.fullmatch(text):
         return None
     try:
-        code = lookup(item.code).code
-    except CodeError as error:
-        outcome.reject(index, item, error.error_code, str(error))
+        return dt.date.fromisoformat(text)
+    except ValueError:  # e.g. 2026-02-30
         return None
-    try:
-        date = dt.date.fromisoformat(item.date)
-    except ValueError:
-        outcome.reject(index, item, "bad_date", f"date must be YYYY-MM-DD, not {item.date!r}")
-        return None
-    if date > today:
-        outcome.reject(index, item, "future_date", f"{date} is in the future (today is {today})")
-        return None
-    upn = item.upn.strip().upper()
-    return _Valid(index, upn, date, item.session, code, item.minutes_late, item.reason)
 
 
 async def record_marks(
@@ -82,8 +123,9 @@ async def record_marks(
 ) -> MarksResult:
     """Store a batch of marks in order: new ones, amendments (with history) and repeats."""
     outcome = _Outcome()
-    valid = [v for i, item in enumerate(items) if (v := check_item(i, item, today, outcome))]
-    pupils = await _pupils_by_upn(session, school.urn, {v.upn for v in valid})
+    checker = ItemChecker(today, outcome)
+    valid = [v for i, item in enumerate(items) if (v := checker.check(i, item))]
+    pupils = await bulk.pupils_by_upn(session, school.urn, (v.upn for v in valid))
     on_roll: list[tuple[_Valid, int]] = []
     for v in valid:
         pupil = pupils.get(v.upn)
@@ -98,7 +140,7 @@ async def record_marks(
             on_roll.append((v, pupil.id))
     outcome.rejected.sort(key=lambda rejected: rejected.index)
 
-    existing = await _existing_marks(session, {pid for _, pid in on_roll}, {v.date for v, _ in on_roll})
+    existing = await bulk.existing_marks(session, (pid for _, pid in on_roll), (v.date for v, _ in on_roll))
     now = now_utc()
     current: dict[Key, str] = {key: code for key, (_, code) in existing.items()}
     new: dict[Key, dict[str, Any]] = {}
@@ -117,10 +159,18 @@ async def record_marks(
             outcome.amended += 1
         current[key] = v.code
 
-    ids = {key: mark_id for key, (mark_id, _) in existing.items()}
-    ids.update(await _insert_marks(session, list(new.items())))
+    await bulk.insert_marks(session, list(new.values()))
     if changes:
+        ids = {key: mark_id for key, (mark_id, _) in existing.items()}
+        ids.update(await bulk.mark_ids(session, {key for key, _, _ in changes if key not in ids}))
         await _amend(session, changes, ids, current, now, principal)
+    await counters.apply_deltas(
+        session,
+        counters.month_deltas(
+            ((k[0], k[1], row["code"]) for k, row in new.items()),
+            ((k[0], k[1], previous, v.code) for k, v, previous in changes),
+        ),
+    )
     _stage_events(school, new, changes, pupils, now, principal, marks_per_event, session)
     return MarksResult(
         accepted=outcome.accepted,
@@ -142,49 +192,6 @@ def _mark_row(pupil_id: int, v: _Valid, now: dt.datetime, principal: Principal) 
         "recorded_by_role": str(principal.role),
         "recorded_by_name": principal.name,
     }
-
-
-async def _pupils_by_upn(session: AsyncSession, urn: str, upns: set[str]) -> dict[str, Pupil]:
-    found: dict[str, Pupil] = {}
-    for chunk in _chunks(sorted(upns)):
-        rows = await session.execute(
-            select(Pupil.id, Pupil.upn, Pupil.start_date, Pupil.deleted_on).where(
-                Pupil.school_urn == urn, Pupil.upn.in_(chunk)
-            )
-        )
-        for row in rows:
-            found[row.upn] = row  # type: ignore[assignment]
-    return found
-
-
-async def _existing_marks(
-    session: AsyncSession, pupil_ids: set[int], dates: set[dt.date]
-) -> dict[Key, tuple[int, str]]:
-    existing: dict[Key, tuple[int, str]] = {}
-    if not pupil_ids:
-        return existing
-    for chunk in _chunks(sorted(pupil_ids)):
-        rows = await session.execute(
-            select(Mark.id, Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
-                Mark.pupil_id.in_(chunk), Mark.date.in_(sorted(dates))
-            )
-        )
-        for mark_id, pupil_id, date, sess, code in rows:
-            existing[(pupil_id, date, sess)] = (mark_id, code)
-    return existing
-
-
-async def _insert_marks(session: AsyncSession, rows: list[tuple[Key, dict[str, Any]]]) -> dict[Key, int]:
-    """Insert new marks, returning their ids (amendments later in the same batch need them)."""
-    ids: dict[Key, int] = {}
-    for start in range(0, len(rows), _IN_CHUNK):
-        chunk = rows[start : start + _IN_CHUNK]
-        result = await session.execute(
-            insert(Mark).returning(Mark.id, sort_by_parameter_order=True), [row for _, row in chunk]
-        )
-        for (key, _), mark_id in zip(chunk, result.scalars(), strict=True):
-            ids[key] = mark_id
-    return ids
 
 
 async def _amend(
@@ -232,10 +239,10 @@ def _stage_events(
     """New marks first, then amendments, in chunks, all keyed by URN so each pupil's stay in order."""
     upn_of = {pupil.id: upn for upn, pupil in pupils.items()}
     recorded = [
-        RecordedMark(
+        RecordedMark.model_construct(
             upn=upn_of[key[0]],
             date=key[1],
-            session=key[2],
+            session=key[2],  # type: ignore[arg-type]
             code=row["code"],
             minutes_late=row["minutes_late"],
             recorded_at=now,
@@ -247,10 +254,10 @@ def _stage_events(
             session, MarksRecorded(school_urn=school.urn, la_code=school.la_code, marks=chunk), source=SOURCE
         )
     amended = [
-        AmendedMark(
+        AmendedMark.model_construct(
             upn=upn_of[key[0]],
             date=key[1],
-            session=key[2],
+            session=key[2],  # type: ignore[arg-type]
             code=v.code,
             minutes_late=v.minutes_late,
             recorded_at=now,
@@ -267,6 +274,6 @@ def _stage_events(
         )
 
 
-def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[list[Any]]:
+def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])

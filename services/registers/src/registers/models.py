@@ -68,9 +68,16 @@ class Mark(Base):
 
     __tablename__ = "marks"
     __table_args__ = (
-        UniqueConstraint("pupil_id", "date", "session"),
-        # Covers the summaries: counting a school's codes over a period reads only this index.
-        Index("ix_marks_pupil_date_code", "pupil_id", "date", "code"),
+        # One mark per session. INCLUDE (code) on PostgreSQL lets the batch lookup and the summaries'
+        # edge days read the index alone; one index fewer to maintain at 20,000 inserts a second.
+        Index(
+            "uq_marks_pupil_date_session",
+            "pupil_id",
+            "date",
+            "session",
+            unique=True,
+            postgresql_include=["code"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
@@ -100,3 +107,20 @@ class MarkChange(Base):
     changed_by_sub: Mapped[str] = mapped_column(String(200))
     changed_by_role: Mapped[str] = mapped_column(String(20))
     changed_by_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class MarkMonthCount(Base):
+    """Per pupil and calendar month, sessions in each counted category: summaries read these.
+
+    Maintained in the same transaction as the marks (marks.py); `rebuild_month_counts` recomputes
+    them from the marks, which stay the source of truth.
+    """
+
+    __tablename__ = "mark_month_counts"
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    present: Mapped[int] = mapped_column(Integer, default=0)
+    approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
+    authorised_absence: Mapped[int] = mapped_column(Integer, default=0)
+    unauthorised_absence: Mapped[int] = mapped_column(Integer, default=0)

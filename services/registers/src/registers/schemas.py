@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -35,7 +35,7 @@ class SchoolIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    la_code: str = Field(pattern=r"^\d{3}$", description="3-digit local authority code")
+    la_code: str = Field(pattern=r"^[0-9]{3}$", description="3-digit local authority code")
     phase: str | None = Field(default=None, max_length=50)
 
 
@@ -83,15 +83,24 @@ class DeletionIn(BaseModel):
     note: str | None = Field(default=None, max_length=1000)
 
 
-class MarkIn(BaseModel):
-    """One mark as an MIS sends it. Fields are loosely typed: a bad item is rejected alone, by index."""
+def _documented(kind: str | list[str], **schema: Any) -> Any:
+    extra: dict[str, Any] = {"type": kind, **schema}
+    return Field(default=None, json_schema_extra=extra)
 
-    upn: str = Field(examples=["A801200115001"])
-    date: str = Field(examples=["2026-09-07"], description="ISO date of the session (school-local)")
-    session: str = Field(examples=["AM"], description="AM or PM")
-    code: str = Field(examples=["/"], description="a statutory code (domain.md section 2)")
-    minutes_late: int | None = Field(default=None, ge=0, le=600)
-    reason: str | None = Field(default=None, max_length=1000, description="stored with an amendment")
+
+class MarkIn(BaseModel):
+    """One mark as an MIS sends it.
+
+    Loosely typed on purpose: a malformed item (a number for a date, a missing code) is rejected
+    alone, by index, with `error_code` `bad_item`, and the rest of the batch is still stored.
+    """
+
+    upn: Any = _documented("string", examples=["A801200115001"])
+    date: Any = _documented("string", format="date", description="the session's date, YYYY-MM-DD")
+    session: Any = _documented("string", enum=["AM", "PM"])
+    code: Any = _documented("string", examples=["/"], description="a statutory code (domain.md section 2)")
+    minutes_late: Any = _documented(["integer", "null"], minimum=0, maximum=600)
+    reason: Any = _documented(["string", "null"], maxLength=1000, description="stored with an amendment")
 
 
 class MarksIn(BaseModel):
@@ -100,8 +109,8 @@ class MarksIn(BaseModel):
 
 class RejectedMark(BaseModel):
     index: int
-    upn: str
-    code: str
+    upn: Any = Field(description="as sent")
+    code: Any = Field(description="as sent")
     error_code: str
     error: str
 

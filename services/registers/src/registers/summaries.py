@@ -1,4 +1,4 @@
-"""Attendance summaries (domain.md section 3), aggregated in SQL over a covering index."""
+"""Attendance summaries (domain.md section 3): monthly counters plus the marks of partial months."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.codes import (
-    CODES,
-    Category,
     Counts,
     academic_year_start,
     is_persistent_absence,
@@ -21,16 +19,11 @@ from attendance_common.codes import (
     summarise,
 )
 from attendance_common.errors import Unprocessable
-from registers.models import Mark, Pupil, School
+from registers import counters
+from registers.models import Pupil, School
 from registers.schemas import GroupSummary, KeyedGroupSummary, PupilAttendance, SchoolAttendance
 
 GroupBy = Literal["year_group", "fsm_eligible", "sen_status", "has_social_worker"]
-_COUNTED = (
-    Category.present,
-    Category.approved_educational_activity,
-    Category.authorised_absence,
-    Category.unauthorised_absence,
-)
 
 
 def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -42,31 +35,16 @@ def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[
     return start, end
 
 
-def _category_sums() -> list[Any]:
-    """One SUM(CASE ...) per counted category, in `_COUNTED` order."""
-    return [
-        func.sum(case((Mark.code.in_([c.code for c in CODES.values() if c.category == cat]), 1), else_=0))
-        .cast(Integer)
-        .label(cat.value)
-        for cat in _COUNTED
-    ]
-
-
-def _counts(row: Any) -> Counts:
-    return Counts(*(int(getattr(row, cat.value) or 0) for cat in _COUNTED))
+def _counts(values: list[int] | None) -> Counts:
+    return Counts(*values) if values else Counts()
 
 
 async def pupil_attendance(
     session: AsyncSession, *, pupil: Pupil, start: dt.date, end: dt.date
 ) -> PupilAttendance:
-    row = (
-        await session.execute(
-            select(*_category_sums()).where(Mark.pupil_id == pupil.id, Mark.date.between(start, end))
-        )
-    ).one()
-    return PupilAttendance.model_validate(
-        {"upn": pupil.upn, "from": start, "to": end, **summarise(_counts(row))}
-    )
+    totals = await counters.counts_by_pupil(session, start, end, pupil_id=pupil.id)
+    summary = summarise(_counts(totals.get(pupil.id)))
+    return PupilAttendance.model_validate({"upn": pupil.upn, "from": start, "to": end, **summary})
 
 
 async def school_attendance(
@@ -82,13 +60,8 @@ async def school_attendance(
     pupils: dict[int, object] = dict(
         (await session.execute(select(Pupil.id, attribute).where(on_roll))).all()
     )
-    rows = await session.execute(
-        select(Mark.pupil_id, *_category_sums())
-        .join(Pupil, Pupil.id == Mark.pupil_id)
-        .where(on_roll, Mark.date.between(start, end))
-        .group_by(Mark.pupil_id)
-    )
-    counts = {row.pupil_id: _counts(row) for row in rows}
+    totals = await counters.counts_by_pupil(session, start, end, on_roll=on_roll)
+    counts = {pupil_id: _counts(values) for pupil_id, values in totals.items()}
     groups: dict[str, list[Counts]] = defaultdict(list)
     for pupil_id, value in pupils.items():
         groups[_key(value)].append(counts.get(pupil_id, Counts()))

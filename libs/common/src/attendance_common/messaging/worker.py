@@ -13,6 +13,7 @@ from attendance_common.db import Database
 from attendance_common.messaging.consumer import EventConsumer, Handler
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.messaging.relay import OutboxRelay
+from attendance_common.runtime import tune_gc
 from attendance_common.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -96,6 +97,7 @@ def run_worker(make_worker: Callable[[], Worker]) -> None:
 
     async def main() -> None:
         worker = make_worker()
+        tune_gc()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, worker.stop.set)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from attendance_common.db import run_blocking
 from attendance_common.settings import normalise_database_url
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://root@127.0.0.1:5432/test"
@@ -29,12 +26,6 @@ async def postgres_reachable(url: str, timeout: float = 3) -> str | None:
         return f"{type(error).__name__}: {error}"
     await connection.close()
     return None
-
-
-def _run(coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run `coroutine` to the end from sync code, even when called under a running event loop."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
 
 
 def _with_database(url: str, name: str) -> str:
@@ -61,13 +52,13 @@ class TestDatabases:
         name = f"attendance_test_{label}_{uuid.uuid4().hex[:8]}"
         if (backend or self.backend) == "sqlite" or not self.admin_url:
             return f"sqlite+aiosqlite:///{self.sqlite_dir / (name + '.db')}"
-        _run(self._execute(f'CREATE DATABASE "{name}"'))
+        run_blocking(self._execute(f'CREATE DATABASE "{name}"'))
         self.created.append(name)
         return normalise_database_url(_with_database(self.admin_url, name))
 
     def drop_all(self) -> None:
         for name in self.created:
-            _run(self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            run_blocking(self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.created.clear()
 
     async def _execute(self, statement: str) -> None:
