@@ -18,6 +18,7 @@ help:
 	@echo "make run     start the broker and every service on SQLite under .data/ (Ctrl-C stops)"
 	@echo "make test    run the whole test suite (PostgreSQL if reachable, else SQLite)"
 	@echo "make lint    ruff and mypy"
+	@echo "make bench   the benchmarks (PostgreSQL needed; BENCH_SCALE=small for a quick run)"
 	@echo "make token ROLE=mis SCHOOL=100001   mint a development token"
 
 .tools/bin/uv:
@@ -48,6 +49,11 @@ lint: setup
 format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Benchmarks: not tests, they assert nothing; they print a table and one JSON line. Need PostgreSQL.
+bench: setup
+	$(VENV)/bin/python tests/bench/registers_ingest.py
+	$(VENV)/bin/python tests/bench/event_shapes.py
 
 ROLE ?= admin
 token: setup

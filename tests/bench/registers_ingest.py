@@ -16,10 +16,12 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import asyncpg
 import httpx
+from report import print_figures
 
 from attendance_common.auth import mint_token
 from attendance_common.broker import free_port
@@ -28,10 +30,26 @@ from attendance_common.identifiers import make_upn
 from attendance_common.migrations import upgrade_database
 from attendance_common.settings import DEVELOPMENT_JWT_SECRET
 from attendance_common.testing.databases import DEFAULT_TEST_DATABASE_URL, TestDatabases
+from registers.bulk import MARK_COLUMNS
 from registers.counters import rebuild_month_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 MORNING = dt.date(2026, 11, 16)
+PUPIL_COLUMNS = [
+    "school_urn",
+    "upn",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "year_group",
+    "start_date",
+    "fsm_eligible",
+    "sen_status",
+    "has_social_worker",
+    "social_worker",
+    "contacts",
+    "updated_at",
+]
 YEAR_START = dt.date(2025, 9, 1)
 
 
@@ -43,6 +61,43 @@ def upn(school: int, pupil: int) -> str:
     )
 
 
+async def copy_pupils(pg: asyncpg.Connection, pupils: list[tuple[str, str, int, str]]) -> None:
+    """(urn, upn, number, year group) -> pupils on roll since the start of last year, by COPY."""
+    now = dt.datetime.now(dt.UTC)
+    await pg.copy_records_to_table(
+        "pupils",
+        records=[
+            (
+                urn,
+                pupil_upn,
+                "Pupil",
+                str(n),
+                None,
+                year,
+                YEAR_START,
+                n % 4 == 0,
+                "N",
+                n % 20 == 0,
+                None,
+                "[]",
+                now,
+            )
+            for urn, pupil_upn, n, year in pupils
+        ],
+        columns=PUPIL_COLUMNS,
+    )
+
+
+async def copy_marks(
+    pg: asyncpg.Connection, marks: Iterable[tuple[int, dt.date, str, str]], table: str = "marks"
+) -> int:
+    """(pupil id, date, session, code) -> marks recorded by a bench MIS, by COPY."""
+    now = dt.datetime.now(dt.UTC)
+    rows = [(pid, day, session, code, None, now, "bench", "mis", None) for pid, day, session, code in marks]
+    await pg.copy_records_to_table(table, records=rows, columns=MARK_COLUMNS)
+    return len(rows)
+
+
 async def seed(pg: asyncpg.Connection, schools: int, pupils: int) -> list[str]:
     """Schools and pupils straight into the tables: setting up is not what is measured."""
     now = dt.datetime.now(dt.UTC)
@@ -52,43 +107,8 @@ async def seed(pg: asyncpg.Connection, schools: int, pupils: int) -> list[str]:
         records=[(u, f"School {u}", "380", "primary", now) for u in urns],
         columns=["urn", "name", "la_code", "phase", "updated_at"],
     )
-    rows = [
-        (
-            u,
-            upn(s, p),
-            "Pupil",
-            str(p),
-            None,
-            str(1 + p % 6),
-            YEAR_START,
-            p % 4 == 0,
-            "N",
-            p % 20 == 0,
-            None,
-            "[]",
-            now,
-        )
-        for s, u in enumerate(urns)
-        for p in range(pupils)
-    ]
-    await pg.copy_records_to_table(
-        "pupils",
-        records=rows,
-        columns=[
-            "school_urn",
-            "upn",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "year_group",
-            "start_date",
-            "fsm_eligible",
-            "sen_status",
-            "has_social_worker",
-            "social_worker",
-            "contacts",
-            "updated_at",
-        ],
+    await copy_pupils(
+        pg, [(u, upn(s, p), p, str(1 + p % 6)) for s, u in enumerate(urns) for p in range(pupils)]
     )
     return urns
 
@@ -96,35 +116,22 @@ async def seed(pg: asyncpg.Connection, schools: int, pupils: int) -> list[str]:
 async def seed_history(pg: asyncpg.Connection, days: int) -> int:
     """The school days before the measured morning, so the tables look like mid-term, then ANALYZE."""
     ids = [r["id"] for r in await pg.fetch("SELECT id FROM pupils")]
-    now = dt.datetime.now(dt.UTC)
     past = [
         MORNING - dt.timedelta(days=d)
         for d in range(1, 3 * days)
         if (MORNING - dt.timedelta(days=d)).weekday() < 5
     ]
-    rows = [
-        (pid, day, session, "/" if session == "AM" else "\\", None, now, "bench", "mis", None)
-        for day in past[:days]
-        for pid in ids
-        for session in ("AM", "PM")
-    ]
-    await pg.copy_records_to_table(
-        "marks",
-        records=rows,
-        columns=[
-            "pupil_id",
-            "date",
-            "session",
-            "code",
-            "minutes_late",
-            "recorded_at",
-            "recorded_by_sub",
-            "recorded_by_role",
-            "recorded_by_name",
-        ],
+    copied = await copy_marks(
+        pg,
+        (
+            (pid, day, sn, "/" if sn == "AM" else "\\")
+            for day in past[:days]
+            for pid in ids
+            for sn in ("AM", "PM")
+        ),
     )
     await pg.execute("ANALYZE")
-    return len(rows)
+    return copied
 
 
 def morning_marks(school: int, pupils: int, day: dt.date = MORNING) -> list[dict[str, object]]:
@@ -211,26 +218,9 @@ async def post_morning(
 async def copy_same_rows(pg: asyncpg.Connection, urns: list[str], pupils: int) -> float:
     """The same marks by raw COPY into a copy of the marks table (same indexes): the floor."""
     await pg.execute("CREATE TABLE marks_copy (LIKE marks INCLUDING DEFAULTS INCLUDING INDEXES)")
-    ids = await pg.fetch("SELECT id FROM pupils ORDER BY id")
-    now = dt.datetime.now(dt.UTC)
-    rows = [(i + 1, r["id"], MORNING, "AM", "/", None, now, "bench", "mis", None) for i, r in enumerate(ids)]
+    ids = [r["id"] for r in await pg.fetch("SELECT id FROM pupils ORDER BY id")]
     started = time.perf_counter()
-    await pg.copy_records_to_table(
-        "marks_copy",
-        records=rows,
-        columns=[
-            "id",
-            "pupil_id",
-            "date",
-            "session",
-            "code",
-            "minutes_late",
-            "recorded_at",
-            "recorded_by_sub",
-            "recorded_by_role",
-            "recorded_by_name",
-        ],
-    )
+    await copy_marks(pg, ((pid, MORNING, "AM", "/") for pid in ids), table="marks_copy")
     return time.perf_counter() - started
 
 
@@ -241,42 +231,7 @@ async def summary_timings(
     now = dt.datetime.now(dt.UTC)
     urn = "299999"
     await pg.execute("INSERT INTO schools VALUES ($1, 'Big Academy', '380', 'secondary', $2)", urn, now)
-    await pg.copy_records_to_table(
-        "pupils",
-        records=[
-            (
-                urn,
-                upn(9999, p),
-                "P",
-                str(p),
-                None,
-                str(7 + p % 5),
-                YEAR_START,
-                p % 4 == 0,
-                "N",
-                False,
-                None,
-                "[]",
-                now,
-            )
-            for p in range(pupils)
-        ],
-        columns=[
-            "school_urn",
-            "upn",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "year_group",
-            "start_date",
-            "fsm_eligible",
-            "sen_status",
-            "has_social_worker",
-            "social_worker",
-            "contacts",
-            "updated_at",
-        ],
-    )
+    await copy_pupils(pg, [(urn, upn(9999, p), p, str(7 + p % 5)) for p in range(pupils)])
     ids = [r["id"] for r in await pg.fetch("SELECT id FROM pupils WHERE school_urn = $1", urn)]
     days = [
         YEAR_START + dt.timedelta(days=d)
@@ -284,25 +239,14 @@ async def summary_timings(
         if (YEAR_START + dt.timedelta(days=d)).weekday() < 5
     ][:190]
     codes = ["/"] * 92 + ["I"] * 4 + ["N", "O", "M", "G"]
-    await pg.copy_records_to_table(
-        "marks",
-        records=[
-            (pid, day, s, codes[(pid * 31 + n) % 100], None, now, "bench", "mis", None)
+    await copy_marks(
+        pg,
+        (
+            (pid, day, sn, codes[(pid * 31 + n) % 100])
             for pid in ids
             for n, day in enumerate(days)
-            for s in ("AM", "PM")
-        ],
-        columns=[
-            "pupil_id",
-            "date",
-            "session",
-            "code",
-            "minutes_late",
-            "recorded_at",
-            "recorded_by_sub",
-            "recorded_by_role",
-            "recorded_by_name",
-        ],
+            for sn in ("AM", "PM")
+        ),
     )
     await rebuild_counters(url)
     await pg.execute("ANALYZE marks")
@@ -397,10 +341,7 @@ async def main() -> None:
         **summaries,
     }
     figures["ingest_to_copy_ratio"] = round(figures["ingest_marks_per_s"] / figures["copy_rows_per_s"], 3)
-    print(f"\n{'figure':32} value")
-    for name, value in figures.items():
-        print(f"{name:32} {value}")
-    print(json.dumps(figures))
+    print_figures(figures)
 
 
 if __name__ == "__main__":
