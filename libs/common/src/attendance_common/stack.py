@@ -50,7 +50,15 @@ class Stack:
 
 
 def built_services() -> list[str]:
-    return [name for name in SERVICES if importlib.util.find_spec(name) is not None]
+    """Services with both an API (`<name>.main`) and a worker (`<name>.worker`) to run."""
+    return [name for name in SERVICES if _has_module(f"{name}.main") and _has_module(f"{name}.worker")]
+
+
+def _has_module(dotted: str) -> bool:
+    try:
+        return importlib.util.find_spec(dotted) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def main() -> int:

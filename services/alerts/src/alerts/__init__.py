@@ -1,0 +1,1 @@
+"""Alerts: turns register marks into statutory threshold alerts."""

@@ -1,0 +1,203 @@
+"""The alert rules (domain.md sections 4-5, api.md "Alerts"): pure functions over a pupil's state.
+
+Every figure is counted in school days or school weeks of the pupil's school, never calendar
+days. Each function answers "should this alert be open now?" from the facts it is given; the
+worker gathers those facts (a bounded neighbourhood of the mark, so one mark's cost never grows
+with the pupil's history) and keeps at most one open alert per pupil and type (and date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from fractions import Fraction
+from typing import Any
+
+from attendance_common.codes import RULES_VERSION, UNAUTHORISED_FOR_PENALTY, Counts
+
+RULE_VERSION = f"{RULES_VERSION}/alerts.1"
+ALERT_TYPES = (
+    "first_day_absence",
+    "social_worker_unexplained_absence",
+    "persistent_absence",
+    "severe_absence",
+    "ten_day_unauthorised",
+    "fifteen_day_illness",
+    "penalty_threshold",
+    "overdue_n",
+)
+PER_DATE_TYPES = ("first_day_absence", "social_worker_unexplained_absence")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The configurable part of the rules; `/v1/rules` sets them per scope."""
+
+    persistent_rate: Fraction = Fraction(1, 10)
+    persistent_clear_below: Fraction = Fraction(9, 100)
+    severe_rate: Fraction = Fraction(1, 2)
+    severe_clear_below: Fraction = Fraction(49, 100)
+    min_possible_sessions: int = 30
+    ten_day_run_days: int = 10
+    illness_days: int = 15
+    penalty_sessions: int = 10
+    penalty_weeks: int = 10
+    overdue_n_school_days: int = 5
+    enabled: frozenset[str] = frozenset(ALERT_TYPES)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = (
+                float(value)
+                if isinstance(value, Fraction)
+                else sorted(value)
+                if f.name == "enabled"
+                else value
+            )
+        return out
+
+
+DEFAULT = Thresholds()
+
+
+def merge(base: Thresholds, overrides: Mapping[str, Any]) -> Thresholds:
+    """Apply one scope's settings on top of a less specific scope's."""
+    changes: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name == "enabled":
+            changes[name] = frozenset(value)
+        elif isinstance(getattr(DEFAULT, name), Fraction):
+            changes[name] = Fraction(str(value)).limit_denominator(10_000)
+        else:
+            changes[name] = value
+    return replace(base, **changes)
+
+
+def resolve(scopes: Mapping[str, Mapping[str, Any]], school_urn: str, la_code: str | None) -> Thresholds:
+    """Most specific wins, field by field: `default`, then `la:{code}`, then `school:{urn}`."""
+    thresholds = merge(DEFAULT, scopes.get("default", {}))
+    if la_code:
+        thresholds = merge(thresholds, scopes.get(f"la:{la_code}", {}))
+    return merge(thresholds, scopes.get(f"school:{school_urn}", {}))
+
+
+def _at_least(counts: Counts, rate: Fraction) -> bool:
+    """absence / possible >= rate, exactly (no float rounding at the boundary)."""
+    return counts.absence_sessions * rate.denominator >= rate.numerator * counts.possible_sessions
+
+
+def rate_alert_holds(
+    counts: Counts, *, is_open: bool, rate: Fraction, clear_below: Fraction, min_possible: int
+) -> bool:
+    """Hysteresis: opens at `rate` (with enough possible sessions), clears only below `clear_below`."""
+    if counts.possible_sessions == 0:
+        return False
+    if is_open:
+        return _at_least(counts, clear_below)
+    return counts.possible_sessions >= min_possible and _at_least(counts, rate)
+
+
+def persistent_absence_holds(counts: Counts, is_open: bool, t: Thresholds) -> bool:
+    return rate_alert_holds(
+        counts,
+        is_open=is_open,
+        rate=t.persistent_rate,
+        clear_below=t.persistent_clear_below,
+        min_possible=t.min_possible_sessions,
+    )
+
+
+def severe_absence_holds(counts: Counts, is_open: bool, t: Thresholds) -> bool:
+    return rate_alert_holds(
+        counts,
+        is_open=is_open,
+        rate=t.severe_rate,
+        clear_below=t.severe_clear_below,
+        min_possible=t.min_possible_sessions,
+    )
+
+
+def first_day_absence_holds(codes_on_date: Sequence[str]) -> bool:
+    """A date with an `N` mark (first-day calling)."""
+    return "N" in codes_on_date
+
+
+def social_worker_absence_holds(has_social_worker: bool, codes_on_date: Sequence[str]) -> bool:
+    """A pupil with a social worker and an `N` or `O` on the date: tell the worker the same day."""
+    return has_social_worker and any(code in ("N", "O") for code in codes_on_date)
+
+
+def wholly_unauthorised(am: str | None, pm: str | None) -> bool:
+    """Both sessions of the day G/N/O/U; a missing mark breaks the run."""
+    return am in UNAUTHORISED_FOR_PENALTY and pm in UNAUTHORISED_FOR_PENALTY
+
+
+def longest_run(
+    school_days: Sequence[dt.date], sessions: Mapping[dt.date, tuple[str | None, str | None]]
+) -> tuple[int, list[dt.date]]:
+    """The longest run of consecutive school days wholly unauthorised, and its days.
+
+    `school_days` are the school's school days in order (a `#` closure day is not one, so it
+    neither counts nor breaks a run); `sessions` maps a day to the pupil's (AM, PM) codes.
+    """
+    best: list[dt.date] = []
+    current: list[dt.date] = []
+    for day in school_days:
+        if wholly_unauthorised(*sessions.get(day, (None, None))):
+            current.append(day)
+            if len(current) > len(best):
+                best = list(current)
+        else:
+            current = []
+    return len(best), best
+
+
+def illness_days(sessions: Mapping[dt.date, tuple[str | None, str | None]]) -> list[dt.date]:
+    """School days with an `I` session, in date order."""
+    return sorted(day for day, (am, pm) in sessions.items() if "I" in (am, pm))
+
+
+def best_penalty_window(
+    school_weeks: Sequence[dt.date], unauthorised_by_week: Mapping[dt.date, int], window: int
+) -> tuple[int, list[dt.date]]:
+    """The most G/N/O/U sessions in any `window` consecutive school weeks, and those weeks.
+
+    Fewer school weeks than the window: the whole run of weeks is the window.
+    """
+    weeks = list(school_weeks)
+    if len(weeks) <= window:
+        return sum(unauthorised_by_week.get(w, 0) for w in weeks), weeks
+    best, best_start = -1, 0
+    total = sum(unauthorised_by_week.get(w, 0) for w in weeks[:window])
+    for start in range(len(weeks) - window + 1):
+        if start:
+            total += unauthorised_by_week.get(weeks[start + window - 1], 0) - unauthorised_by_week.get(
+                weeks[start - 1], 0
+            )
+        if total > best:
+            best, best_start = total, start
+    return best, weeks[best_start : best_start + window]
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of the day's Monday-Sunday week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def overdue_n_holds(n_date: dt.date, school_days_after: int, t: Thresholds) -> bool:
+    """An `N` still there once the school has recorded `overdue_n_school_days` further school days."""
+    return school_days_after >= t.overdue_n_school_days
+
+
+def rate_figures(counts: Counts, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The figures behind a rate alert: the rate, its numerator and denominator, and the window."""
+    possible = counts.possible_sessions
+    return {
+        "rate": counts.absence_sessions / possible if possible else None,
+        "numerator": counts.absence_sessions,
+        "denominator": possible,
+        "window": {"from": start.isoformat(), "to": end.isoformat()},
+    }
