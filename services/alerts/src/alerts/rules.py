@@ -47,16 +47,14 @@ class Thresholds:
     enabled: frozenset[str] = frozenset(ALERT_TYPES)
 
     def as_json(self) -> dict[str, Any]:
+        """JSON-able settings: rates as numbers where exact (0.1), else as "n/d" strings ("1/3")."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = (
-                float(value)
-                if isinstance(value, Fraction)
-                else sorted(value)
-                if f.name == "enabled"
-                else value
-            )
+            if isinstance(value, Fraction):
+                out[f.name] = float(value) if Fraction(str(float(value))) == value else str(value)
+            else:
+                out[f.name] = sorted(value) if f.name == "enabled" else value
         return out
 
 
@@ -70,7 +68,7 @@ def merge(base: Thresholds, overrides: Mapping[str, Any]) -> Thresholds:
         if name == "enabled":
             changes[name] = frozenset(value)
         elif isinstance(getattr(DEFAULT, name), Fraction):
-            changes[name] = Fraction(str(value)).limit_denominator(10_000)
+            changes[name] = Fraction(str(value))  # exact: 0.1 is 1/10, not the float nearest it
         else:
             changes[name] = value
     return replace(base, **changes)

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.bulk import driver_connection
 from registers.models import Mark, Pupil
 
 Key = tuple[int, dt.date, str]  # (pupil id, date, session)
@@ -35,11 +36,7 @@ _CHUNK = 5_000  # keeps SQLite's IN (...) lists under its bind-parameter limit
 
 async def _asyncpg(session: AsyncSession) -> asyncpg.Connection | None:
     """The transaction's asyncpg connection on PostgreSQL, None on SQLite."""
-    connection = await session.connection()
-    if connection.dialect.name != "postgresql":
-        return None
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
+    return await driver_connection(session)
 
 
 async def pupils_by_upn(session: AsyncSession, urn: str, upns: Iterable[str]) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.bulk import upsert_rows
 from attendance_common.codes import CODES, Category
 from registers.models import Mark, MarkMonthCount, Pupil
 
@@ -48,33 +48,9 @@ def month_deltas(
 
 
 async def apply_deltas(session: AsyncSession, deltas: dict[tuple[int, dt.date], Delta]) -> None:
-    """Add the deltas to the counters in one statement per backend."""
-    if not deltas:
-        return
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        driver = (await connection.get_raw_connection()).driver_connection
-        keys = list(deltas)
-        columns = list(zip(*deltas.values(), strict=True))
-        await driver.execute(  # type: ignore[union-attr]
-            f"INSERT INTO mark_month_counts (pupil_id, month, {', '.join(COLUMNS)}) "
-            "SELECT * FROM unnest($1::bigint[], $2::date[], $3::int[], $4::int[], $5::int[], $6::int[]) "
-            "ON CONFLICT (pupil_id, month) DO UPDATE SET "
-            + ", ".join(f"{c} = mark_month_counts.{c} + excluded.{c}" for c in COLUMNS),
-            [k[0] for k in keys],
-            [k[1] for k in keys],
-            *[list(col) for col in columns],
-        )
-        return
-    statement = sqlite_insert(MarkMonthCount)
-    statement = statement.on_conflict_do_update(
-        index_elements=["pupil_id", "month"],
-        set_={c: getattr(MarkMonthCount, c) + getattr(statement.excluded, c) for c in COLUMNS},
-    )
-    await session.execute(
-        statement,
-        [{"pupil_id": p, "month": m, **dict(zip(COLUMNS, d, strict=True))} for (p, m), d in deltas.items()],
-    )
+    """Add the deltas to the counters in one statement."""
+    rows = [{"pupil_id": p, "month": m, **dict(zip(COLUMNS, d, strict=True))} for (p, m), d in deltas.items()]
+    await upsert_rows(session, MarkMonthCount.__table__, rows, key=("pupil_id", "month"), add=COLUMNS)
 
 
 def category_sums() -> list[object]:

@@ -1,0 +1,390 @@
+"""Evaluating the rules after a batch: raise what now holds, clear what no longer does.
+
+Everything a batch needs is loaded in a constant number of queries (a batch is one school's
+marks): pupils' flags, open alerts, year counts, and, for the few pupils with new unauthorised
+days, the school days and marks around those days. A pupil with an amendment is recomputed
+over the academic year (api.md allows it); nobody else's cost depends on their history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerts import rules
+from alerts.evidence import (
+    ABSENCE_CODES,
+    EvidenceFn,
+    date_key,
+    evidence_marks,
+    new_n,
+    run_evidence,
+    static,
+)
+from alerts.models import Alert, Mark, Pupil, SchoolDay, YearCount
+from alerts.nearby import best_window_containing, neighbours, week_counts
+from alerts.rules import Thresholds
+from alerts.state import BatchChanges, PupilChanges, pupil_days
+from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_end, academic_year_start
+from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence
+from attendance_common.messaging import add_event
+
+SOURCE = "alerts"
+
+
+class Evaluation:
+    """One batch's evaluation: the loaded facts and the open alerts it may raise or clear."""
+
+    def __init__(
+        self, session: AsyncSession, changes: BatchChanges, thresholds: Thresholds, now: dt.datetime
+    ):
+        self.session, self.changes, self.t, self.now = session, changes, thresholds, now
+        self.open: dict[tuple[int, str, str], Alert] = {}
+
+    async def run(self) -> None:
+        pupils = self.changes.pupils
+        if pupils:
+            await self.load_open(pupils)
+            flags = dict(
+                (
+                    await self.session.execute(
+                        select(Pupil.id, Pupil.has_social_worker).where(Pupil.id.in_(list(pupils)))
+                    )
+                ).all()
+            )
+            for change in pupils.values():
+                await self.per_date(change, bool(flags.get(change.pupil_id)))
+            await self._yearly(pupils.values())
+            await self._runs_and_windows([c for c in pupils.values() if not c.amended])
+            for change in pupils.values():
+                if change.amended:
+                    await self._recompute(change)
+        if self.changes.new_school_days or any(new_n(c) for c in pupils.values()):
+            await self._overdue_n()
+
+    # -- open/clear -------------------------------------------------------------------------
+
+    async def load_open(self, pupil_ids: Iterable[int]) -> None:
+        rows = await self.session.scalars(
+            select(Alert).where(Alert.pupil_id.in_(list(pupil_ids)), Alert.status == "open")
+        )
+        self.open.update({(a.pupil_id, a.type, a.date_key): a for a in rows})
+
+    def is_open(self, pupil_id: int, kind: str, date: dt.date | None = None) -> bool:
+        return (pupil_id, kind, date_key(date)) in self.open
+
+    async def sync(
+        self,
+        pupil_id: int,
+        upn: str,
+        kind: str,
+        holds: bool,
+        evidence: EvidenceFn,
+        date: dt.date | None = None,
+        reason: str = "",
+    ) -> None:
+        """Raise `kind` if it holds and is not open; clear it if it is open and no longer holds."""
+        key = (pupil_id, kind, date_key(date))
+        alert = self.open.get(key)
+        if holds and alert is None and kind in self.t.enabled:
+            alert = Alert(
+                id=str(uuid.uuid4()),
+                type=kind,
+                pupil_id=pupil_id,
+                school_urn=self.changes.school_urn,
+                la_code=self.changes.la_code,
+                upn=upn,
+                date=date,
+                date_key=date_key(date),
+                status="open",
+                raised_at=self.now,
+                rule_version=rules.RULE_VERSION,
+                evidence=await evidence(),
+            )
+            self.session.add(alert)
+            self.open[key] = alert
+            add_event(
+                self.session,
+                AlertRaised(
+                    alert_id=alert.id,
+                    type=kind,
+                    school_urn=alert.school_urn,
+                    la_code=alert.la_code,
+                    upn=upn,
+                    date=date,
+                    raised_at=self.now,
+                    rule_version=alert.rule_version,
+                    evidence=Evidence.model_validate(alert.evidence),
+                ),
+                source=SOURCE,
+            )
+        elif not holds and alert is not None:
+            alert.status, alert.cleared_at = "cleared", self.now
+            del self.open[key]
+            add_event(
+                self.session,
+                AlertCleared(
+                    alert_id=alert.id,
+                    type=kind,
+                    school_urn=alert.school_urn,
+                    la_code=alert.la_code,
+                    upn=upn,
+                    date=alert.date,
+                    raised_at=alert.raised_at,
+                    cleared_at=self.now,
+                    rule_version=alert.rule_version,
+                    reason=reason or "the condition no longer holds",
+                ),
+                source=SOURCE,
+            )
+
+    # -- the rules --------------------------------------------------------------------------
+
+    async def per_date(self, change: PupilChanges, has_social_worker: bool) -> None:
+        for date, (_, day) in change.days.items():
+            codes = [c for c in day if c]
+            marks = evidence_marks({date: day}, {"N"})
+            await self.sync(
+                change.pupil_id,
+                change.upn,
+                "first_day_absence",
+                rules.first_day_absence_holds(codes),
+                static({"figures": {"sessions": len(marks)}, "marks": marks}),
+                date,
+                f"no N left on {date}",
+            )
+            unexplained = evidence_marks({date: day}, {"N", "O"})
+            await self.sync(
+                change.pupil_id,
+                change.upn,
+                "social_worker_unexplained_absence",
+                rules.social_worker_absence_holds(has_social_worker, codes),
+                static({"figures": {"sessions": len(unexplained)}, "marks": unexplained}),
+                date,
+                f"no N or O left on {date}",
+            )
+
+    async def _yearly(self, changes: Iterable[PupilChanges]) -> None:
+        """Rates and illness days over the academic year of each pupil's latest changed date."""
+        latest = {c.pupil_id: max(c.days) for c in changes}
+        years = {pid: academic_year_start(day) for pid, day in latest.items()}
+        rows = await self.session.scalars(select(YearCount).where(YearCount.pupil_id.in_(list(latest))))
+        counts = {(r.pupil_id, r.year_start): r for r in rows}
+        for change in self.changes.pupils.values():
+            pid, year = change.pupil_id, years[change.pupil_id]
+            row = counts.get((pid, year))
+            c = (
+                Counts(
+                    *(
+                        getattr(row, f)
+                        for f in (
+                            "present",
+                            "approved_educational_activity",
+                            "authorised_absence",
+                            "unauthorised_absence",
+                        )
+                    )
+                )
+                if row
+                else Counts()
+            )
+            figures = rules.rate_figures(c, year, latest[pid])
+            pa = rules.persistent_absence_holds(c, self.is_open(pid, "persistent_absence"), self.t)
+            sa = rules.severe_absence_holds(c, self.is_open(pid, "severe_absence"), self.t)
+            absences = self._year_marks(pid, year, latest[pid], ABSENCE_CODES, figures)
+            await self.sync(
+                pid, change.upn, "persistent_absence", pa, absences, reason="rate below the clear level"
+            )
+            await self.sync(
+                pid, change.upn, "severe_absence", sa, absences, reason="rate below the clear level"
+            )
+            ill = row.illness_days if row else 0
+            await self.sync(
+                pid,
+                change.upn,
+                "fifteen_day_illness",
+                ill >= self.t.illness_days,
+                self._year_marks(
+                    pid, year, latest[pid], {"I"}, {"illness_days": ill, "threshold": self.t.illness_days}
+                ),
+                reason="fewer illness days after an amendment",
+            )
+
+    async def _runs_and_windows(self, changes: list[PupilChanges]) -> None:
+        """New wholly-unauthorised days and new G/N/O/U sessions: look only around them."""
+        run_days = {
+            c.pupil_id: [d for d, (_, a) in c.days.items() if rules.wholly_unauthorised(*a)] for c in changes
+        }
+        run_days = {pid: days for pid, days in run_days.items() if days}
+        window_weeks = {
+            c.pupil_id: [d for d, (_, a) in c.days.items() if set(a) & UNAUTHORISED_FOR_PENALTY]
+            for c in changes
+        }
+        window_weeks = {pid: days for pid, days in window_weeks.items() if days}
+        if not run_days and not window_weeks:
+            return
+        dates = [d for days in (*run_days.values(), *window_weeks.values()) for d in days]
+        span = (
+            min(dates) - dt.timedelta(days=7 * 3 * self.t.penalty_weeks),
+            max(dates) + dt.timedelta(days=7 * 3 * self.t.penalty_weeks),
+        )
+        school_days = list(
+            await self.session.scalars(
+                select(SchoolDay.date)
+                .where(SchoolDay.school_urn == self.changes.school_urn, SchoolDay.date.between(*span))
+                .order_by(SchoolDay.date)
+            )
+        )
+        n = self.t.ten_day_run_days
+        for pid, days in run_days.items():
+            change = self.changes.pupils[pid]
+            around = sorted({d for day in days for d in neighbours(school_days, day, n - 1)})
+            marks = await pupil_days(self.session, pid, around[0], around[-1]) if around else {}
+            length, run = rules.longest_run(around, marks)
+            if length >= n:
+                await self.sync(
+                    pid, change.upn, "ten_day_unauthorised", True, static(run_evidence(run, marks))
+                )
+        weeks = sorted({rules.week_of(d) for d in school_days})
+        for pid, days in window_weeks.items():
+            change = self.changes.pupils[pid]
+            around = sorted(
+                {w for day in days for w in neighbours(weeks, rules.week_of(day), self.t.penalty_weeks - 1)}
+            )
+            counts = await week_counts(self.session, pid, around)
+            best, window = best_window_containing(
+                around, counts, {rules.week_of(d) for d in days}, self.t.penalty_weeks
+            )
+            if best >= self.t.penalty_sessions:
+                await self.sync(
+                    pid, change.upn, "penalty_threshold", True, self._window_evidence(pid, window, best)
+                )
+
+    async def _recompute(self, change: PupilChanges) -> None:
+        """After an amendment: the pupil's runs, penalty windows and overdue Ns, from scratch."""
+        pid, upn = change.pupil_id, change.upn
+        day = max(change.days)
+        start, end = academic_year_start(day), academic_year_end(day)
+        school_days = list(
+            await self.session.scalars(
+                select(SchoolDay.date)
+                .where(SchoolDay.school_urn == self.changes.school_urn, SchoolDay.date.between(start, end))
+                .order_by(SchoolDay.date)
+            )
+        )
+        marks = await pupil_days(self.session, pid, start, end)
+        length, run = rules.longest_run(school_days, marks)
+        await self.sync(
+            pid,
+            upn,
+            "ten_day_unauthorised",
+            length >= self.t.ten_day_run_days,
+            static(run_evidence(run, marks)),
+            reason="the run was broken by an amendment",
+        )
+        window_start = start - dt.timedelta(days=7 * 3 * self.t.penalty_weeks)
+        all_days = await self.session.scalars(
+            select(SchoolDay.date).where(
+                SchoolDay.school_urn == self.changes.school_urn, SchoolDay.date.between(window_start, end)
+            )
+        )
+        weeks = sorted({rules.week_of(d) for d in all_days})
+        counts = await week_counts(self.session, pid, weeks)
+        best, window = rules.best_penalty_window(weeks, counts, self.t.penalty_weeks)
+        await self.sync(
+            pid,
+            upn,
+            "penalty_threshold",
+            best >= self.t.penalty_sessions,
+            self._window_evidence(pid, window, best),
+            reason="an amendment took it below the threshold",
+        )
+
+    async def _overdue_n(self) -> None:
+        """Pupils of the school with an `N` that has `overdue_n_school_days` school days after it."""
+        urn = self.changes.school_urn
+        rows = (
+            await self.session.execute(
+                select(Mark.pupil_id, Pupil.upn, Mark.date, Mark.session)
+                .join(Pupil, Pupil.id == Mark.pupil_id)
+                .where(Pupil.school_urn == urn, Mark.code == "N")
+            )
+        ).all()
+        affected = {r.pupil_id: r.upn for r in rows} | {
+            c.pupil_id: c.upn for c in self.changes.pupils.values()
+        }
+        await self.load_open(affected)
+        days = (
+            list(
+                await self.session.scalars(
+                    select(SchoolDay.date)
+                    .where(
+                        SchoolDay.school_urn == urn,
+                        SchoolDay.date > min((r.date for r in rows), default=dt.date.max),
+                    )
+                    .order_by(SchoolDay.date)
+                )
+            )
+            if rows
+            else []
+        )
+        overdue: dict[int, list[dict[str, str]]] = {}
+        for r in rows:
+            after = sum(1 for d in days if d > r.date)
+            if rules.overdue_n_holds(r.date, after, self.t):
+                overdue.setdefault(r.pupil_id, []).append(
+                    {"date": r.date.isoformat(), "session": r.session, "code": "N"}
+                )
+        for pid, upn in affected.items():
+            marks = overdue.get(pid, [])
+            await self.sync(
+                pid,
+                upn,
+                "overdue_n",
+                bool(marks),
+                static(
+                    {
+                        "figures": {"overdue_marks": len(marks), "school_days": self.t.overdue_n_school_days},
+                        "marks": marks,
+                    }
+                ),
+                reason="the N was amended",
+            )
+
+    # -- evidence ---------------------------------------------------------------------------
+
+    def _year_marks(
+        self, pid: int, start: dt.date, end: dt.date, codes: set[str], figures: dict[str, Any]
+    ) -> EvidenceFn:
+        async def load() -> dict[str, Any]:
+            days = await pupil_days(self.session, pid, start, end)
+            return {"figures": figures, "marks": evidence_marks(days, codes)}
+
+        return load
+
+    def _window_evidence(self, pid: int, window: list[dt.date], best: int) -> EvidenceFn:
+        async def load() -> dict[str, Any]:
+            days = (
+                await pupil_days(self.session, pid, window[0], window[-1] + dt.timedelta(days=6))
+                if window
+                else {}
+            )
+            return {
+                "figures": {
+                    "sessions": best,
+                    "threshold": self.t.penalty_sessions,
+                    "window": {
+                        "school_weeks": len(window),
+                        "from": window[0].isoformat() if window else None,
+                        "to": (window[-1] + dt.timedelta(days=6)).isoformat() if window else None,
+                    },
+                },
+                "marks": evidence_marks(days, UNAUTHORISED_FOR_PENALTY),
+            }
+
+        return load

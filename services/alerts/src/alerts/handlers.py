@@ -1,0 +1,100 @@
+"""Event handlers: decode, then call the use case. One transaction per consumed batch (the consumer's)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerts import upserts
+from alerts.evaluate import Evaluation
+from alerts.models import Mark, Pupil, RuleScope
+from alerts.rules import Thresholds, resolve
+from alerts.state import BatchChanges, MarkFact, PupilChanges, apply_marks, ensure_pupils, pupil_days
+from attendance_common.clock import now_utc
+from attendance_common.codes import academic_year_end, academic_year_start
+from attendance_common.events.registers import (
+    MarksAmended,
+    MarksRecorded,
+    PupilDeleted,
+    PupilUpserted,
+    SchoolUpserted,
+)
+from attendance_common.messaging import Received
+
+
+async def thresholds_for(session: AsyncSession, school_urn: str, la_code: str | None) -> Thresholds:
+    scopes = {row.scope: row.settings for row in await session.scalars(select(RuleScope))}
+    return resolve(scopes, school_urn, la_code)
+
+
+async def on_marks(session: AsyncSession, received: Received) -> None:
+    """New or amended marks of one school: update each pupil's state, then the alerts."""
+    data = received.data
+    assert isinstance(data, MarksRecorded | MarksAmended)
+    facts = [MarkFact(m.upn, m.date, m.session, m.code) for m in data.marks]
+    changes = await apply_marks(session, school_urn=data.school_urn, la_code=data.la_code, marks=facts)
+    thresholds = await thresholds_for(session, data.school_urn, data.la_code)
+    await Evaluation(session, changes, thresholds, now_utc()).run()
+
+
+async def on_school(session: AsyncSession, received: Received) -> None:
+    data = received.data
+    assert isinstance(data, SchoolUpserted)
+    await upserts.ensure_school(session, data.urn, data.la_code)
+
+
+async def on_pupil(session: AsyncSession, received: Received) -> None:
+    """Keep the pupil's social-worker flag; when it changes, re-check this year's N/O dates."""
+    data = received.data
+    assert isinstance(data, PupilUpserted)
+    await upserts.ensure_school(session, data.school_urn, data.la_code)
+    pupil_id = (await ensure_pupils(session, data.school_urn, data.la_code, [data.upn]))[data.upn]
+    pupil = await session.get(Pupil, pupil_id)
+    assert pupil is not None
+    changed = pupil.has_social_worker != data.characteristics.has_social_worker
+    pupil.has_social_worker = data.characteristics.has_social_worker
+    pupil.la_code, pupil.deleted_on = data.la_code, None
+    email = data.social_worker.email if data.social_worker else None
+    pupil.social_worker_email = email.lower() if email else None
+    if changed:
+        await _recheck_social_worker_alerts(session, pupil, data.school_urn, data.la_code)
+
+
+async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
+    data = received.data
+    assert isinstance(data, PupilDeleted)
+    pupil_id = (await ensure_pupils(session, data.school_urn, data.la_code, [data.upn]))[data.upn]
+    pupil = await session.get(Pupil, pupil_id)
+    assert pupil is not None
+    pupil.deleted_on = data.date
+
+
+async def _recheck_social_worker_alerts(
+    session: AsyncSession, pupil: Pupil, school_urn: str, la_code: str | None
+) -> None:
+    latest = await session.scalar(
+        select(Mark.date).where(Mark.pupil_id == pupil.id).order_by(Mark.date.desc()).limit(1)
+    )
+    if latest is None:
+        return
+    days = await pupil_days(session, pupil.id, academic_year_start(latest), academic_year_end(latest))
+    change = PupilChanges(
+        pupil.id, pupil.upn, {d: (day, day) for d, day in days.items() if {"N", "O"} & set(day)}
+    )
+    evaluation = Evaluation(
+        session,
+        BatchChanges(school_urn, la_code, {pupil.id: change}, []),
+        await thresholds_for(session, school_urn, la_code),
+        now_utc(),
+    )
+    await evaluation.load_open([pupil.id])
+    await evaluation.per_date(change, pupil.has_social_worker)
+
+
+HANDLERS = {
+    MarksRecorded.event_type: on_marks,
+    MarksAmended.event_type: on_marks,
+    SchoolUpserted.event_type: on_school,
+    PupilUpserted.event_type: on_pupil,
+    PupilDeleted.event_type: on_pupil_deleted,
+}

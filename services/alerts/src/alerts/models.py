@@ -1,0 +1,135 @@
+"""Alerts tables: projections of schools and pupils, each pupil's attendance state, and the alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from attendance_common.db import UtcDateTime, new_metadata
+
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    urn: Mapped[str] = mapped_column(String(6), primary_key=True)
+    la_code: Mapped[str | None] = mapped_column(String(3))
+
+
+class Pupil(Base):
+    """One enrolment (school + UPN); created by the first event that names it, pupil or mark."""
+
+    __tablename__ = "pupils"
+    __table_args__ = (Index("uq_pupils_school_upn", "school_urn", "upn", unique=True),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    school_urn: Mapped[str] = mapped_column(String(6))
+    upn: Mapped[str] = mapped_column(String(13), index=True)
+    la_code: Mapped[str | None] = mapped_column(String(3))
+    has_social_worker: Mapped[bool] = mapped_column(default=False)
+    # Who may read this pupil's alerts (role social_worker); kept here, never put in an event.
+    social_worker_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    deleted_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Mark(Base):
+    """The pupil's current code per session: the facts every rule is evaluated from."""
+
+    __tablename__ = "marks"
+    __table_args__ = (
+        # Open `N` marks are few at any time: the overdue check reads only them.
+        Index(
+            "ix_marks_open_n", "date", postgresql_where=text("code = 'N'"), sqlite_where=text("code = 'N'")
+        ),
+    )
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    session: Mapped[str] = mapped_column(String(2), primary_key=True)
+    code: Mapped[str] = mapped_column(String(2))
+
+
+class SchoolDay(Base):
+    """A date on which the school held sessions: any mark other than `#` (domain.md section 4)."""
+
+    __tablename__ = "school_days"
+
+    school_urn: Mapped[str] = mapped_column(String(6), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
+class YearCount(Base):
+    """Sessions per category and illness days, per pupil and academic year (keyed by 1 September)."""
+
+    __tablename__ = "year_counts"
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    year_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    present: Mapped[int] = mapped_column(Integer, default=0)
+    approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
+    authorised_absence: Mapped[int] = mapped_column(Integer, default=0)
+    unauthorised_absence: Mapped[int] = mapped_column(Integer, default=0)
+    illness_days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WeekCount(Base):
+    """G/N/O/U sessions per pupil and Monday-Sunday week: the penalty window's input."""
+
+    __tablename__ = "week_counts"
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    unauthorised: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (
+        # At most one open alert per pupil and type (and date, for the per-date types).
+        Index(
+            "uq_alerts_open",
+            "pupil_id",
+            "type",
+            "date_key",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        Index("ix_alerts_school_status", "school_urn", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    school_urn: Mapped[str] = mapped_column(String(6))
+    la_code: Mapped[str | None] = mapped_column(String(3))
+    upn: Mapped[str] = mapped_column(String(13), index=True)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    date_key: Mapped[str] = mapped_column(String(10))  # the date, or "-" for types without one
+    status: Mapped[str] = mapped_column(String(10))
+    raised_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    rule_version: Mapped[str] = mapped_column(String(40))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledgement_note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class RuleScope(Base):
+    """Thresholds and switches for `default`, `la:{code}` or `school:{urn}`."""
+
+    __tablename__ = "rule_scopes"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(200))

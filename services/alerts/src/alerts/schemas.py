@@ -1,0 +1,61 @@
+"""Alerts API bodies (api.md "Alerts")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from attendance_common.events.alerts import Evidence
+
+
+class AlertOut(BaseModel):
+    id: str
+    type: str
+    school_urn: str
+    upn: str
+    date: dt.date | None
+    status: str
+    raised_at: dt.datetime
+    cleared_at: dt.datetime | None
+    rule_version: str
+    evidence: Evidence
+    acknowledged_at: dt.datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledgement_note: str | None = None
+
+
+class AlertsOut(BaseModel):
+    alerts: list[AlertOut]
+    next: str | None
+
+
+class AcknowledgeIn(BaseModel):
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class RulesOut(BaseModel):
+    """The thresholds in force for a school (or the default), and the scopes they come from."""
+
+    scope: str
+    thresholds: dict[str, Any]
+    scopes: dict[str, dict[str, Any]]
+
+
+class RulesIn(BaseModel):
+    """Any subset of the thresholds; fields left out keep the less specific scope's value."""
+
+    model_config = {"extra": "forbid"}
+
+    persistent_rate: float | str | None = None
+    persistent_clear_below: float | str | None = None
+    severe_rate: float | str | None = None
+    severe_clear_below: float | str | None = None
+    min_possible_sessions: int | None = Field(default=None, ge=0)
+    ten_day_run_days: int | None = Field(default=None, ge=1)
+    illness_days: int | None = Field(default=None, ge=1)
+    penalty_sessions: int | None = Field(default=None, ge=1)
+    penalty_weeks: int | None = Field(default=None, ge=1)
+    overdue_n_school_days: int | None = Field(default=None, ge=1)
+    enabled: list[str] | None = None

@@ -1,0 +1,168 @@
+"""Applying marks to each pupil's state: marks, year and week counts, school days, in bulk.
+
+The work per mark is bounded: both sessions of the mark's day are read once for the batch, and
+the counters change by deltas, never by recounting the year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerts import upserts
+from alerts.models import Mark, SchoolDay
+from alerts.rules import week_of
+from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
+
+Day = tuple[str | None, str | None]  # (AM, PM) codes
+_COUNTED = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
+_COLUMN = {
+    code: _COUNTED.index(c.category.value) for code, c in CODES.items() if c.category.value in _COUNTED
+}
+
+
+@dataclass(frozen=True)
+class MarkFact:
+    upn: str
+    date: dt.date
+    session: str
+    code: str
+
+
+@dataclass
+class PupilChanges:
+    """What a batch changed for one pupil: the days touched and what they looked like before/after."""
+
+    pupil_id: int
+    upn: str
+    days: dict[dt.date, tuple[Day, Day]] = field(default_factory=dict)  # date -> (before, after)
+
+    @property
+    def amended(self) -> bool:
+        """Some session already had a different code (an amendment): the pupil is recomputed."""
+        return any(
+            (b is not None and b != a)
+            for before, after in self.days.values()
+            for b, a in zip(before, after, strict=True)
+        )
+
+
+@dataclass
+class BatchChanges:
+    school_urn: str
+    la_code: str | None
+    pupils: dict[int, PupilChanges]
+    new_school_days: list[dt.date]
+
+
+async def ensure_pupils(
+    session: AsyncSession, school_urn: str, la_code: str | None, upns: Iterable[str]
+) -> dict[str, int]:
+    """upn -> pupil id at this school, creating stubs for pupils not yet seen on the pupils topic."""
+    wanted = sorted(set(upns))
+    found = await upserts.pupil_ids(session, school_urn, wanted)
+    missing = [upn for upn in wanted if upn not in found]
+    if missing:
+        await upserts.insert_pupils(session, school_urn, la_code, missing)
+        found.update(await upserts.pupil_ids(session, school_urn, missing))
+    return found
+
+
+async def apply_marks(
+    session: AsyncSession, *, school_urn: str, la_code: str | None, marks: Sequence[MarkFact]
+) -> BatchChanges:
+    """Apply marks in order; return what changed, for the rules to look at."""
+    await upserts.ensure_school(session, school_urn, la_code)
+    ids = await ensure_pupils(session, school_urn, la_code, (m.upn for m in marks))
+    keys = {(ids[m.upn], m.date) for m in marks}
+    before = await _days(session, keys)
+    after = {key: list(day) for key, day in before.items()}
+    for m in marks:
+        after.setdefault((ids[m.upn], m.date), [None, None])[0 if m.session == "AM" else 1] = m.code
+
+    changes: dict[int, PupilChanges] = {}
+    upn_of = {pid: upn for upn, pid in ids.items()}
+    rows: list[tuple[int, dt.date, str, str]] = []
+    year_deltas: defaultdict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0] * 5)
+    week_deltas: defaultdict[tuple[int, dt.date], int] = defaultdict(int)
+    for (pupil_id, date), new in after.items():
+        old = before.get((pupil_id, date), (None, None))
+        new_day = (new[0], new[1])
+        if new_day == old:
+            continue
+        changes.setdefault(pupil_id, PupilChanges(pupil_id, upn_of[pupil_id])).days[date] = (old, new_day)
+        for index, (was, now) in enumerate(zip(old, new_day, strict=True)):
+            if was == now or now is None:
+                continue
+            rows.append((pupil_id, date, "AM" if index == 0 else "PM", now))
+            year = year_deltas[(pupil_id, academic_year_start(date))]
+            if (column := _COLUMN.get(was or "")) is not None:
+                year[column] -= 1
+            if (column := _COLUMN.get(now)) is not None:
+                year[column] += 1
+            week_deltas[(pupil_id, week_of(date))] += (now in UNAUTHORISED_FOR_PENALTY) - (
+                was in UNAUTHORISED_FOR_PENALTY
+            )
+        year_deltas[(pupil_id, academic_year_start(date))][4] += ("I" in new_day) - ("I" in old)
+
+    await upserts.upsert_marks(session, rows)
+    await upserts.add_year_counts(session, {k: v for k, v in year_deltas.items() if any(v)})
+    await upserts.add_week_counts(session, {k: v for k, v in week_deltas.items() if v})
+    school_days = {m.date for m in marks if m.code != "#"}
+    new_days = await upserts.add_school_days(session, school_urn, school_days)
+    return BatchChanges(school_urn, la_code, changes, sorted(new_days))
+
+
+async def _days(session: AsyncSession, keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], Day]:
+    """Both sessions of each (pupil, date) as stored before the batch."""
+    found: dict[tuple[int, dt.date], list[str | None]] = {}
+    key_list = sorted(keys)
+    for start in range(0, len(key_list), 2_000):
+        chunk = key_list[start : start + 2_000]
+        rows = await session.execute(
+            select(Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
+                tuple_(Mark.pupil_id, Mark.date).in_(chunk)
+            )
+        )
+        for pupil_id, date, sess, code in rows:
+            found.setdefault((pupil_id, date), [None, None])[0 if sess == "AM" else 1] = code
+    return {key: (day[0], day[1]) for key, day in found.items()}
+
+
+async def pupil_days(
+    session: AsyncSession, pupil_id: int, start: dt.date, end: dt.date
+) -> dict[dt.date, Day]:
+    """The pupil's (AM, PM) codes per date in [start, end]."""
+    rows = await session.execute(
+        select(Mark.date, Mark.session, Mark.code).where(
+            Mark.pupil_id == pupil_id, Mark.date.between(start, end)
+        )
+    )
+    days: dict[dt.date, list[str | None]] = {}
+    for date, sess, code in rows:
+        days.setdefault(date, [None, None])[0 if sess == "AM" else 1] = code
+    return {date: (day[0], day[1]) for date, day in days.items()}
+
+
+async def school_days_around(
+    session: AsyncSession, school_urn: str, date: dt.date, before: int, after: int
+) -> list[dt.date]:
+    """Up to `before` school days before `date`, `date` if it is one, and up to `after` after it."""
+    earlier = await session.scalars(
+        select(SchoolDay.date)
+        .where(SchoolDay.school_urn == school_urn, SchoolDay.date < date)
+        .order_by(SchoolDay.date.desc())
+        .limit(before)
+    )
+    later = await session.scalars(
+        select(SchoolDay.date)
+        .where(SchoolDay.school_urn == school_urn, SchoolDay.date >= date)
+        .order_by(SchoolDay.date)
+        .limit(after + 1)
+    )
+    return sorted([*earlier, *later])

@@ -1,0 +1,100 @@
+"""The alerts service's bulk writes: projections and per-pupil counters, in one statement each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerts.models import Mark, Pupil, School, SchoolDay, WeekCount, YearCount
+from attendance_common.bulk import upsert_rows
+
+YEAR_COLUMNS = (
+    "present",
+    "approved_educational_activity",
+    "authorised_absence",
+    "unauthorised_absence",
+    "illness_days",
+)
+
+
+async def ensure_school(session: AsyncSession, urn: str, la_code: str | None) -> None:
+    await upsert_rows(
+        session,
+        School.__table__,
+        [{"urn": urn, "la_code": la_code}],
+        key=("urn",),
+        replace=("la_code",) if la_code else (),
+    )
+
+
+async def pupil_ids(session: AsyncSession, school_urn: str, upns: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(upns), 5_000):
+        rows = await session.execute(
+            select(Pupil.upn, Pupil.id).where(
+                Pupil.school_urn == school_urn, Pupil.upn.in_(upns[start : start + 5_000])
+            )
+        )
+        found.update({upn: pupil_id for upn, pupil_id in rows})
+    return found
+
+
+async def insert_pupils(
+    session: AsyncSession, school_urn: str, la_code: str | None, upns: Sequence[str]
+) -> None:
+    """Stubs for pupils seen in marks before their pupil event (the topics are not ordered together)."""
+    await upsert_rows(
+        session,
+        Pupil.__table__,
+        [
+            {"school_urn": school_urn, "upn": upn, "la_code": la_code, "has_social_worker": False}
+            for upn in upns
+        ],
+        key=("school_urn", "upn"),
+    )
+
+
+async def upsert_marks(session: AsyncSession, rows: Sequence[tuple[int, dt.date, str, str]]) -> None:
+    await upsert_rows(
+        session,
+        Mark.__table__,
+        [{"pupil_id": p, "date": d, "session": s, "code": c} for p, d, s, c in rows],
+        key=("pupil_id", "date", "session"),
+        replace=("code",),
+    )
+
+
+async def add_year_counts(session: AsyncSession, deltas: Mapping[tuple[int, dt.date], Sequence[int]]) -> None:
+    rows = [
+        {"pupil_id": p, "year_start": y, **dict(zip(YEAR_COLUMNS, d, strict=True))}
+        for (p, y), d in deltas.items()
+    ]
+    await upsert_rows(session, YearCount.__table__, rows, key=("pupil_id", "year_start"), add=YEAR_COLUMNS)
+
+
+async def add_week_counts(session: AsyncSession, deltas: Mapping[tuple[int, dt.date], int]) -> None:
+    rows = [{"pupil_id": p, "week": w, "unauthorised": n} for (p, w), n in deltas.items()]
+    await upsert_rows(session, WeekCount.__table__, rows, key=("pupil_id", "week"), add=("unauthorised",))
+
+
+async def add_school_days(session: AsyncSession, school_urn: str, dates: Iterable[dt.date]) -> list[dt.date]:
+    """Record the school's school days; return those that are new."""
+    dates = sorted(set(dates))
+    if not dates:
+        return []
+    known = set(
+        await session.scalars(
+            select(SchoolDay.date).where(SchoolDay.school_urn == school_urn, SchoolDay.date.in_(dates))
+        )
+    )
+    new = [d for d in dates if d not in known]
+    await upsert_rows(
+        session,
+        SchoolDay.__table__,
+        [{"school_urn": school_urn, "date": d} for d in new],
+        key=("school_urn", "date"),
+    )
+    return new

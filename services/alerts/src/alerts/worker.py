@@ -1,0 +1,28 @@
+"""The alerts worker: consumes pupils and marks, keeps each pupil's state, raises and clears alerts."""
+
+from __future__ import annotations
+
+from alerts.handlers import HANDLERS
+from alerts.settings import Settings
+from attendance_common.db import Database
+from attendance_common.events.base import MARKS_TOPIC, PUPILS_TOPIC
+from attendance_common.logging import configure_logging
+from attendance_common.messaging import ConsumerSpec, Worker, run_worker
+
+# One group for both topics: a pupil's projection and marks are applied by one consumer,
+# so the social-worker flag a rule reads is the one its own transaction sees.
+CONSUMER = ConsumerSpec(name="alerts", topics=(PUPILS_TOPIC, MARKS_TOPIC), handlers=HANDLERS)
+
+
+def make_worker(settings: Settings | None = None) -> Worker:
+    settings = settings or Settings()
+    configure_logging(settings.service, level=settings.log_level, json=settings.log_json)
+    return Worker(settings, Database(settings.resolved_database_url), consumers=[CONSUMER])
+
+
+def main() -> None:
+    run_worker(make_worker)
+
+
+if __name__ == "__main__":
+    main()

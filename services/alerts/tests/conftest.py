@@ -1,0 +1,57 @@
+"""Alerts test fixtures: a migrated alerts database per backend and a feed of events into it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from alerts.handlers import HANDLERS
+from alerts.settings import Settings
+from attendance_common.db import Database
+from attendance_common.messaging import EventConsumer
+from attendance_common.migrations import upgrade_database
+from attendance_common.testing.databases import TestDatabases
+from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
+
+sys.path.insert(0, str(Path(__file__).parent))  # test helpers import by plain name, uniquely named
+
+from alerts_support import Feed, new_urn
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def alerts_backend(request: pytest.FixtureRequest, test_databases: TestDatabases) -> str:
+    if request.param == "postgresql" and test_databases.backend != "postgresql":
+        pytest.skip("PostgreSQL is not reachable")
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def alerts_settings(alerts_backend: str, test_databases: TestDatabases, kafka_bootstrap: str) -> Settings:
+    url = test_databases.create("alerts", backend=alerts_backend)
+    upgrade_database(MIGRATIONS, url)
+    return Settings(database_url=url, kafka_bootstrap_servers=kafka_bootstrap, **TEST_KAFKA_SETTINGS)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+async def alerts_database(alerts_settings: Settings) -> AsyncIterator[Database]:
+    database = Database(alerts_settings.resolved_database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def feed(alerts_database: Database, alerts_settings: Settings) -> Feed:
+    consumer = EventConsumer(
+        name="alerts",
+        topics=[],
+        handlers=HANDLERS,
+        database=alerts_database,
+        settings=alerts_settings,
+        producer=None,  # type: ignore[arg-type]  # apply() never dead-letters
+    )
+    return Feed(consumer, alerts_database, new_urn())
