@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ARRAY, Table, any_, bindparam
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,9 +23,17 @@ async def driver_connection(session: AsyncSession) -> Any | None:
     return (await connection.get_raw_connection()).driver_connection
 
 
+def any_of(column: Any, values: Sequence[Any], dialect: str) -> Any:
+    """`column IN values`, as `column = ANY(:array)` on PostgreSQL: one bound array instead of
+    thousands of bound values, which SQLAlchemy compiles one by one on every execution."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
 async def upsert_rows(
     session: AsyncSession,
-    table: Table,
+    model: type[Any],
     rows: Sequence[Mapping[str, Any]],
     *,
     key: Sequence[str],
@@ -38,6 +46,7 @@ async def upsert_rows(
     """
     if not rows:
         return
+    table: Table = model.__table__
     columns = list(rows[0])
     pg = await driver_connection(session)
     if pg is not None:

@@ -2,8 +2,9 @@
 
 Everything a batch needs is loaded in a constant number of queries (a batch is one school's
 marks): pupils' flags, open alerts, year counts, and, for the few pupils with new unauthorised
-days, the school days and marks around those days. A pupil with an amendment is recomputed
-over the academic year (api.md allows it); nobody else's cost depends on their history.
+days, the school days and marks around those days. A pupil with an amendment has runs and
+windows recomputed around the amended days and the alerts already open; nobody else's cost
+depends on their history.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,20 +22,26 @@ from alerts.evidence import (
     ABSENCE_CODES,
     EvidenceFn,
     date_key,
+    evidence_dates,
     evidence_marks,
-    new_n,
+    evidence_year,
+    illness_figures,
+    n_changed,
     run_evidence,
     static,
+    window_evidence,
+    year_evidence,
 )
 from alerts.models import Alert, Mark, Pupil, SchoolDay, YearCount
 from alerts.nearby import best_window_containing, neighbours, week_counts
 from alerts.rules import Thresholds
 from alerts.state import BatchChanges, PupilChanges, pupil_days
-from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_end, academic_year_start
+from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
 from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence
 from attendance_common.messaging import add_event
 
 SOURCE = "alerts"
+_COUNTED = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
 
 
 class Evaluation:
@@ -64,7 +71,8 @@ class Evaluation:
             for change in pupils.values():
                 if change.amended:
                     await self._recompute(change)
-        if self.changes.new_school_days or any(new_n(c) for c in pupils.values()):
+        # A new school day can make an N overdue; an N added or amended away changes which are.
+        if self.changes.new_school_days or any(n_changed(c) for c in pupils.values()):
             await self._overdue_n()
 
     # -- open/clear -------------------------------------------------------------------------
@@ -170,50 +178,54 @@ class Evaluation:
             )
 
     async def _yearly(self, changes: Iterable[PupilChanges]) -> None:
-        """Rates and illness days over the academic year of each pupil's latest changed date."""
-        latest = {c.pupil_id: max(c.days) for c in changes}
-        years = {pid: academic_year_start(day) for pid, day in latest.items()}
-        rows = await self.session.scalars(select(YearCount).where(YearCount.pupil_id.in_(list(latest))))
+        """Year-to-date rates (the pupil's latest academic year); illness days per year touched."""
+        changes = list(changes)
+        rows = await self.session.scalars(
+            select(YearCount).where(YearCount.pupil_id.in_([c.pupil_id for c in changes]))
+        )
         counts = {(r.pupil_id, r.year_start): r for r in rows}
-        for change in self.changes.pupils.values():
-            pid, year = change.pupil_id, years[change.pupil_id]
+        for change in changes:
+            # An amendment to last year's marks must not judge this year's rate alerts by last year.
+            pid = change.pupil_id
+            year = max([academic_year_start(max(change.days)), *(y for p, y in counts if p == pid)])
             row = counts.get((pid, year))
-            c = (
-                Counts(
-                    *(
-                        getattr(row, f)
-                        for f in (
-                            "present",
-                            "approved_educational_activity",
-                            "authorised_absence",
-                            "unauthorised_absence",
-                        )
-                    )
-                )
-                if row
-                else Counts()
-            )
-            figures = rules.rate_figures(c, year, latest[pid])
+            c = Counts(*(getattr(row, f) for f in _COUNTED)) if row else Counts()
             pa = rules.persistent_absence_holds(c, self.is_open(pid, "persistent_absence"), self.t)
             sa = rules.severe_absence_holds(c, self.is_open(pid, "severe_absence"), self.t)
-            absences = self._year_marks(pid, year, latest[pid], ABSENCE_CODES, figures)
+            absences = year_evidence(
+                self.session, pid, year, ABSENCE_CODES, partial(rules.rate_figures, c, year)
+            )
             await self.sync(
                 pid, change.upn, "persistent_absence", pa, absences, reason="rate below the clear level"
             )
             await self.sync(
                 pid, change.upn, "severe_absence", sa, absences, reason="rate below the clear level"
             )
-            ill = row.illness_days if row else 0
-            await self.sync(
-                pid,
-                change.upn,
-                "fifteen_day_illness",
-                ill >= self.t.illness_days,
-                self._year_marks(
-                    pid, year, latest[pid], {"I"}, {"illness_days": ill, "threshold": self.t.illness_days}
-                ),
-                reason="fewer illness days after an amendment",
-            )
+            illness = {y: r.illness_days for (p, y), r in counts.items() if p == pid}
+            await self._illness(change, illness)
+
+    async def _illness(self, change: PupilChanges, illness_days: dict[dt.date, int]) -> None:
+        """15 illness days in an academic year; clears only when an amendment takes that year below.
+
+        A new academic year starting from nothing is not an amendment: the alert stays open.
+        """
+        pid, kind, threshold = change.pupil_id, "fifteen_day_illness", self.t.illness_days
+        touched = sorted({academic_year_start(d) for d in change.days}, reverse=True)
+        alert = self.open.get((pid, kind, date_key(None)))
+        if alert is not None:
+            year = evidence_year(alert.evidence)
+            holds = year is None or year not in touched or illness_days.get(year, 0) >= threshold
+            reason = "fewer illness days after an amendment"
+            await self.sync(pid, change.upn, kind, holds, static({}), reason=reason)
+            if holds:
+                return
+        for year in touched:  # the latest year at the threshold, if any
+            days = illness_days.get(year, 0)
+            if days >= threshold:
+                figures = partial(illness_figures, days, threshold, year)
+                evidence = year_evidence(self.session, pid, year, {"I"}, figures)
+                await self.sync(pid, change.upn, kind, True, evidence)
+                return
 
     async def _runs_and_windows(self, changes: list[PupilChanges]) -> None:
         """New wholly-unauthorised days and new G/N/O/U sessions: look only around them."""
@@ -243,9 +255,13 @@ class Evaluation:
         n = self.t.ten_day_run_days
         for pid, days in run_days.items():
             change = self.changes.pupils[pid]
-            around = sorted({d for day in days for d in neighbours(school_days, day, n - 1)})
-            marks = await pupil_days(self.session, pid, around[0], around[-1]) if around else {}
-            length, run = rules.longest_run(around, marks)
+            # Each day's own neighbourhood: one list of them all would join far-apart runs.
+            pieces = [piece for day in days if (piece := neighbours(school_days, day, n - 1))]
+            if not pieces:
+                continue
+            first, last = min(p[0] for p in pieces), max(p[-1] for p in pieces)
+            marks = await pupil_days(self.session, pid, first, last)
+            length, run = max((rules.longest_run(p, marks) for p in pieces), key=lambda r: r[0])
             if length >= n:
                 await self.sync(
                     pid, change.upn, "ten_day_unauthorised", True, static(run_evidence(run, marks))
@@ -266,10 +282,16 @@ class Evaluation:
                 )
 
     async def _recompute(self, change: PupilChanges) -> None:
-        """After an amendment: the pupil's runs, penalty windows and overdue Ns, from scratch."""
+        """After an amendment: the pupil's runs and penalty windows around the amended days and
+        around the run or window of any alert already open (which may lie in another year)."""
         pid, upn = change.pupil_id, change.upn
-        day = max(change.days)
-        start, end = academic_year_start(day), academic_year_end(day)
+        anchors = [*change.days]
+        for kind in ("ten_day_unauthorised", "penalty_threshold"):
+            if alert := self.open.get((pid, kind, date_key(None))):
+                anchors += evidence_dates(alert.evidence)
+        # Wide enough for a run or a 10-school-week window across a summer holiday and half-terms.
+        margin = dt.timedelta(days=7 * 3 * self.t.penalty_weeks)
+        start, end = min(anchors) - margin, max(anchors) + margin
         school_days = list(
             await self.session.scalars(
                 select(SchoolDay.date)
@@ -287,13 +309,7 @@ class Evaluation:
             static(run_evidence(run, marks)),
             reason="the run was broken by an amendment",
         )
-        window_start = start - dt.timedelta(days=7 * 3 * self.t.penalty_weeks)
-        all_days = await self.session.scalars(
-            select(SchoolDay.date).where(
-                SchoolDay.school_urn == self.changes.school_urn, SchoolDay.date.between(window_start, end)
-            )
-        )
-        weeks = sorted({rules.week_of(d) for d in all_days})
+        weeks = sorted({rules.week_of(d) for d in school_days})
         counts = await week_counts(self.session, pid, weeks)
         best, window = rules.best_penalty_window(weeks, counts, self.t.penalty_weeks)
         await self.sync(
@@ -358,33 +374,5 @@ class Evaluation:
 
     # -- evidence ---------------------------------------------------------------------------
 
-    def _year_marks(
-        self, pid: int, start: dt.date, end: dt.date, codes: set[str], figures: dict[str, Any]
-    ) -> EvidenceFn:
-        async def load() -> dict[str, Any]:
-            days = await pupil_days(self.session, pid, start, end)
-            return {"figures": figures, "marks": evidence_marks(days, codes)}
-
-        return load
-
     def _window_evidence(self, pid: int, window: list[dt.date], best: int) -> EvidenceFn:
-        async def load() -> dict[str, Any]:
-            days = (
-                await pupil_days(self.session, pid, window[0], window[-1] + dt.timedelta(days=6))
-                if window
-                else {}
-            )
-            return {
-                "figures": {
-                    "sessions": best,
-                    "threshold": self.t.penalty_sessions,
-                    "window": {
-                        "school_weeks": len(window),
-                        "from": window[0].isoformat() if window else None,
-                        "to": (window[-1] + dt.timedelta(days=6)).isoformat() if window else None,
-                    },
-                },
-                "marks": evidence_marks(days, UNAUTHORISED_FOR_PENALTY),
-            }
-
-        return load
+        return window_evidence(self.session, pid, window, best, self.t.penalty_sessions)

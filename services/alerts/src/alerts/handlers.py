@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts import upserts
 from alerts.evaluate import Evaluation
-from alerts.models import Mark, Pupil, RuleScope
+from alerts.models import Alert, Mark, Pupil, RuleScope
 from alerts.rules import Thresholds, resolve
 from alerts.state import BatchChanges, MarkFact, PupilChanges, apply_marks, ensure_pupils, pupil_days
 from attendance_common.clock import now_utc
@@ -72,15 +72,28 @@ async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
 async def _recheck_social_worker_alerts(
     session: AsyncSession, pupil: Pupil, school_urn: str, la_code: str | None
 ) -> None:
+    """The flag changed: this year's N/O dates may now raise, and any open social-worker alert,
+    of whatever year, may clear."""
+    open_dates = set(
+        await session.scalars(
+            select(Alert.date).where(
+                Alert.pupil_id == pupil.id,
+                Alert.type == "social_worker_unexplained_absence",
+                Alert.status == "open",
+            )
+        )
+    )
     latest = await session.scalar(
         select(Mark.date).where(Mark.pupil_id == pupil.id).order_by(Mark.date.desc()).limit(1)
     )
     if latest is None:
         return
     days = await pupil_days(session, pupil.id, academic_year_start(latest), academic_year_end(latest))
-    change = PupilChanges(
-        pupil.id, pupil.upn, {d: (day, day) for d, day in days.items() if {"N", "O"} & set(day)}
-    )
+    wanted = {d: day for d, day in days.items() if {"N", "O"} & set(day)}
+    for date in open_dates - wanted.keys():
+        if date is not None:
+            wanted.update(await pupil_days(session, pupil.id, date, date))
+    change = PupilChanges(pupil.id, pupil.upn, {d: (day, day) for d, day in wanted.items()})
     evaluation = Evaluation(
         session,
         BatchChanges(school_urn, la_code, {pupil.id: change}, []),

@@ -14,7 +14,7 @@ from alerts.models import Alert, Pupil, RuleScope, School
 from alerts.schemas import AlertOut, AlertsOut, RulesIn, RulesOut
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
-from attendance_common.errors import Forbidden, NotFound, Unprocessable
+from attendance_common.errors import BadRequest, Forbidden, NotFound, Unprocessable
 from attendance_common.pagination import decode_cursor, encode_cursor
 
 _READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER, Role.SOCIAL_WORKER)
@@ -53,6 +53,8 @@ async def list_alerts(
 ) -> AlertsOut:
     query = scoped(select(Alert), principal)
     if school:
+        if principal.role == Role.SCHOOL_STAFF and school not in principal.schools:
+            raise Forbidden("forbidden_school", f"this token may not read school {school}")
         query = query.where(Alert.school_urn == school)
     if upn:
         query = query.where(Alert.upn == upn.strip().upper())
@@ -61,13 +63,25 @@ async def list_alerts(
     if status != "all":
         query = query.where(Alert.status == status)
     if after:
-        raised, last_id = decode_cursor(after)
-        at = dt.datetime.fromisoformat(raised)
+        at, last_id = _position(after)
         query = query.where(or_(Alert.raised_at > at, and_(Alert.raised_at == at, Alert.id > last_id)))
     rows = list(await session.scalars(query.order_by(Alert.raised_at, Alert.id).limit(limit + 1)))
     page = rows[:limit]
     cursor = encode_cursor(page[-1].raised_at.isoformat(), page[-1].id) if len(rows) > limit else None
     return AlertsOut(alerts=[alert_out(a) for a in page], next=cursor)
+
+
+def _position(after: str) -> tuple[dt.datetime, str]:
+    """The (raised_at, id) a `next` cursor points after; 400 `bad_cursor` for anything else."""
+    values = decode_cursor(after)
+    try:
+        raised, last_id = values
+        at = dt.datetime.fromisoformat(raised)
+    except (TypeError, ValueError) as error:
+        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out") from error
+    if at.tzinfo is None or not isinstance(last_id, str):
+        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
+    return at, last_id
 
 
 async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) -> Alert:
@@ -89,23 +103,41 @@ async def get_rules(session: AsyncSession, principal: Principal, school: str | N
         raise Forbidden("forbidden_role", f"role {principal.role} cannot read rules")
     scopes = {row.scope: row.settings for row in await session.scalars(select(RuleScope))}
     if school is None:
-        return RulesOut(scope="default", thresholds=rules.resolve(scopes, "", None).as_json(), scopes=scopes)
-    la_code = await session.scalar(select(School.la_code).where(School.urn == school))
-    relevant = {k: v for k, v in scopes.items() if k in ("default", f"la:{la_code}", f"school:{school}")}
-    return RulesOut(
-        scope=f"school:{school}", thresholds=rules.resolve(scopes, school, la_code).as_json(), scopes=relevant
-    )
+        # Other schools' and LAs' overrides are theirs to see: the default scope for everyone else.
+        shown = scopes if principal.is_admin else {k: v for k, v in scopes.items() if k == "default"}
+        return RulesOut(scope="default", thresholds=rules.resolve(scopes, "", None).as_json(), scopes=shown)
+    return await _in_force(session, scopes, f"school:{school}")
+
+
+async def _in_force(session: AsyncSession, scopes: dict[str, dict[str, Any]], scope: str) -> RulesOut:
+    """What applies at `scope` (most specific wins), and the stored scopes it is resolved from."""
+    urn, la_code = "", None
+    if scope.startswith("school:"):
+        urn = scope.removeprefix("school:")
+        la_code = await session.scalar(select(School.la_code).where(School.urn == urn))
+    elif scope.startswith("la:"):
+        la_code = scope.removeprefix("la:")
+    relevant = {k: v for k, v in scopes.items() if k in ("default", f"la:{la_code}", f"school:{urn}")}
+    return RulesOut(scope=scope, thresholds=rules.resolve(scopes, urn, la_code).as_json(), scopes=relevant)
+
+
+_RATES = ("persistent_rate", "persistent_clear_below", "severe_rate", "severe_clear_below")
 
 
 async def put_rules(
     session: AsyncSession, principal: Principal, scope: str, body: RulesIn
 ) -> tuple[RulesOut, bool]:
-    """Set a scope's thresholds: admins any scope, LA officers their LA, school staff their school."""
+    """Set a scope's thresholds: admins any, LA officers their LA and its schools, staff their school."""
     if not _SCOPE.match(scope):
         raise Unprocessable("bad_scope", "scope must be default, la:{3-digit code} or school:{6-digit URN}")
+    urn = scope.removeprefix("school:") if scope.startswith("school:") else None
+    school_la = await session.scalar(select(School.la_code).where(School.urn == urn)) if urn else None
     allowed = principal.is_admin or (
-        (principal.role == Role.LA_OFFICER and scope == f"la:{principal.la}")
-        or (principal.role == Role.SCHOOL_STAFF and scope.removeprefix("school:") in principal.schools)
+        (
+            principal.role == Role.LA_OFFICER
+            and (scope == f"la:{principal.la}" or (urn and school_la == principal.la))
+        )
+        or (principal.role == Role.SCHOOL_STAFF and urn in principal.schools)
     )
     if not allowed:
         raise Forbidden("forbidden_scope", f"this token may not change the rules of {scope}")
@@ -114,15 +146,23 @@ async def put_rules(
     if unknown:
         raise Unprocessable("unknown_alert_type", f"unknown alert types: {sorted(unknown)}")
     try:
-        rules.merge(rules.DEFAULT, settings)
+        merged = rules.merge(rules.DEFAULT, settings)
     except (ValueError, ZeroDivisionError) as error:
         raise Unprocessable("bad_threshold", str(error)) from error
+    # api.md conventions: rates are fractions 0..1.
+    out_of_range = [name for name in _RATES if name in settings and not 0 <= getattr(merged, name) <= 1]
+    if out_of_range:
+        raise Unprocessable("bad_threshold", f"rates are fractions from 0 to 1: {out_of_range}")
+    for rate, clear in (("persistent_rate", "persistent_clear_below"), ("severe_rate", "severe_clear_below")):
+        if getattr(merged, clear) > getattr(merged, rate):
+            # A clear level above the opening rate would open and clear the alert on alternate marks.
+            raise Unprocessable("bad_threshold", f"{clear} must not be above {rate}")
     row = await session.get(RuleScope, scope)
     created = row is None
     if row is None:
         row = RuleScope(scope=scope)
         session.add(row)
     row.settings, row.updated_at, row.updated_by = settings, now_utc(), principal.sub
-    return RulesOut(
-        scope=scope, thresholds=rules.merge(rules.DEFAULT, settings).as_json(), scopes={scope: settings}
-    ), created
+    # The answer is what now applies at this scope, less specific scopes included (as GET says).
+    scopes = {r.scope: r.settings for r in await session.scalars(select(RuleScope)) if r.scope != scope}
+    return await _in_force(session, {**scopes, scope: settings}, scope), created

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts import upserts
@@ -121,16 +121,17 @@ async def apply_marks(
 async def _days(session: AsyncSession, keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], Day]:
     """Both sessions of each (pupil, date) as stored before the batch."""
     found: dict[tuple[int, dt.date], list[str | None]] = {}
-    key_list = sorted(keys)
-    for start in range(0, len(key_list), 2_000):
-        chunk = key_list[start : start + 2_000]
+    pupils, dates = sorted({p for p, _ in keys}), sorted({d for _, d in keys})
+    # A batch is one school's register: few dates, so IN lists (index-friendly) rather than row values.
+    for start in range(0, len(pupils), 5_000):
         rows = await session.execute(
             select(Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
-                tuple_(Mark.pupil_id, Mark.date).in_(chunk)
+                Mark.pupil_id.in_(pupils[start : start + 5_000]), Mark.date.in_(dates)
             )
         )
         for pupil_id, date, sess, code in rows:
-            found.setdefault((pupil_id, date), [None, None])[0 if sess == "AM" else 1] = code
+            if (pupil_id, date) in keys:
+                found.setdefault((pupil_id, date), [None, None])[0 if sess == "AM" else 1] = code
     return {key: (day[0], day[1]) for key, day in found.items()}
 
 

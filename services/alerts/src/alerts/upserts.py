@@ -23,7 +23,7 @@ YEAR_COLUMNS = (
 async def ensure_school(session: AsyncSession, urn: str, la_code: str | None) -> None:
     await upsert_rows(
         session,
-        School.__table__,
+        School,
         [{"urn": urn, "la_code": la_code}],
         key=("urn",),
         replace=("la_code",) if la_code else (),
@@ -48,7 +48,7 @@ async def insert_pupils(
     """Stubs for pupils seen in marks before their pupil event (the topics are not ordered together)."""
     await upsert_rows(
         session,
-        Pupil.__table__,
+        Pupil,
         [
             {"school_urn": school_urn, "upn": upn, "la_code": la_code, "has_social_worker": False}
             for upn in upns
@@ -60,7 +60,7 @@ async def insert_pupils(
 async def upsert_marks(session: AsyncSession, rows: Sequence[tuple[int, dt.date, str, str]]) -> None:
     await upsert_rows(
         session,
-        Mark.__table__,
+        Mark,
         [{"pupil_id": p, "date": d, "session": s, "code": c} for p, d, s, c in rows],
         key=("pupil_id", "date", "session"),
         replace=("code",),
@@ -72,12 +72,12 @@ async def add_year_counts(session: AsyncSession, deltas: Mapping[tuple[int, dt.d
         {"pupil_id": p, "year_start": y, **dict(zip(YEAR_COLUMNS, d, strict=True))}
         for (p, y), d in deltas.items()
     ]
-    await upsert_rows(session, YearCount.__table__, rows, key=("pupil_id", "year_start"), add=YEAR_COLUMNS)
+    await upsert_rows(session, YearCount, rows, key=("pupil_id", "year_start"), add=YEAR_COLUMNS)
 
 
 async def add_week_counts(session: AsyncSession, deltas: Mapping[tuple[int, dt.date], int]) -> None:
     rows = [{"pupil_id": p, "week": w, "unauthorised": n} for (p, w), n in deltas.items()]
-    await upsert_rows(session, WeekCount.__table__, rows, key=("pupil_id", "week"), add=("unauthorised",))
+    await upsert_rows(session, WeekCount, rows, key=("pupil_id", "week"), add=("unauthorised",))
 
 
 async def add_school_days(session: AsyncSession, school_urn: str, dates: Iterable[dt.date]) -> list[dt.date]:
@@ -93,7 +93,7 @@ async def add_school_days(session: AsyncSession, school_urn: str, dates: Iterabl
     new = [d for d in dates if d not in known]
     await upsert_rows(
         session,
-        SchoolDay.__table__,
+        SchoolDay,
         [{"school_urn": school_urn, "date": d} for d in new],
         key=("school_urn", "date"),
     )

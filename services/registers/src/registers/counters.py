@@ -50,7 +50,7 @@ def month_deltas(
 async def apply_deltas(session: AsyncSession, deltas: dict[tuple[int, dt.date], Delta]) -> None:
     """Add the deltas to the counters in one statement."""
     rows = [{"pupil_id": p, "month": m, **dict(zip(COLUMNS, d, strict=True))} for (p, m), d in deltas.items()]
-    await upsert_rows(session, MarkMonthCount.__table__, rows, key=("pupil_id", "month"), add=COLUMNS)
+    await upsert_rows(session, MarkMonthCount, rows, key=("pupil_id", "month"), add=COLUMNS)
 
 
 def category_sums() -> list[object]:

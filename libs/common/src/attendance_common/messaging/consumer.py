@@ -73,6 +73,7 @@ class EventConsumer:
         self.max_records = max_records
         self.applied = 0
         self.skipped = 0
+        self.first_batch_at: float | None = None  # loop time of the first fetch with records
         self.dead_lettered = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -85,6 +86,8 @@ class EventConsumer:
                 batches = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
                 if not batches:
                     continue
+                if self.first_batch_at is None:
+                    self.first_batch_at = asyncio.get_running_loop().time()
                 records = [record for partition_records in batches.values() for record in partition_records]
                 if not await self.process(records, stop):
                     break  # stopping mid-outage: leave offsets uncommitted, the events come again
