@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,15 +34,17 @@ from alerts.evidence import (
     year_evidence,
 )
 from alerts.models import Alert, Mark, Pupil, SchoolDay, YearCount
-from alerts.nearby import best_window_containing, neighbours, week_counts
+from alerts.nearby import best_window_containing, neighbours, pupils_days, week_counts, weeks_counts
 from alerts.rules import Thresholds
 from alerts.state import BatchChanges, PupilChanges, pupil_days
+from attendance_common.bulk import any_of
 from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
 from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence
 from attendance_common.messaging import add_event
 
 SOURCE = "alerts"
 _COUNTED = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
+_YEAR_FIELDS = (*_COUNTED, "illness_days")
 
 
 class Evaluation:
@@ -51,6 +54,7 @@ class Evaluation:
         self, session: AsyncSession, changes: BatchChanges, thresholds: Thresholds, now: dt.datetime
     ):
         self.session, self.changes, self.t, self.now = session, changes, thresholds, now
+        self.dialect = session.get_bind().dialect.name
         self.open: dict[tuple[int, str, str], Alert] = {}
 
     async def run(self) -> None:
@@ -60,7 +64,9 @@ class Evaluation:
             flags = dict(
                 (
                     await self.session.execute(
-                        select(Pupil.id, Pupil.has_social_worker).where(Pupil.id.in_(list(pupils)))
+                        select(Pupil.id, Pupil.has_social_worker).where(
+                            any_of(Pupil.id, list(pupils), self.dialect)
+                        )
                     )
                 ).all()
             )
@@ -79,7 +85,7 @@ class Evaluation:
 
     async def load_open(self, pupil_ids: Iterable[int]) -> None:
         rows = await self.session.scalars(
-            select(Alert).where(Alert.pupil_id.in_(list(pupil_ids)), Alert.status == "open")
+            select(Alert).where(any_of(Alert.pupil_id, list(pupil_ids), self.dialect), Alert.status == "open")
         )
         self.open.update({(a.pupil_id, a.type, a.date_key): a for a in rows})
 
@@ -156,53 +162,55 @@ class Evaluation:
     async def per_date(self, change: PupilChanges, has_social_worker: bool) -> None:
         for date, (_, day) in change.days.items():
             codes = [c for c in day if c]
-            marks = evidence_marks({date: day}, {"N"})
-            await self.sync(
-                change.pupil_id,
-                change.upn,
-                "first_day_absence",
-                rules.first_day_absence_holds(codes),
-                static({"figures": {"sessions": len(marks)}, "marks": marks}),
-                date,
-                f"no N left on {date}",
-            )
-            unexplained = evidence_marks({date: day}, {"N", "O"})
-            await self.sync(
-                change.pupil_id,
-                change.upn,
-                "social_worker_unexplained_absence",
-                rules.social_worker_absence_holds(has_social_worker, codes),
-                static({"figures": {"sessions": len(unexplained)}, "marks": unexplained}),
-                date,
-                f"no N or O left on {date}",
-            )
+            for kind, holds, wanted, reason in (
+                ("first_day_absence", rules.first_day_absence_holds(codes), {"N"}, f"no N left on {date}"),
+                (
+                    "social_worker_unexplained_absence",
+                    rules.social_worker_absence_holds(has_social_worker, codes),
+                    {"N", "O"},
+                    f"no N or O left on {date}",
+                ),
+            ):
+                if holds == self.is_open(change.pupil_id, kind, date):
+                    continue  # nothing to raise or clear: most marks of most mornings
+                marks = evidence_marks({date: day}, wanted)
+                evidence = static({"figures": {"sessions": len(marks)}, "marks": marks})
+                await self.sync(change.pupil_id, change.upn, kind, holds, evidence, date, reason)
 
     async def _yearly(self, changes: Iterable[PupilChanges]) -> None:
         """Year-to-date rates (the pupil's latest academic year); illness days per year touched."""
         changes = list(changes)
-        rows = await self.session.scalars(
-            select(YearCount).where(YearCount.pupil_id.in_([c.pupil_id for c in changes]))
+        rows = await self.session.execute(
+            select(
+                YearCount.pupil_id, YearCount.year_start, *(getattr(YearCount, f) for f in _YEAR_FIELDS)
+            ).where(any_of(YearCount.pupil_id, [c.pupil_id for c in changes], self.dialect))
         )
-        counts = {(r.pupil_id, r.year_start): r for r in rows}
+        years: dict[int, dict[dt.date, Any]] = {}
+        for r in rows:  # Core rows, not ORM objects: a thousand a batch
+            years.setdefault(r.pupil_id, {})[r.year_start] = r
         for change in changes:
             # An amendment to last year's marks must not judge this year's rate alerts by last year.
             pid = change.pupil_id
-            year = max([academic_year_start(max(change.days)), *(y for p, y in counts if p == pid)])
-            row = counts.get((pid, year))
+            counts = years.get(pid, {})
+            year = max([academic_year_start(max(change.days)), *counts])
+            row = counts.get(year)
             c = Counts(*(getattr(row, f) for f in _COUNTED)) if row else Counts()
-            pa = rules.persistent_absence_holds(c, self.is_open(pid, "persistent_absence"), self.t)
-            sa = rules.severe_absence_holds(c, self.is_open(pid, "severe_absence"), self.t)
-            absences = year_evidence(
-                self.session, pid, year, ABSENCE_CODES, partial(rules.rate_figures, c, year)
-            )
-            await self.sync(
-                pid, change.upn, "persistent_absence", pa, absences, reason="rate below the clear level"
-            )
-            await self.sync(
-                pid, change.upn, "severe_absence", sa, absences, reason="rate below the clear level"
-            )
-            illness = {y: r.illness_days for (p, y), r in counts.items() if p == pid}
-            await self._illness(change, illness)
+            pa_open, sa_open = self.is_open(pid, "persistent_absence"), self.is_open(pid, "severe_absence")
+            pa = rules.persistent_absence_holds(c, pa_open, self.t)
+            sa = rules.severe_absence_holds(c, sa_open, self.t)
+            if pa != pa_open or sa != sa_open:  # most pupils on most mornings: nothing changes
+                absences = year_evidence(
+                    self.session, pid, year, ABSENCE_CODES, partial(rules.rate_figures, c, year)
+                )
+                reason = "rate below the clear level"
+                await self.sync(pid, change.upn, "persistent_absence", pa, absences, reason=reason)
+                await self.sync(pid, change.upn, "severe_absence", sa, absences, reason=reason)
+            illness = {y: r.illness_days for y, r in counts.items()}
+            if (
+                self.is_open(pid, "fifteen_day_illness")
+                or max(illness.values(), default=0) >= self.t.illness_days
+            ):
+                await self._illness(change, illness)
 
     async def _illness(self, change: PupilChanges, illness_days: dict[dt.date, int]) -> None:
         """15 illness days in an academic year; clears only when an amendment takes that year below.
@@ -253,26 +261,27 @@ class Evaluation:
             )
         )
         n = self.t.ten_day_run_days
+        all_marks = await pupils_days(self.session, list(run_days), span[0], span[1], self.dialect)
         for pid, days in run_days.items():
             change = self.changes.pupils[pid]
             # Each day's own neighbourhood: one list of them all would join far-apart runs.
             pieces = [piece for day in days if (piece := neighbours(school_days, day, n - 1))]
             if not pieces:
                 continue
-            first, last = min(p[0] for p in pieces), max(p[-1] for p in pieces)
-            marks = await pupil_days(self.session, pid, first, last)
+            marks = all_marks.get(pid, {})
             length, run = max((rules.longest_run(p, marks) for p in pieces), key=lambda r: r[0])
             if length >= n:
                 await self.sync(
                     pid, change.upn, "ten_day_unauthorised", True, static(run_evidence(run, marks))
                 )
         weeks = sorted({rules.week_of(d) for d in school_days})
+        all_counts = await weeks_counts(self.session, list(window_weeks), weeks, self.dialect)
         for pid, days in window_weeks.items():
             change = self.changes.pupils[pid]
             around = sorted(
                 {w for day in days for w in neighbours(weeks, rules.week_of(day), self.t.penalty_weeks - 1)}
             )
-            counts = await week_counts(self.session, pid, around)
+            counts = all_counts.get(pid, {})
             best, window = best_window_containing(
                 around, counts, {rules.week_of(d) for d in days}, self.t.penalty_weeks
             )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerts import upserts
 from alerts.models import Mark, SchoolDay
 from alerts.rules import week_of
+from attendance_common.bulk import any_of
 from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
 
 Day = tuple[str | None, str | None]  # (AM, PM) codes
@@ -120,13 +121,15 @@ async def apply_marks(
 
 async def _days(session: AsyncSession, keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], Day]:
     """Both sessions of each (pupil, date) as stored before the batch."""
+    dialect = (await session.connection()).dialect.name
     found: dict[tuple[int, dt.date], list[str | None]] = {}
     pupils, dates = sorted({p for p, _ in keys}), sorted({d for _, d in keys})
     # A batch is one school's register: few dates, so IN lists (index-friendly) rather than row values.
     for start in range(0, len(pupils), 5_000):
         rows = await session.execute(
             select(Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
-                Mark.pupil_id.in_(pupils[start : start + 5_000]), Mark.date.in_(dates)
+                any_of(Mark.pupil_id, pupils[start : start + 5_000], dialect),
+                any_of(Mark.date, dates, dialect),
             )
         )
         for pupil_id, date, sess, code in rows:

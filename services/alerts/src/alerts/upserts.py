@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.models import Mark, Pupil, School, SchoolDay, WeekCount, YearCount
-from attendance_common.bulk import upsert_rows
+from attendance_common.bulk import any_of, upsert_rows
 
 YEAR_COLUMNS = (
     "present",
@@ -32,10 +32,11 @@ async def ensure_school(session: AsyncSession, urn: str, la_code: str | None) ->
 
 async def pupil_ids(session: AsyncSession, school_urn: str, upns: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
+    dialect = (await session.connection()).dialect.name
     for start in range(0, len(upns), 5_000):
         rows = await session.execute(
             select(Pupil.upn, Pupil.id).where(
-                Pupil.school_urn == school_urn, Pupil.upn.in_(upns[start : start + 5_000])
+                Pupil.school_urn == school_urn, any_of(Pupil.upn, upns[start : start + 5_000], dialect)
             )
         )
         found.update({upn: pupil_id for upn, pupil_id in rows})
