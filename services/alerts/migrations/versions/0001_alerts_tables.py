@@ -92,13 +92,14 @@ def upgrade() -> None:
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("session", sa.String(length=2), nullable=False),
         sa.Column("code", sa.String(length=2), nullable=False),
+        sa.Column("school_urn", sa.String(length=6), nullable=False),
         sa.ForeignKeyConstraint(["pupil_id"], ["pupils.id"], name=op.f("fk_marks_pupil_id_pupils")),
         sa.PrimaryKeyConstraint("pupil_id", "date", "session", name=op.f("pk_marks")),
     )
     with op.batch_alter_table("marks", schema=None) as batch_op:
         batch_op.create_index(
             "ix_marks_open_n",
-            ["date"],
+            ["school_urn", "date"],
             unique=False,
             postgresql_where=sa.text("code = 'N'"),
             sqlite_where=sa.text("code = 'N'"),

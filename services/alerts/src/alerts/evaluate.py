@@ -9,6 +9,7 @@ depends on their history.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import uuid
 from collections.abc import Iterable
@@ -56,6 +57,7 @@ class Evaluation:
         self.session, self.changes, self.t, self.now = session, changes, thresholds, now
         self.dialect = session.get_bind().dialect.name
         self.open: dict[tuple[int, str, str], Alert] = {}
+        self.loaded: set[int] = set()  # pupils whose open alerts are in `self.open`
 
     async def run(self) -> None:
         pupils = self.changes.pupils
@@ -84,10 +86,14 @@ class Evaluation:
     # -- open/clear -------------------------------------------------------------------------
 
     async def load_open(self, pupil_ids: Iterable[int]) -> None:
+        ids = [pid for pid in pupil_ids if pid not in self.loaded]
+        if not ids:
+            return
         rows = await self.session.scalars(
-            select(Alert).where(any_of(Alert.pupil_id, list(pupil_ids), self.dialect), Alert.status == "open")
+            select(Alert).where(any_of(Alert.pupil_id, ids, self.dialect), Alert.status == "open")
         )
         self.open.update({(a.pupil_id, a.type, a.date_key): a for a in rows})
+        self.loaded.update(ids)
 
     def is_open(self, pupil_id: int, kind: str, date: dt.date | None = None) -> bool:
         return (pupil_id, kind, date_key(date)) in self.open
@@ -331,55 +337,52 @@ class Evaluation:
         )
 
     async def _overdue_n(self) -> None:
-        """Pupils of the school with an `N` that has `overdue_n_school_days` school days after it."""
+        """Pupils of the school with an `N` that has `overdue_n_school_days` school days after it.
+
+        Only pupils with an `N`, an `N` just changed, or an open overdue alert can change state.
+        """
         urn = self.changes.school_urn
         rows = (
             await self.session.execute(
                 select(Mark.pupil_id, Pupil.upn, Mark.date, Mark.session)
                 .join(Pupil, Pupil.id == Mark.pupil_id)
-                .where(Pupil.school_urn == urn, Mark.code == "N")
+                .where(Mark.school_urn == urn, Mark.code == "N")
             )
         ).all()
-        affected = {r.pupil_id: r.upn for r in rows} | {
-            c.pupil_id: c.upn for c in self.changes.pupils.values()
-        }
+        alerted = (
+            await self.session.execute(
+                select(Alert.pupil_id, Alert.upn).where(
+                    Alert.school_urn == urn, Alert.type == "overdue_n", Alert.status == "open"
+                )
+            )
+        ).all()
+        affected = {r.pupil_id: r.upn for r in (*rows, *alerted)}
+        affected |= {c.pupil_id: c.upn for c in self.changes.pupils.values() if n_changed(c)}
         await self.load_open(affected)
-        days = (
-            list(
+        days = []
+        if rows:
+            first = min(r.date for r in rows)
+            days = list(
                 await self.session.scalars(
                     select(SchoolDay.date)
-                    .where(
-                        SchoolDay.school_urn == urn,
-                        SchoolDay.date > min((r.date for r in rows), default=dt.date.max),
-                    )
+                    .where(SchoolDay.school_urn == urn, SchoolDay.date > first)
                     .order_by(SchoolDay.date)
                 )
             )
-            if rows
-            else []
-        )
         overdue: dict[int, list[dict[str, str]]] = {}
         for r in rows:
-            after = sum(1 for d in days if d > r.date)
+            after = len(days) - bisect.bisect_right(days, r.date)
             if rules.overdue_n_holds(r.date, after, self.t):
                 overdue.setdefault(r.pupil_id, []).append(
                     {"date": r.date.isoformat(), "session": r.session, "code": "N"}
                 )
+        figures = {"school_days": self.t.overdue_n_school_days}
         for pid, upn in affected.items():
             marks = overdue.get(pid, [])
-            await self.sync(
-                pid,
-                upn,
-                "overdue_n",
-                bool(marks),
-                static(
-                    {
-                        "figures": {"overdue_marks": len(marks), "school_days": self.t.overdue_n_school_days},
-                        "marks": marks,
-                    }
-                ),
-                reason="the N was amended",
-            )
+            if bool(marks) == self.is_open(pid, "overdue_n"):
+                continue
+            evidence = static({"figures": {**figures, "overdue_marks": len(marks)}, "marks": marks})
+            await self.sync(pid, upn, "overdue_n", bool(marks), evidence, reason="the N was amended")
 
     # -- evidence ---------------------------------------------------------------------------
 

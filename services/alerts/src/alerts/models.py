@@ -45,9 +45,13 @@ class Mark(Base):
 
     __tablename__ = "marks"
     __table_args__ = (
-        # Open `N` marks are few at any time: the overdue check reads only them.
+        # Open `N` marks are few at any time: the overdue check reads only its school's.
         Index(
-            "ix_marks_open_n", "date", postgresql_where=text("code = 'N'"), sqlite_where=text("code = 'N'")
+            "ix_marks_open_n",
+            "school_urn",
+            "date",
+            postgresql_where=text("code = 'N'"),
+            sqlite_where=text("code = 'N'"),
         ),
     )
 
@@ -55,6 +59,7 @@ class Mark(Base):
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     session: Mapped[str] = mapped_column(String(2), primary_key=True)
     code: Mapped[str] = mapped_column(String(2))
+    school_urn: Mapped[str] = mapped_column(String(6))  # the pupil's, copied for the overdue-N index
 
 
 class SchoolDay(Base):

@@ -111,7 +111,7 @@ async def apply_marks(
             )
         year_deltas[(pupil_id, academic_year_start(date))][4] += ("I" in new_day) - ("I" in old)
 
-    await upserts.upsert_marks(session, rows)
+    await upserts.upsert_marks(session, school_urn, rows)
     await upserts.add_year_counts(session, {k: v for k, v in year_deltas.items() if any(v)})
     await upserts.add_week_counts(session, {k: v for k, v in week_deltas.items() if v})
     school_days = {m.date for m in marks if m.code != "#"}

@@ -58,11 +58,16 @@ async def insert_pupils(
     )
 
 
-async def upsert_marks(session: AsyncSession, rows: Sequence[tuple[int, dt.date, str, str]]) -> None:
+async def upsert_marks(
+    session: AsyncSession, school_urn: str, rows: Sequence[tuple[int, dt.date, str, str]]
+) -> None:
     await upsert_rows(
         session,
         Mark,
-        [{"pupil_id": p, "date": d, "session": s, "code": c} for p, d, s, c in rows],
+        [
+            {"pupil_id": p, "date": d, "session": s, "code": c, "school_urn": school_urn}
+            for p, d, s, c in rows
+        ],
         key=("pupil_id", "date", "session"),
         replace=("code",),
     )
