@@ -54,6 +54,7 @@ format: setup
 bench: setup
 	$(VENV)/bin/python tests/bench/registers_ingest.py
 	$(VENV)/bin/python tests/bench/event_shapes.py
+	$(VENV)/bin/python tests/bench/alerts_worker.py
 
 ROLE ?= admin
 token: setup

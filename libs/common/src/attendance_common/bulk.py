@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Table, any_, bindparam
+from sqlalchemy import ARRAY, Table, any_, bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,29 @@ def any_of(column: Any, values: Sequence[Any], dialect: str) -> Any:
     if dialect == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
+
+
+async def select_where_in(
+    session: AsyncSession, columns: Sequence[Any], key: Any, values: Sequence[Any]
+) -> Sequence[Mapping[str, Any]]:
+    """`SELECT columns WHERE key IN values`, rows readable by column name.
+
+    On PostgreSQL the query goes straight to asyncpg with one array: for a thousand keys,
+    SQLAlchemy's binding and row processing cost several times the query itself.
+    """
+    if not values:
+        return []
+    pg = await driver_connection(session)
+    if pg is None:
+        result = await session.execute(select(*columns).where(key.in_(list(values))))
+        return [dict(row._mapping) for row in result]
+    dialect = (await session.connection()).dialect
+    names = ", ".join(column.name for column in columns)
+    array = f"{key.type.compile(dialect=dialect)}[]"
+    rows: Sequence[Mapping[str, Any]] = await pg.fetch(
+        f"SELECT {names} FROM {key.table.name} WHERE {key.name} = ANY($1::{array})", list(values)
+    )
+    return rows
 
 
 async def upsert_rows(

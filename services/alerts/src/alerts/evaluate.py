@@ -38,7 +38,7 @@ from alerts.models import Alert, Mark, Pupil, SchoolDay, YearCount
 from alerts.nearby import best_window_containing, neighbours, pupils_days, week_counts, weeks_counts
 from alerts.rules import Thresholds
 from alerts.state import BatchChanges, PupilChanges, pupil_days
-from attendance_common.bulk import any_of
+from attendance_common.bulk import any_of, select_where_in
 from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
 from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence
 from attendance_common.messaging import add_event
@@ -63,15 +63,10 @@ class Evaluation:
         pupils = self.changes.pupils
         if pupils:
             await self.load_open(pupils)
-            flags = dict(
-                (
-                    await self.session.execute(
-                        select(Pupil.id, Pupil.has_social_worker).where(
-                            any_of(Pupil.id, list(pupils), self.dialect)
-                        )
-                    )
-                ).all()
+            rows = await select_where_in(
+                self.session, (Pupil.id, Pupil.has_social_worker), Pupil.id, list(pupils)
             )
+            flags = {row["id"]: row["has_social_worker"] for row in rows}
             for change in pupils.values():
                 await self.per_date(change, bool(flags.get(change.pupil_id)))
             await self._yearly(pupils.values())
@@ -186,21 +181,18 @@ class Evaluation:
     async def _yearly(self, changes: Iterable[PupilChanges]) -> None:
         """Year-to-date rates (the pupil's latest academic year); illness days per year touched."""
         changes = list(changes)
-        rows = await self.session.execute(
-            select(
-                YearCount.pupil_id, YearCount.year_start, *(getattr(YearCount, f) for f in _YEAR_FIELDS)
-            ).where(any_of(YearCount.pupil_id, [c.pupil_id for c in changes], self.dialect))
-        )
+        columns = (YearCount.pupil_id, YearCount.year_start, *(getattr(YearCount, f) for f in _YEAR_FIELDS))
+        rows = await select_where_in(self.session, columns, YearCount.pupil_id, [c.pupil_id for c in changes])
         years: dict[int, dict[dt.date, Any]] = {}
-        for r in rows:  # Core rows, not ORM objects: a thousand a batch
-            years.setdefault(r.pupil_id, {})[r.year_start] = r
+        for r in rows:  # plain rows, not ORM objects: a thousand a batch
+            years.setdefault(r["pupil_id"], {})[r["year_start"]] = r
         for change in changes:
             # An amendment to last year's marks must not judge this year's rate alerts by last year.
             pid = change.pupil_id
             counts = years.get(pid, {})
             year = max([academic_year_start(max(change.days)), *counts])
             row = counts.get(year)
-            c = Counts(*(getattr(row, f) for f in _COUNTED)) if row else Counts()
+            c = Counts(*(row[f] for f in _COUNTED)) if row else Counts()
             pa_open, sa_open = self.is_open(pid, "persistent_absence"), self.is_open(pid, "severe_absence")
             pa = rules.persistent_absence_holds(c, pa_open, self.t)
             sa = rules.severe_absence_holds(c, sa_open, self.t)
@@ -211,7 +203,7 @@ class Evaluation:
                 reason = "rate below the clear level"
                 await self.sync(pid, change.upn, "persistent_absence", pa, absences, reason=reason)
                 await self.sync(pid, change.upn, "severe_absence", sa, absences, reason=reason)
-            illness = {y: r.illness_days for y, r in counts.items()}
+            illness = {y: r["illness_days"] for y, r in counts.items()}
             if (
                 self.is_open(pid, "fifteen_day_illness")
                 or max(illness.values(), default=0) >= self.t.illness_days
