@@ -19,6 +19,7 @@ from report import print_figures
 
 from alerts.handlers import HANDLERS
 from alerts.settings import Settings
+from alerts.worker import CONSUMER
 from attendance_common.broker import free_port, start_broker, stop_broker
 from attendance_common.db import Database
 from attendance_common.events.envelope import make_event
@@ -63,7 +64,8 @@ async def publish_day(producer, topic_prefix: str, schools: int, day: dt.date, n
 
 async def consume(settings: Settings, url: str, group: str, events: int) -> float:
     """Run the alerts worker until it has applied `events` events; return the seconds it took."""
-    worker = Worker(settings, Database(url), consumers=[ConsumerSpec(group, ("attendance.marks",), HANDLERS)])
+    spec = ConsumerSpec(group, ("attendance.marks",), HANDLERS, max_records=CONSUMER.max_records)
+    worker = Worker(settings, Database(url), consumers=[spec])
     task = asyncio.create_task(worker.run())
     while not worker.consumers or worker.consumers[0].applied < events:
         if task.done():

@@ -11,7 +11,8 @@ from attendance_common.messaging import ConsumerSpec, Worker, run_worker
 
 # One group for both topics: a pupil's projection and marks are applied by one consumer,
 # so the social-worker flag a rule reads is the one its own transaction sees.
-CONSUMER = ConsumerSpec(name="alerts", topics=(PUPILS_TOPIC, MARKS_TOPIC), handlers=HANDLERS)
+# A marks event carries up to 1,000 marks: 20 events (20,000 marks) per transaction.
+CONSUMER = ConsumerSpec(name="alerts", topics=(PUPILS_TOPIC, MARKS_TOPIC), handlers=HANDLERS, max_records=20)
 
 
 def make_worker(settings: Settings | None = None) -> Worker:

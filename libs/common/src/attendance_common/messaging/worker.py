@@ -26,6 +26,8 @@ class ConsumerSpec:
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    # Records per fetch, all applied in one transaction: keep it small when records are batches.
+    max_records: int = 500
 
 
 class Worker:
@@ -56,6 +58,7 @@ class Worker:
                     name=spec.name,
                     topics=spec.topics,
                     handlers=spec.handlers,
+                    max_records=spec.max_records,
                     database=self.database,
                     settings=self.settings,
                     producer=producer,
