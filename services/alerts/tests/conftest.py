@@ -6,9 +6,11 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from alerts.handlers import HANDLERS
+from alerts.main import create_app
 from alerts.settings import Settings
 from attendance_common.db import Database
 from attendance_common.messaging import EventConsumer
@@ -23,16 +25,9 @@ from alerts_support import Feed, new_urn
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
-@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
-def alerts_backend(request: pytest.FixtureRequest, test_databases: TestDatabases) -> str:
-    if request.param == "postgresql" and test_databases.backend != "postgresql":
-        pytest.skip("PostgreSQL is not reachable")
-    return str(request.param)
-
-
 @pytest.fixture(scope="session")
-def alerts_settings(alerts_backend: str, test_databases: TestDatabases, kafka_bootstrap: str) -> Settings:
-    url = test_databases.create("alerts", backend=alerts_backend)
+def alerts_settings(backend: str, test_databases: TestDatabases, kafka_bootstrap: str) -> Settings:
+    url = test_databases.create("alerts", backend=backend)
     upgrade_database(MIGRATIONS, url)
     return Settings(database_url=url, kafka_bootstrap_servers=kafka_bootstrap, **TEST_KAFKA_SETTINGS)  # type: ignore[arg-type]
 
@@ -55,3 +50,18 @@ def feed(alerts_database: Database, alerts_settings: Settings) -> Feed:
         producer=None,  # type: ignore[arg-type]  # apply() never dead-letters
     )
     return Feed(consumer, alerts_database, new_urn())
+
+
+@pytest.fixture(scope="session")
+async def alerts_app(alerts_settings: Settings) -> AsyncIterator[object]:
+    """The alerts HTTP app on the same database as `feed`."""
+    app = create_app(alerts_settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(alerts_app: object) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=alerts_app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://alerts") as c:
+        yield c

@@ -23,13 +23,6 @@ sys.path.insert(0, str(Path(__file__).parent))  # test helpers import by plain n
 from registers_factories import auth, new_upn, new_urn, pupil_body, school_body
 
 
-@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
-def backend(request: pytest.FixtureRequest, test_databases: TestDatabases) -> str:
-    if request.param == "postgresql" and test_databases.backend != "postgresql":
-        pytest.skip("PostgreSQL is not reachable")
-    return str(request.param)
-
-
 @pytest.fixture(scope="session")
 def registers_settings(backend: str, test_databases: TestDatabases, kafka_bootstrap: str) -> Settings:
     return Settings(

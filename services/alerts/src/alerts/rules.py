@@ -15,18 +15,9 @@ from fractions import Fraction
 from typing import Any
 
 from attendance_common.codes import RULES_VERSION, UNAUTHORISED_FOR_PENALTY, Counts
+from attendance_common.events.alerts import ALERT_TYPES
 
 RULE_VERSION = f"{RULES_VERSION}/alerts.1"
-ALERT_TYPES = (
-    "first_day_absence",
-    "social_worker_unexplained_absence",
-    "persistent_absence",
-    "severe_absence",
-    "ten_day_unauthorised",
-    "fifteen_day_illness",
-    "penalty_threshold",
-    "overdue_n",
-)
 PER_DATE_TYPES = ("first_day_absence", "social_worker_unexplained_absence")
 
 

@@ -9,33 +9,17 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from alerts_api_support import ACKNOWLEDGEMENT_FIELDS, ALERT_FIELDS, admin, n_for_each, other_school, staff
 from alerts_support import new_upn, school_days
 
-from alerts.main import create_app
 from alerts.rules import RULE_VERSION
 
 pytestmark = pytest.mark.integration
 MON = dt.date(2026, 11, 2)
 TUE = dt.date(2026, 11, 3)
-
-
-@pytest.fixture(scope="module")
-async def alerts_app(alerts_settings) -> AsyncIterator[object]:
-    app = create_app(alerts_settings)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest.fixture
-async def client(alerts_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=alerts_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://alerts") as c:
-        yield c
 
 
 async def listed(client: httpx.AsyncClient, **params: str | int) -> list[dict]:

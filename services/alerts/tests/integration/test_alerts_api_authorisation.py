@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from alerts_api_support import admin, auth, other_school, pupil_with_social_worker, staff
 from alerts_support import new_upn
 
-from alerts.main import create_app
 from attendance_common.auth import mint_token
 
 pytestmark = pytest.mark.integration
 MON = dt.date(2026, 11, 2)
-
-
-@pytest.fixture(scope="module")
-async def alerts_app(alerts_settings) -> AsyncIterator[object]:
-    app = create_app(alerts_settings)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest.fixture
-async def client(alerts_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=alerts_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://alerts") as c:
-        yield c
 
 
 async def alert_of(client: httpx.AsyncClient, upn: str) -> dict:

@@ -82,10 +82,10 @@ def pupil_body(urn: str) -> dict:
 
 
 @pytest.fixture
-async def chain(alerts_backend, test_databases, kafka_bootstrap) -> AsyncIterator[Chain]:
-    alerts_settings = fresh_alerts_settings(test_databases, alerts_backend, kafka_bootstrap)
+async def chain(backend, test_databases, kafka_bootstrap) -> AsyncIterator[Chain]:
+    alerts_settings = fresh_alerts_settings(test_databases, backend, kafka_bootstrap)
     registers_settings = RegistersSettings(
-        database_url=test_databases.create("registers", backend=alerts_backend),
+        database_url=test_databases.create("registers", backend=backend),
         kafka_bootstrap_servers=kafka_bootstrap,
         **TEST_KAFKA_SETTINGS,
     )

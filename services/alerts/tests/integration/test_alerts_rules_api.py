@@ -7,31 +7,14 @@ on LA codes no other test uses, and `default`/`la:380` keep the default values a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from alerts_api_support import DEFAULT_THRESHOLDS, admin, auth, forget_scopes, other_school, staff
 from alerts_support import new_upn, school_days
 
-from alerts.main import create_app
-
 pytestmark = pytest.mark.integration
 MON = dt.date(2026, 11, 2)
-
-
-@pytest.fixture(scope="module")
-async def alerts_app(alerts_settings) -> AsyncIterator[object]:
-    app = create_app(alerts_settings)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest.fixture
-async def client(alerts_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=alerts_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://alerts") as c:
-        yield c
 
 
 async def put(client: httpx.AsyncClient, scope: str, body: dict, headers: dict[str, str]) -> httpx.Response:

@@ -136,10 +136,10 @@ async def open_alerts(database: Database, urn: str) -> list[tuple[str, str, str 
 
 
 @pytest.fixture
-async def databases(alerts_backend, test_databases, kafka_bootstrap) -> AsyncIterator[tuple]:
+async def databases(backend, test_databases, kafka_bootstrap) -> AsyncIterator[tuple]:
     """Settings and a database handle for worker A and for worker B, each on a fresh database."""
-    a = fresh_alerts_settings(test_databases, alerts_backend, kafka_bootstrap)
-    b = fresh_alerts_settings(test_databases, alerts_backend, kafka_bootstrap)
+    a = fresh_alerts_settings(test_databases, backend, kafka_bootstrap)
+    b = fresh_alerts_settings(test_databases, backend, kafka_bootstrap)
     db_a, db_b = Database(a.resolved_database_url), Database(b.resolved_database_url)
     yield (a, db_a), (b, db_b)
     await db_a.dispose()

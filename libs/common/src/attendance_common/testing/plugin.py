@@ -50,6 +50,14 @@ def test_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDat
     databases.drop_all()
 
 
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def backend(request: pytest.FixtureRequest, test_databases: TestDatabases) -> str:
+    """Run the test on PostgreSQL and on SQLite (the embedded default); skip PostgreSQL if away."""
+    if request.param == "postgresql" and test_databases.backend != "postgresql":
+        pytest.skip("PostgreSQL is not reachable")
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     """A Tansu broker for the whole session on a free loopback port (or TEST_KAFKA_BOOTSTRAP_SERVERS)."""
