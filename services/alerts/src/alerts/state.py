@@ -88,30 +88,35 @@ async def apply_marks(
 
     changes: dict[int, PupilChanges] = {}
     upn_of = {pid: upn for upn, pid in ids.items()}
-    rows: list[tuple[int, dt.date, str, str]] = []
+    new_rows: list[tuple[int, dt.date, str, str]] = []  # sessions with no code yet: plain inserts
+    changed_rows: list[tuple[int, dt.date, str, str]] = []  # sessions that had another code
     year_deltas: defaultdict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0] * 5)
     week_deltas: defaultdict[tuple[int, dt.date], int] = defaultdict(int)
+    # A batch is one register: a date or two, so each date's year and week are worked out once.
+    years = {date: academic_year_start(date) for _, date in after}
+    weeks = {date: week_of(date) for _, date in after}
     for (pupil_id, date), new in after.items():
         old = before.get((pupil_id, date), (None, None))
         new_day = (new[0], new[1])
         if new_day == old:
             continue
         changes.setdefault(pupil_id, PupilChanges(pupil_id, upn_of[pupil_id])).days[date] = (old, new_day)
-        for index, (was, now) in enumerate(zip(old, new_day, strict=True)):
+        year = year_deltas[(pupil_id, years[date])]
+        for session_name, was, now in (("AM", old[0], new_day[0]), ("PM", old[1], new_day[1])):
             if was == now or now is None:
                 continue
-            rows.append((pupil_id, date, "AM" if index == 0 else "PM", now))
-            year = year_deltas[(pupil_id, academic_year_start(date))]
-            if (column := _COLUMN.get(was or "")) is not None:
+            (changed_rows if was else new_rows).append((pupil_id, date, session_name, now))
+            if was and (column := _COLUMN.get(was)) is not None:
                 year[column] -= 1
             if (column := _COLUMN.get(now)) is not None:
                 year[column] += 1
-            week_deltas[(pupil_id, week_of(date))] += (now in UNAUTHORISED_FOR_PENALTY) - (
-                was in UNAUTHORISED_FOR_PENALTY
-            )
-        year_deltas[(pupil_id, academic_year_start(date))][4] += ("I" in new_day) - ("I" in old)
+            unauthorised = (now in UNAUTHORISED_FOR_PENALTY) - (was in UNAUTHORISED_FOR_PENALTY)
+            if unauthorised:
+                week_deltas[(pupil_id, weeks[date])] += unauthorised
+        year[4] += ("I" in new_day) - ("I" in old)
 
-    await upserts.upsert_marks(session, school_urn, rows)
+    await upserts.insert_marks(session, school_urn, new_rows)
+    await upserts.upsert_marks(session, school_urn, changed_rows)
     await upserts.add_year_counts(session, {k: v for k, v in year_deltas.items() if any(v)})
     await upserts.add_week_counts(session, {k: v for k, v in week_deltas.items() if v})
     school_days = {m.date for m in marks if m.code != "#"}

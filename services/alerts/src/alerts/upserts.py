@@ -67,6 +67,21 @@ async def insert_pupils(
     )
 
 
+async def insert_marks(
+    session: AsyncSession, school_urn: str, rows: Sequence[tuple[int, dt.date, str, str]]
+) -> None:
+    """Sessions that had no code: COPY on PostgreSQL (a morning's register is all new marks)."""
+    pg = await driver_connection(session)
+    if pg is None or not rows:
+        await upsert_marks(session, school_urn, rows)
+        return
+    await pg.copy_records_to_table(
+        "marks",
+        records=[(p, d, s, c, school_urn) for p, d, s, c in rows],
+        columns=("pupil_id", "date", "session", "code", "school_urn"),
+    )
+
+
 async def upsert_marks(
     session: AsyncSession, school_urn: str, rows: Sequence[tuple[int, dt.date, str, str]]
 ) -> None:
