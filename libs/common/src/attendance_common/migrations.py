@@ -79,3 +79,72 @@ def upgrade_database(script_location: Path, url: str, revision: str = "head") ->
     if is_sqlite(url):
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(script_location, url), revision)
+
+
+def create_common_tables_v1() -> None:
+    """In a service's first migration: the outbox, inbox and idempotency-key tables, as of version 1.
+
+    Frozen like any migration: a later change to these tables gets its own helper and revision.
+    """
+    from alembic import op
+    from sqlalchemy import (
+        BigInteger,
+        Column,
+        DateTime,
+        Integer,
+        PrimaryKeyConstraint,
+        String,
+        Text,
+        UniqueConstraint,
+        text,
+    )
+
+    stamp = DateTime(timezone=True)
+    op.create_table(
+        "idempotency_keys",
+        Column("sub", String(200), nullable=False),
+        Column("path", String(500), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("request_hash", String(64), nullable=False),
+        Column("status_code", Integer(), nullable=False),
+        Column("response", Text(), nullable=False),
+        Column("created_at", stamp, nullable=False),
+        PrimaryKeyConstraint("sub", "path", "key", name="pk_idempotency_keys"),
+    )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+    op.create_table(
+        "inbox",
+        Column("consumer", String(100), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("processed_at", stamp, nullable=False),
+        PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+    )
+    op.create_table(
+        "outbox",
+        Column("id", BigInteger().with_variant(Integer(), "sqlite"), autoincrement=True, nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("source", String(100), nullable=False),
+        Column("subject", String(200)),
+        Column("dataschema", String(200)),
+        Column("traceparent", String(100)),
+        Column("time", stamp, nullable=False),
+        Column("data", Text(), nullable=False),
+        Column("sent_at", stamp),
+        PrimaryKeyConstraint("id", name="pk_outbox"),
+        UniqueConstraint("event_id", name="uq_outbox_event_id"),
+    )
+    unsent = text("sent_at IS NULL")
+    op.create_index("ix_outbox_unsent", "outbox", ["id"], postgresql_where=unsent, sqlite_where=unsent)
+
+
+def drop_common_tables_v1() -> None:
+    from alembic import op
+
+    op.drop_index("ix_outbox_unsent", table_name="outbox")
+    op.drop_table("outbox")
+    op.drop_table("inbox")
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")
