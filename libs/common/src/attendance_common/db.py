@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event, text
+from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData, TypeDecorator, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -34,6 +34,10 @@ NAMING_CONVENTION = {
 def new_metadata() -> MetaData:
     """A MetaData with the shared naming convention, so migrations name constraints predictably."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# SQLite auto-increments only an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for long-lived tables.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UtcDateTime(TypeDecorator[datetime]):

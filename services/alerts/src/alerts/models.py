@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from attendance_common.db import UtcDateTime, new_metadata
-
-_ID = BigInteger().with_variant(Integer(), "sqlite")
+from attendance_common.db import BIG_ID, UtcDateTime, new_metadata
 
 
 class Base(DeclarativeBase):
@@ -30,7 +28,7 @@ class Pupil(Base):
     __tablename__ = "pupils"
     __table_args__ = (Index("uq_pupils_school_upn", "school_urn", "upn", unique=True),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     school_urn: Mapped[str] = mapped_column(String(6))
     upn: Mapped[str] = mapped_column(String(13), index=True)
     la_code: Mapped[str | None] = mapped_column(String(3))

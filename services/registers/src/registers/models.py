@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Date,
     ForeignKey,
     Index,
@@ -18,9 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from attendance_common.db import UtcDateTime, new_metadata
-
-_ID = BigInteger().with_variant(Integer(), "sqlite")
+from attendance_common.db import BIG_ID, UtcDateTime, new_metadata
 
 
 class Base(DeclarativeBase):
@@ -43,7 +40,7 @@ class Pupil(Base):
     __tablename__ = "pupils"
     __table_args__ = (UniqueConstraint("school_urn", "upn"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"))
     upn: Mapped[str] = mapped_column(String(13), index=True)
     given_name: Mapped[str] = mapped_column(String(100))
@@ -80,7 +77,7 @@ class Mark(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
     date: Mapped[dt.date] = mapped_column(Date)
     session: Mapped[str] = mapped_column(String(2))
@@ -98,7 +95,7 @@ class MarkChange(Base):
     __tablename__ = "mark_changes"
     __table_args__ = (Index("ix_mark_changes_mark", "mark_id", "id"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     mark_id: Mapped[int] = mapped_column(ForeignKey("marks.id"))
     code: Mapped[str] = mapped_column(String(2))
     previous_code: Mapped[str] = mapped_column(String(2))

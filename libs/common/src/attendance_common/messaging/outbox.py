@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attendance_common.db import CommonBase, UtcDateTime
+from attendance_common.db import BIG_ID, CommonBase, UtcDateTime
 from attendance_common.events.base import EventData
 from attendance_common.events.envelope import (
     CloudEvent,
@@ -18,16 +18,13 @@ from attendance_common.events.envelope import (
     make_event,
 )
 
-# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a long-lived table.
-_ID = BigInteger().with_variant(Integer(), "sqlite")
-
 
 class OutboxRow(CommonBase):
     """One event waiting to be (or already) published; `id` order is publication order."""
 
     __tablename__ = "outbox"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(200))
     key: Mapped[str] = mapped_column(String(200))
     event_id: Mapped[str] = mapped_column(String(64), unique=True)

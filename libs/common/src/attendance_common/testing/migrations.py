@@ -23,7 +23,8 @@ def schema_differences(script_location: Path, metadata: MetaData, url: str) -> l
         engine = create_async_engine(url)
         async with engine.connect() as connection:
             differences = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), service_metadata(metadata))
+                # Alembic compares a list of metadata too (its hint says one): the service's and the common.
+                lambda sync: compare_metadata(MigrationContext.configure(sync), service_metadata(metadata))  # type: ignore[arg-type]
             )
         await engine.dispose()
         return list(differences)
