@@ -7,10 +7,11 @@ database work at thousands of rows (profiled in the registers benchmark). SQLite
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Table, any_, bindparam, select
+from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,7 +84,7 @@ async def upsert_rows(
         await pg.execute(
             f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
             f"ON CONFLICT ({', '.join(key)}) {action}",
-            *[[row[c] for row in rows] for c in columns],
+            *[_column_values(table, c, rows) for c in columns],
         )
         return
     statement = sqlite_insert(table)
@@ -94,3 +95,10 @@ async def upsert_rows(
         else statement.on_conflict_do_nothing(index_elements=list(key))
     )
     await session.execute(statement, [dict(row) for row in rows])
+
+
+def _column_values(table: Table, column: str, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """One column's values as asyncpg takes them: JSON columns travel as text."""
+    if isinstance(table.c[column].type, JSON):
+        return [None if row[column] is None else json.dumps(row[column]) for row in rows]
+    return [row[column] for row in rows]

@@ -98,6 +98,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
+    # Plan every execution for its own arguments. Prepared statements otherwise switch to a generic
+    # plan after five runs, which for `col = ANY($1)` with a thousand-element array and a parameter
+    # where a partial index wants a constant was measured 10x slower (alerts worker, 26 vs 2.5 ms).
+    kwargs.setdefault("connect_args", {"server_settings": {"plan_cache_mode": "force_custom_plan"}})
     return create_async_engine(url, **kwargs)
 
 

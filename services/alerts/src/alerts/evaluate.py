@@ -34,16 +34,14 @@ from alerts.evidence import (
     window_evidence,
     year_evidence,
 )
+from alerts.ledger import Ledger, OpenAlert
 from alerts.models import Alert, Mark, Pupil, SchoolDay, YearCount
 from alerts.nearby import best_window_containing, neighbours, pupils_days, week_counts, weeks_counts
 from alerts.rules import Thresholds
 from alerts.state import BatchChanges, PupilChanges, pupil_days
-from attendance_common.bulk import any_of, select_where_in
+from attendance_common.bulk import select_where_in
 from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
-from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence
-from attendance_common.messaging import add_event
 
-SOURCE = "alerts"
 _COUNTED = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
 _YEAR_FIELDS = (*_COUNTED, "illness_days")
 
@@ -56,8 +54,8 @@ class Evaluation:
     ):
         self.session, self.changes, self.t, self.now = session, changes, thresholds, now
         self.dialect = session.get_bind().dialect.name
-        self.open: dict[tuple[int, str, str], Alert] = {}
-        self.loaded: set[int] = set()  # pupils whose open alerts are in `self.open`
+        self.ledger = Ledger(session, now)
+        self.open = self.ledger.open
 
     async def run(self) -> None:
         pupils = self.changes.pupils
@@ -77,18 +75,12 @@ class Evaluation:
         # A new school day can make an N overdue; an N added or amended away changes which are.
         if self.changes.new_school_days or any(n_changed(c) for c in pupils.values()):
             await self._overdue_n()
+        await self.ledger.write()
 
     # -- open/clear -------------------------------------------------------------------------
 
     async def load_open(self, pupil_ids: Iterable[int]) -> None:
-        ids = [pid for pid in pupil_ids if pid not in self.loaded]
-        if not ids:
-            return
-        rows = await self.session.scalars(
-            select(Alert).where(any_of(Alert.pupil_id, ids, self.dialect), Alert.status == "open")
-        )
-        self.open.update({(a.pupil_id, a.type, a.date_key): a for a in rows})
-        self.loaded.update(ids)
+        await self.ledger.load(pupil_ids)
 
     def is_open(self, pupil_id: int, kind: str, date: dt.date | None = None) -> bool:
         return (pupil_id, kind, date_key(date)) in self.open
@@ -104,10 +96,9 @@ class Evaluation:
         reason: str = "",
     ) -> None:
         """Raise `kind` if it holds and is not open; clear it if it is open and no longer holds."""
-        key = (pupil_id, kind, date_key(date))
-        alert = self.open.get(key)
+        alert = self.open.get((pupil_id, kind, date_key(date)))
         if holds and alert is None and kind in self.t.enabled:
-            alert = Alert(
+            alert = OpenAlert(
                 id=str(uuid.uuid4()),
                 type=kind,
                 pupil_id=pupil_id,
@@ -115,48 +106,13 @@ class Evaluation:
                 la_code=self.changes.la_code,
                 upn=upn,
                 date=date,
-                date_key=date_key(date),
-                status="open",
                 raised_at=self.now,
                 rule_version=rules.RULE_VERSION,
                 evidence=await evidence(),
             )
-            self.session.add(alert)
-            self.open[key] = alert
-            add_event(
-                self.session,
-                AlertRaised(
-                    alert_id=alert.id,
-                    type=kind,
-                    school_urn=alert.school_urn,
-                    la_code=alert.la_code,
-                    upn=upn,
-                    date=date,
-                    raised_at=self.now,
-                    rule_version=alert.rule_version,
-                    evidence=Evidence.model_validate(alert.evidence),
-                ),
-                source=SOURCE,
-            )
+            self.ledger.add(alert)
         elif not holds and alert is not None:
-            alert.status, alert.cleared_at = "cleared", self.now
-            del self.open[key]
-            add_event(
-                self.session,
-                AlertCleared(
-                    alert_id=alert.id,
-                    type=kind,
-                    school_urn=alert.school_urn,
-                    la_code=alert.la_code,
-                    upn=upn,
-                    date=alert.date,
-                    raised_at=alert.raised_at,
-                    cleared_at=self.now,
-                    rule_version=alert.rule_version,
-                    reason=reason or "the condition no longer holds",
-                ),
-                source=SOURCE,
-            )
+            self.ledger.clear(alert, reason or "the condition no longer holds")
 
     # -- the rules --------------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ async def on_pupil(session: AsyncSession, received: Received) -> None:
     pupil.la_code, pupil.deleted_on = data.la_code, None
     email = data.social_worker.email if data.social_worker else None
     pupil.social_worker_email = email.lower() if email else None
+    await session.flush()  # later events of the batch read the flag with plain queries
     if changed:
         await _recheck_social_worker_alerts(session, pupil, data.school_urn, data.la_code)
 
@@ -67,6 +68,7 @@ async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
     pupil = await session.get(Pupil, pupil_id)
     assert pupil is not None
     pupil.deleted_on = data.date
+    await session.flush()
 
 
 async def _recheck_social_worker_alerts(
@@ -102,6 +104,7 @@ async def _recheck_social_worker_alerts(
     )
     await evaluation.load_open([pupil.id])
     await evaluation.per_date(change, pupil.has_social_worker)
+    await evaluation.ledger.write()
 
 
 HANDLERS = {

@@ -1,7 +1,7 @@
 """Messaging: aiokafka producer and consumer, transactional outbox and relay, idempotent inbox, DLQ."""
 
 from attendance_common.messaging.consumer import EventConsumer, Handler, Received, TransientError
-from attendance_common.messaging.outbox import add_event
+from attendance_common.messaging.outbox import add_event, add_events
 from attendance_common.messaging.relay import OutboxRelay
 from attendance_common.messaging.worker import ConsumerSpec, Worker, run_worker
 
@@ -14,5 +14,6 @@ __all__ = [
     "TransientError",
     "Worker",
     "add_event",
+    "add_events",
     "run_worker",
 ]

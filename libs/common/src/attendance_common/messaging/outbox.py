@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, String, Text, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from attendance_common.bulk import upsert_rows
 from attendance_common.db import BIG_ID, CommonBase, UtcDateTime
 from attendance_common.events.base import EventData
 from attendance_common.events.envelope import (
@@ -66,18 +69,32 @@ def add_event(
 ) -> CloudEvent:
     """Stage `data` as an event in the caller's transaction; the relay publishes it after commit."""
     event = make_event(data, source=source, traceparent=traceparent)
-    session.add(
-        OutboxRow(
-            topic=data.topic,
-            key=data.key(),
-            event_id=event.id,
-            event_type=event.type,
-            source=event.source,
-            subject=event.subject,
-            dataschema=event.dataschema,
-            traceparent=event.traceparent,
-            time=event.time,
-            data=encode_data(event.data).decode(),
-        )
-    )
+    session.add(OutboxRow(**_row(data, event)))
     return event
+
+
+async def add_events(
+    session: AsyncSession, items: Sequence[EventData], *, source: str, traceparent: str | None = None
+) -> list[CloudEvent]:
+    """Stage many events in one statement, in order, after anything staged with `add_event`."""
+    events = [make_event(data, source=source, traceparent=traceparent) for data in items]
+    if events:
+        await session.flush()  # rows staged one by one come first: `id` order is publication order
+        rows = [_row(data, event) for data, event in zip(items, events, strict=True)]
+        await upsert_rows(session, OutboxRow, rows, key=("event_id",))
+    return events
+
+
+def _row(data: EventData, event: CloudEvent) -> dict[str, Any]:
+    return {
+        "topic": data.topic,
+        "key": data.key(),
+        "event_id": event.id,
+        "event_type": event.type,
+        "source": event.source,
+        "subject": event.subject,
+        "dataschema": event.dataschema,
+        "traceparent": event.traceparent,
+        "time": event.time,
+        "data": encode_data(event.data).decode(),
+    }

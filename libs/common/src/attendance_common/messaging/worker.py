@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 
@@ -30,13 +31,25 @@ class ConsumerSpec:
     max_records: int = 500
 
 
+# A service's own loop run beside its consumers (e.g. notifications' delivery loop): it gets the
+# worker's stop event and must return soon after it is set.
+Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
 class Worker:
     """The relay plus the consumers of one service, sharing one producer and one database."""
 
-    def __init__(self, settings: ServiceSettings, database: Database, consumers: list[ConsumerSpec]) -> None:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        database: Database,
+        consumers: list[ConsumerSpec],
+        background: Mapping[str, Background] | None = None,
+    ) -> None:
         self.settings = settings
         self.database = database
         self.specs = consumers
+        self.background = dict(background or {})
         self.stop = asyncio.Event()
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
@@ -67,10 +80,12 @@ class Worker:
             ]
             tasks = [asyncio.create_task(self.relay.run(self.stop), name="relay")]
             tasks += [asyncio.create_task(c.run(self.stop), name=c.name) for c in self.consumers]
+            tasks += [asyncio.create_task(run(self.stop), name=name) for name, run in self.background.items()]
             log.info(
                 "worker_started",
                 service=self.settings.service,
                 consumers=[s.name for s in self.specs],
+                background=sorted(self.background),
             )
             await _until_stop_or_failure(self.stop, tasks)
             done, pending = await asyncio.wait(tasks, timeout=shutdown_seconds)
