@@ -1,0 +1,62 @@
+"""Cases as the API shows them: each with its family, alerts, records and history, loaded in batches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.models import Action, Alert, Barrier, Case, CasePupil, LegalAction, Referral, StageEntry
+from casework.schemas import CaseOut, LegalActionOut
+
+# Each part of a case, and the order it is listed in (oldest first).
+_PARTS: dict[str, tuple[Any, tuple[Any, ...]]] = {
+    "pupils": (CasePupil, (CasePupil.school_urn, CasePupil.upn)),
+    "alerts": (Alert, (Alert.raised_at, Alert.id)),
+    "barriers": (Barrier, (Barrier.recorded_at, Barrier.id)),
+    "actions": (Action, (Action.due_on, Action.created_at, Action.id)),
+    "legal_actions": (LegalAction, (LegalAction.issued_on, LegalAction.recorded_at, LegalAction.id)),
+    "referrals": (Referral, (Referral.made_at, Referral.id)),
+    "history": (StageEntry, (StageEntry.at, StageEntry.id)),
+}
+
+
+async def render_cases(session: AsyncSession, cases: Sequence[Case]) -> list[CaseOut]:
+    ids = [case.id for case in cases]
+    parts: dict[str, dict[str, list[Any]]] = {}
+    for name, (model, order) in _PARTS.items():
+        grouped: dict[str, list[Any]] = defaultdict(list)
+        if ids:
+            for row in await session.scalars(select(model).where(model.case_id.in_(ids)).order_by(*order)):
+                grouped[row.case_id].append(row)
+        parts[name] = grouped
+    return [
+        CaseOut.model_validate(
+            {
+                **{
+                    c: getattr(case, c)
+                    for c in ("id", "family_key", "status", "stage", "opened_at", "closed_at")
+                },
+                "outcome": case.outcome,
+                "close_note": case.close_note,
+                **{name: [_fields(row) for row in parts[name][case.id]] for name in _PARTS},
+            }
+        )
+        for case in cases
+    ]
+
+
+async def render_case(session: AsyncSession, case: Case) -> CaseOut:
+    (out,) = await render_cases(session, [case])
+    return out
+
+
+def legal_action_out(action: LegalAction) -> LegalActionOut:
+    return LegalActionOut.model_validate(action, from_attributes=True)
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}

@@ -1,0 +1,177 @@
+"""Casework API bodies (api.md "Casework")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from attendance_common.events.casework import LegalActionType, Stage
+
+BarrierCategory = Literal[
+    "physical_health",
+    "mental_health",
+    "send",
+    "bullying",
+    "transport",
+    "housing",
+    "young_carer",
+    "family_circumstances",
+    "school_based",
+    "other",
+]
+ActionType = Literal[
+    "meeting", "attendance_plan", "early_help_referral", "home_visit", "referral_to_service", "other"
+]
+Outcome = Literal["attendance_improved", "moved_school", "left_education", "other"]
+Text = Field(default=None, max_length=2000)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PupilRef(BaseModel):
+    school_urn: str
+    upn: str
+
+
+class OpenIn(_In):
+    pupils: list[PupilRef] = Field(min_length=1, max_length=50)
+    stage: Stage
+    reason: str | None = Text
+
+
+class StageIn(_In):
+    stage: Stage
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class BarrierIn(_In):
+    category: BarrierCategory
+    description: str | None = Text
+
+
+class ActionIn(_In):
+    type: ActionType
+    due_on: dt.date
+    notes: str | None = Text
+
+
+class CloseIn(_In):
+    outcome: Outcome
+    note: str | None = Text
+
+
+class LegalActionIn(_In):
+    type: LegalActionType
+    upn: str
+    parent_contact_id: str | None = None
+    issued_on: dt.date
+    reason: str | None = Text
+    # Type-specific terms (domain.md 7): a notice to improve's period, a prosecution's section,
+    # the s437 notice before a school attendance order.
+    improvement_period_weeks: int | None = None
+    section: str | None = None
+    notice_served_on: dt.date | None = None
+
+
+class WithdrawIn(_In):
+    reason: str | None = Text
+
+
+class AlertOut(BaseModel):
+    id: str
+    type: str
+    school_urn: str
+    upn: str
+    status: str
+    raised_at: dt.datetime
+    cleared_at: dt.datetime | None
+
+
+class BarrierOut(BaseModel):
+    id: str
+    category: str
+    description: str | None
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+class ActionOut(BaseModel):
+    id: str
+    type: str
+    due_on: dt.date
+    notes: str | None
+    created_at: dt.datetime
+    created_by: str
+
+
+class Amount(BaseModel):
+    due_within_days: int
+    amount_gbp: int
+
+
+class LegalActionOut(BaseModel):
+    id: str
+    case_id: str
+    type: str
+    status: str
+    upn: str
+    school_urn: str
+    parent_contact_id: str | None
+    issued_on: dt.date
+    reason: str | None
+    amounts: list[Amount]
+    details: dict[str, object]
+    recorded_at: dt.datetime
+    recorded_by: str
+    withdrawn_at: dt.datetime | None
+    withdrawn_by: str | None
+    withdrawal_reason: str | None
+
+
+class ReferralOut(BaseModel):
+    to: str
+    reason: str
+    made_at: dt.datetime
+    upn: str | None
+    alert_id: str | None
+
+
+class HistoryOut(BaseModel):
+    stage: str
+    at: dt.datetime
+    reason: str | None
+    by: str
+    by_role: str | None
+    by_name: str | None
+
+
+class CasePupilOut(BaseModel):
+    school_urn: str
+    upn: str
+
+
+class CaseOut(BaseModel):
+    id: str
+    family_key: str
+    status: str
+    stage: str
+    pupils: list[CasePupilOut]
+    alerts: list[AlertOut]
+    barriers: list[BarrierOut]
+    actions: list[ActionOut]
+    legal_actions: list[LegalActionOut]
+    referrals: list[ReferralOut]
+    history: list[HistoryOut]
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    outcome: str | None
+    close_note: str | None
+
+
+class CasesOut(BaseModel):
+    cases: list[CaseOut]
+    next: str | None
