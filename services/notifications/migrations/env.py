@@ -1,0 +1,5 @@
+from attendance_common.migrations import run_migrations, service_metadata
+from notifications.models import Base
+from notifications.settings import Settings
+
+run_migrations(service_metadata(Base.metadata), default_url=lambda: Settings().resolved_database_url)

@@ -1,0 +1,1 @@
+"""Notifications: parents, social workers and LA systems told; the parent app API."""

@@ -1,0 +1,146 @@
+"""The outside world: SMTP (aiosmtplib), GOV.UK Notify SMS (its client) and signed webhooks (httpx).
+
+Each sender raises SendError; `permanent` ones are not retried (e.g. the mailbox does not exist).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+import aiosmtplib
+import httpx
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
+from standardwebhooks.webhooks import Webhook
+
+from notifications.settings import Settings
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a sender needs of one delivery (read in the claiming transaction)."""
+
+    id: str
+    channel: str
+    address: str
+    recipient_name: str | None
+    subject: str
+    body: str
+    secret: str | None = None  # webhooks: the subscription's signing secret
+
+
+class Sender(Protocol):
+    async def send(self, outgoing: Outgoing) -> None: ...
+
+
+class EmailSender:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.smtp_host
+        self.settings = settings
+        self.host = settings.smtp_host
+
+    async def send(self, outgoing: Outgoing) -> None:
+        message = EmailMessage()
+        message["From"] = self.settings.smtp_from
+        message["To"] = outgoing.address
+        message["Subject"] = outgoing.subject
+        message["Message-ID"] = f"<{outgoing.id}@attendance.notifications>"
+        message.set_content(outgoing.body)
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.settings.smtp_port,
+                username=self.settings.smtp_username,
+                password=self.settings.smtp_password,
+                timeout=self.settings.smtp_timeout_seconds,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            codes = [response.code for response in error.recipients]
+            raise SendError(f"SMTP refused the recipient: {error}", permanent=min(codes) >= 500) from error
+        except aiosmtplib.SMTPResponseException as error:
+            raise SendError(f"SMTP {error.code} {error.message}", permanent=error.code >= 550) from error
+        except (aiosmtplib.SMTPException, OSError) as error:
+            raise SendError(f"SMTP: {error!r}") from error
+
+
+class SmsSender:
+    """GOV.UK Notify through its official (blocking) client, run in a thread; one client per send,
+    as the client is not thread-safe."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.notify_api_key
+        self.api_key = settings.notify_api_key
+        self.base_url = settings.notify_base_url
+        self.template_id = settings.notify_sms_template_id
+
+    async def send(self, outgoing: Outgoing) -> None:
+        await asyncio.to_thread(self._send, outgoing)
+
+    def _send(self, outgoing: Outgoing) -> None:
+        client = NotificationsAPIClient(self.api_key, base_url=self.base_url, timeout=30)
+        try:
+            client.send_sms_notification(
+                phone_number=outgoing.address,
+                template_id=self.template_id,
+                personalisation={"body": outgoing.body},
+                reference=outgoing.id,
+            )
+        except APIError as error:
+            # 400: Notify refused the message itself (bad number, bad template): retrying cannot help.
+            raise SendError(f"Notify: {error}", permanent=error.status_code == 400) from error
+        except Exception as error:  # the client lets connection errors through as requests' own
+            raise SendError(f"Notify: {error!r}") from error
+
+
+class WebhookSender:
+    """POST of the CloudEvent (structured JSON) signed per Standard Webhooks; the delivery id is the
+    `webhook-id`, the same on every retry so receivers can deduplicate."""
+
+    def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
+        self.client = client or httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+
+    async def send(self, outgoing: Outgoing) -> None:
+        assert outgoing.secret is not None
+        now = dt.datetime.now(dt.UTC)
+        signature = Webhook(outgoing.secret).sign(outgoing.id, now, outgoing.body)
+        headers = {
+            "content-type": "application/cloudevents+json",
+            "webhook-id": outgoing.id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signature,
+        }
+        try:
+            response = await self.client.post(outgoing.address, content=outgoing.body, headers=headers)
+        except httpx.HTTPError as error:
+            raise SendError(f"webhook: {error!r}") from error
+        if not response.is_success:
+            raise SendError(f"webhook answered HTTP {response.status_code}")
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def configured_senders(settings: Settings) -> tuple[dict[str, Sender], dict[str, str]]:
+    """The senders of configured channels, and why each unconfigured one is not available."""
+    senders: dict[str, Sender] = {"webhook": WebhookSender(settings)}
+    missing: dict[str, str] = {}
+    if settings.smtp_host:
+        senders["email"] = EmailSender(settings)
+    else:
+        missing["email"] = "email is not configured (NOTIFICATIONS_SMTP_HOST is not set)"
+    if settings.notify_api_key:
+        senders["sms"] = SmsSender(settings)
+    else:
+        missing["sms"] = "SMS is not configured (NOTIFY_API_KEY is not set)"
+    return senders, missing

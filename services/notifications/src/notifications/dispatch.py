@@ -1,0 +1,155 @@
+"""The delivery loop (in the worker process): sends due pending deliveries, records every attempt.
+
+A batch is claimed in one short transaction (its rows leased for `delivery_lease_seconds`, so a
+second worker skips them and a crashed one's are tried again), sent with no transaction open, and
+the outcomes recorded in another. Failures retry with exponential backoff up to
+`delivery_max_attempts`, then `failed`; an unconfigured channel is `skipped` with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Mapping
+
+import structlog
+from sqlalchemy import select
+
+from attendance_common.clock import now_utc
+from attendance_common.db import Database
+from notifications.channels import Outgoing, Sender, SendError, configured_senders
+from notifications.deliveries import mark_failed, mark_sent, mark_skipped
+from notifications.models import Delivery, Subscription
+from notifications.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        senders: Mapping[str, Sender] | None = None,
+        missing: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        if senders is None:
+            senders, missing = configured_senders(settings)
+        self.senders = dict(senders)
+        self.missing = dict(missing or {})
+        self.sent = 0
+        self.failed = 0
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        """Before retry number `attempts`: base, 2 x base, 4 x base... capped."""
+        seconds = self.settings.delivery_backoff_seconds * 2 ** (attempts - 1)
+        return dt.timedelta(seconds=min(seconds, self.settings.delivery_backoff_max_seconds))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; an outage (database away) pauses the loop, it does not end it."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+                failures = 0
+            except Exception as error:
+                failures += 1
+                delay = min(30.0, 0.2 * 2**failures)
+                log.warning("delivery_loop_failed", error=repr(error), retry_in=delay)
+                await _wait(stop, delay)
+                continue
+            if handled < self.settings.delivery_batch_size:
+                await _wait(stop, self.settings.delivery_poll_seconds)
+
+    async def run_once(self, now: dt.datetime | None = None) -> int:
+        """Claim, send and record one batch of due deliveries; return how many were handled."""
+        outgoing, handled = await self.claim(now or now_utc())
+        if not outgoing:
+            return handled
+        results = await asyncio.gather(*(self.send(item) for item in outgoing))
+        await self.record(list(zip(outgoing, results, strict=True)), now or now_utc())
+        return handled + len(outgoing)
+
+    async def claim(self, now: dt.datetime) -> tuple[list[Outgoing], int]:
+        lease = now + dt.timedelta(seconds=self.settings.delivery_lease_seconds)
+        outgoing: list[Outgoing] = []
+        skipped = 0
+        async with self.database.transaction() as session:
+            rows = await session.scalars(
+                select(Delivery)
+                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+                .order_by(Delivery.next_attempt_at, Delivery.seq)
+                .limit(self.settings.delivery_batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            for delivery in list(rows):
+                reason = self.missing.get(delivery.channel)
+                secret = None
+                if delivery.channel == "webhook":
+                    subscription = await session.get(Subscription, delivery.subscription_id or "")
+                    secret = subscription.secret if subscription else None
+                    reason = None if subscription else "the webhook subscription was deleted"
+                elif delivery.channel not in self.senders and reason is None:
+                    reason = f"no sender for channel {delivery.channel}"
+                if reason is not None:
+                    mark_skipped(delivery, reason)
+                    skipped += 1
+                    continue
+                delivery.next_attempt_at = lease
+                outgoing.append(
+                    Outgoing(
+                        id=delivery.id,
+                        channel=delivery.channel,
+                        address=delivery.address,
+                        recipient_name=delivery.recipient_name,
+                        subject=delivery.subject,
+                        body=delivery.body,
+                        secret=secret,
+                    )
+                )
+        return outgoing, skipped
+
+    async def send(self, item: Outgoing) -> SendError | None:
+        try:
+            await self.senders[item.channel].send(item)
+        except SendError as error:
+            return error
+        except Exception as error:  # a sender bug must not lose the outcome of the rest of the batch
+            log.exception("sender_crashed", channel=item.channel, delivery=item.id)
+            return SendError(f"unexpected error: {error!r}")
+        return None
+
+    async def record(self, outcomes: list[tuple[Outgoing, SendError | None]], now: dt.datetime) -> None:
+        async with self.database.transaction() as session:
+            for item, error in outcomes:
+                delivery = await session.scalar(select(Delivery).where(Delivery.id == item.id))
+                if delivery is None:
+                    continue
+                delivery.attempts += 1
+                if error is None:
+                    mark_sent(session, delivery, now)  # even if it was cleared meanwhile: it went
+                    self.sent += 1
+                elif delivery.status != "pending":
+                    delivery.error = str(error)[:2000]  # cleared meanwhile: stays skipped
+                elif error.permanent or delivery.attempts >= self.settings.delivery_max_attempts:
+                    mark_failed(session, delivery, str(error), now)
+                    self.failed += 1
+                    log.warning("delivery_failed", delivery=item.id, channel=item.channel, error=str(error))
+                else:
+                    delivery.error = str(error)[:2000]
+                    delivery.next_attempt_at = now + self.backoff(delivery.attempts)
+
+    async def close(self) -> None:
+        for sender in self.senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                await close()
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

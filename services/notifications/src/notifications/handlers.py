@@ -1,0 +1,119 @@
+"""Event handlers: decode, then call the use case. One transaction per consumed batch (the consumer's).
+
+Two consumer groups (see worker.py): `MARK_HANDLERS` keep the parent-facing marks; `HANDLERS` keep
+pupils and contacts and turn alerts, deletions and referrals into deliveries.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attendance_common.clock import now_utc
+from attendance_common.events.alerts import AlertCleared, AlertRaised
+from attendance_common.events.casework import ReferralMade
+from attendance_common.events.registers import (
+    MarksAmended,
+    MarksRecorded,
+    PupilDeleted,
+    PupilUpserted,
+    SchoolUpserted,
+)
+from attendance_common.messaging import Received
+from notifications import notify, projections
+
+
+async def on_school(session: AsyncSession, received: Received) -> None:
+    data = received.data
+    assert isinstance(data, SchoolUpserted)
+    await projections.ensure_school(session, data.urn, data.la_code, data.name)
+
+
+async def on_pupil(session: AsyncSession, received: Received) -> None:
+    data = received.data
+    assert isinstance(data, PupilUpserted)
+    await projections.upsert_pupil(session, data)
+    await notify.route_waiting(session, data.school_urn, data.upn, now_utc())
+
+
+async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
+    """Off roll: the LA and the social worker are told (domain.md section 8)."""
+    data = received.data
+    assert isinstance(data, PupilDeleted)
+    await projections.mark_deleted(session, data)
+    incoming = notify.Incoming(
+        key=f"event:{received.event.id}",
+        kind="pupil_deleted",
+        event=received.event,
+        school_urn=data.school_urn,
+        la_code=data.la_code,
+        upn=data.upn,
+    )
+    await notify.record_trigger(session, incoming, now_utc())
+
+
+async def on_alert_raised(session: AsyncSession, received: Received) -> None:
+    data = received.data
+    assert isinstance(data, AlertRaised)
+    incoming = notify.Incoming(
+        key=f"alert:{data.alert_id}",
+        kind=data.type,
+        event=received.event,
+        school_urn=data.school_urn,
+        la_code=data.la_code,
+        upn=data.upn,
+    )
+    await notify.record_trigger(session, incoming, now_utc())
+
+
+async def on_alert_cleared(session: AsyncSession, received: Received) -> None:
+    data = received.data
+    assert isinstance(data, AlertCleared)
+    now = now_utc()
+    await notify.clear_alert(session, data.alert_id, data.reason, now)
+    incoming = notify.Incoming(
+        key=f"cleared:{data.alert_id}",
+        kind=data.type,
+        event=received.event,
+        school_urn=data.school_urn,
+        la_code=data.la_code,
+        upn=data.upn,
+    )
+    await notify.record_trigger(session, incoming, now)
+
+
+async def on_referral(session: AsyncSession, received: Received) -> None:
+    """A case referred to the LA: its webhook subscribers hear of it (keyed to the referred pupil)."""
+    data = received.data
+    assert isinstance(data, ReferralMade)
+    pupil = next((p for p in data.pupils if p.upn == data.upn), data.pupils[0] if data.pupils else None)
+    if pupil is None:
+        return
+    incoming = notify.Incoming(
+        key=f"event:{received.event.id}",
+        kind="referral_made",
+        event=received.event,
+        school_urn=pupil.school_urn,
+        la_code=pupil.la_code,
+        upn=pupil.upn,
+    )
+    await notify.record_trigger(session, incoming, now_utc())
+
+
+async def on_marks(session: AsyncSession, received: Received) -> None:
+    data = received.data
+    assert isinstance(data, MarksRecorded | MarksAmended)
+    await projections.apply_marks(session, data.school_urn, data.la_code, data.marks)
+
+
+HANDLERS = {
+    SchoolUpserted.event_type: on_school,
+    PupilUpserted.event_type: on_pupil,
+    PupilDeleted.event_type: on_pupil_deleted,
+    AlertRaised.event_type: on_alert_raised,
+    AlertCleared.event_type: on_alert_cleared,
+    ReferralMade.event_type: on_referral,
+}
+MARK_HANDLERS = {
+    MarksRecorded.event_type: on_marks,
+    MarksAmended.event_type: on_marks,
+}

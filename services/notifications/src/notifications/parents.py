@@ -1,0 +1,161 @@
+"""The parent app's use cases: a parent's children, their attendance and the message feed.
+
+A parent is a contact with parental responsibility whose email is the token's (case-insensitive);
+any other child is 404, as its existence is private.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attendance_common.auth import Principal
+from attendance_common.clock import today_in_london
+from attendance_common.codes import CODES, Counts, academic_year_start, summarise
+from attendance_common.errors import BadRequest, NotFound, Unprocessable
+from attendance_common.pagination import decode_cursor, encode_cursor
+from notifications.models import Contact, Mark, Message, Pupil
+from notifications.schemas import ChildAttendance, ChildOut, ChildrenOut, MessageOut, MessagesOut, RecentMark
+
+RECENT_SCHOOL_DAYS = 10
+
+
+def own_children(principal: Principal, today: dt.date) -> Select[Pupil]:
+    """On-roll pupils (deletion, if any, not yet in effect) this parent has responsibility for."""
+    return (
+        select(Pupil)
+        .join(Contact, Contact.pupil_id == Pupil.id)
+        .where(
+            Contact.email == (principal.email or ""),
+            Contact.parental_responsibility.is_(True),
+            Pupil.given_name.is_not(None),
+            or_(Pupil.deleted_on.is_(None), Pupil.deleted_on >= today),
+        )
+        .distinct()
+    )
+
+
+async def list_children(session: AsyncSession, principal: Principal) -> ChildrenOut:
+    pupils = await session.scalars(
+        own_children(principal, today_in_london()).order_by(Pupil.given_name, Pupil.upn, Pupil.school_urn)
+    )
+    return ChildrenOut(
+        children=[
+            ChildOut(
+                school_urn=p.school_urn,
+                upn=p.upn,
+                given_name=p.given_name or "",
+                family_name=p.family_name or "",
+                year_group=p.year_group,
+            )
+            for p in pupils
+        ]
+    )
+
+
+async def own_child(session: AsyncSession, principal: Principal, upn: str, school: str | None) -> Pupil:
+    """The parent's child with this UPN (at `school`, else the latest enrolment), or 404."""
+    query = own_children(principal, today_in_london()).where(Pupil.upn == upn.strip().upper())
+    if school:
+        query = query.where(Pupil.school_urn == school)
+    pupil = await session.scalar(query.order_by(Pupil.start_date.desc()).limit(1))
+    if pupil is None:
+        raise NotFound("unknown_child", f"no child {upn} of yours")
+    return pupil
+
+
+async def child_attendance(
+    session: AsyncSession,
+    principal: Principal,
+    upn: str,
+    *,
+    school: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> ChildAttendance:
+    """The registers summary for the period (default: the academic year containing `to`, which
+    defaults to today) and the marks of the pupil's last 10 school days up to `to`."""
+    pupil = await own_child(session, principal, upn, school)
+    end = end or today_in_london()
+    start = start or academic_year_start(end)
+    if start > end:
+        raise Unprocessable("bad_period", f"from ({start}) is after to ({end})")
+    in_period = await session.scalars(
+        select(Mark.code).where(Mark.pupil_id == pupil.id, Mark.date >= start, Mark.date <= end)
+    )
+    counts = Counts()
+    for code in in_period:
+        if code in CODES:
+            counts = counts.add_code(CODES[code])
+    return ChildAttendance.model_validate(
+        {
+            "upn": pupil.upn,
+            "school_urn": pupil.school_urn,
+            "from": start,
+            "to": end,
+            **summarise(counts),
+            "recent_marks": await recent_marks(session, pupil.id, end),
+        }
+    )
+
+
+async def recent_marks(session: AsyncSession, pupil_id: int, end: dt.date) -> list[RecentMark]:
+    """Both sessions of the last 10 dates up to `end` with a mark other than `#` (a school day)."""
+    days = list(
+        await session.scalars(
+            select(Mark.date)
+            .where(Mark.pupil_id == pupil_id, Mark.date <= end, Mark.code != "#")
+            .group_by(Mark.date)
+            .order_by(Mark.date.desc())
+            .limit(RECENT_SCHOOL_DAYS)
+        )
+    )
+    if not days:
+        return []
+    marks = await session.scalars(
+        select(Mark)
+        .where(Mark.pupil_id == pupil_id, Mark.date >= min(days), Mark.date <= max(days))
+        .order_by(Mark.date, Mark.session)
+    )
+    return [
+        RecentMark(date=m.date, session=m.session, code=m.code, meaning=CODES[m.code].meaning)
+        for m in marks
+        if m.code in CODES
+    ]
+
+
+async def list_messages(
+    session: AsyncSession, principal: Principal, *, limit: int, after: str | None
+) -> MessagesOut:
+    """The parent's feed, newest first; `next` pages on to older messages and never shifts when
+    new messages arrive (the cursor is the last message's id)."""
+    query = select(Message).where(Message.parent_email == (principal.email or ""))
+    if after:
+        query = query.where(Message.id < _message_position(after))
+    rows = list(await session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return MessagesOut(
+        messages=[
+            MessageOut(
+                id=str(m.id),
+                created_at=m.created_at,
+                kind=m.kind,
+                upn=m.upn,
+                title=m.title,
+                body=m.body,
+                school_urn=m.school_urn,
+                resolved_at=m.resolved_at,
+            )
+            for m in page
+        ],
+        next=encode_cursor(page[-1].id) if len(rows) > limit else None,
+    )
+
+
+def _message_position(after: str) -> int:
+    values = decode_cursor(after)
+    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
+        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
+    return values[0]

@@ -1,0 +1,135 @@
+"""Notifications API bodies (api.md "Notifications")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Channel = Literal["app", "email", "sms", "webhook"]
+Status = Literal["pending", "sent", "failed", "skipped"]
+
+
+class ChildOut(BaseModel):
+    school_urn: str
+    upn: str
+    given_name: str
+    family_name: str
+    year_group: str | None
+
+
+class ChildrenOut(BaseModel):
+    children: list[ChildOut]
+
+
+class RecentMark(BaseModel):
+    date: dt.date
+    session: str
+    code: str
+    meaning: str
+
+
+class ChildAttendance(BaseModel):
+    """The registers summary fields, plus the marks of the last 10 school days."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    upn: str
+    school_urn: str
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    possible_sessions: int
+    present: int
+    approved_educational_activity: int
+    authorised_absence: int
+    unauthorised_absence: int
+    attendance_rate: float | None
+    absence_rate: float | None
+    persistent_absence: bool
+    severe_absence: bool
+    recent_marks: list[RecentMark]
+
+
+class MessageOut(BaseModel):
+    id: str
+    created_at: dt.datetime
+    kind: str
+    upn: str
+    title: str
+    body: str
+    school_urn: str
+    resolved_at: dt.datetime | None
+
+
+class MessagesOut(BaseModel):
+    messages: list[MessageOut]
+    next: str | None
+
+
+class Recipient(BaseModel):
+    kind: str
+    address: str
+    name: str | None = None
+
+
+class NotificationOut(BaseModel):
+    id: str
+    upn: str
+    school_urn: str
+    trigger: str
+    recipient: Recipient
+    channel: str
+    status: str
+    attempts: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    error: str | None
+    next_attempt_at: dt.datetime | None
+
+
+class NotificationsOut(BaseModel):
+    notifications: list[NotificationOut]
+    next: str | None
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=500)
+    event_types: list[str] = Field(min_length=1)
+    alert_types: list[str] | None = None
+    # Only for admins, who have no `la` claim: the LA whose pupils' events are sent.
+    la_code: str | None = Field(default=None, pattern=r"^\d{3}$")
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    la_code: str
+    url: str
+    event_types: list[str]
+    alert_types: list[str]
+    created_at: dt.datetime
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str
+
+
+class SubscriptionsOut(BaseModel):
+    subscriptions: list[SubscriptionOut]
+    next: str | None
+
+
+class RoutingIn(BaseModel):
+    """`{trigger: {audience: [channel, ...]}}`; audiences left out keep the less specific scope's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    routes: dict[str, dict[str, list[str]]]
+
+
+class RoutingOut(BaseModel):
+    scope: str
+    routes: dict[str, dict[str, list[str]]]
+    scopes: dict[str, dict[str, Any]]

@@ -1,0 +1,37 @@
+"""Notifications settings: `NOTIFICATIONS_*`, GOV.UK Notify's `NOTIFY_*` and the shared variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from attendance_common.settings import ServiceSettings
+
+NOTIFY_PRODUCTION_URL = "https://api.notifications.service.gov.uk"
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore", populate_by_name=True)
+
+    service: str = "notifications"
+    # Email (api.md "Running it"): unset host = email deliveries recorded as skipped.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "attendance@school.example"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 30
+    # SMS through GOV.UK Notify: unset key = SMS deliveries recorded as skipped.
+    notify_api_key: str | None = Field(default=None, validation_alias="NOTIFY_API_KEY")
+    notify_base_url: str = Field(default=NOTIFY_PRODUCTION_URL, validation_alias="NOTIFY_BASE_URL")
+    # Notify sends only from templates: one SMS template whose whole text is `((body))`.
+    notify_sms_template_id: str = "00000000-0000-0000-0000-000000000000"
+    webhook_timeout_seconds: float = 10
+    # Delivery loop: attempts per message before `failed`, first retry delay (doubling each time).
+    delivery_max_attempts: int = 5
+    delivery_backoff_seconds: float = 30
+    delivery_backoff_max_seconds: float = 3600
+    delivery_poll_seconds: float = 0.2
+    delivery_batch_size: int = 50
+    # A claimed delivery whose worker died is tried again after this long.
+    delivery_lease_seconds: float = 120

@@ -1,0 +1,136 @@
+"""LA webhook subscriptions: create (with a Standard Webhooks secret), list, delete."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import secrets
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attendance_common.auth import Principal, Role
+from attendance_common.clock import now_utc
+from attendance_common.errors import Forbidden, NotFound, Unprocessable
+from attendance_common.events.alerts import ALERT_TYPES, AlertCleared, AlertRaised
+from attendance_common.events.casework import ReferralMade
+from attendance_common.events.registers import PupilDeleted
+from attendance_common.pagination import encode_cursor
+from notifications.cursors import time_id_position
+from notifications.deliveries import mark_skipped
+from notifications.models import Delivery, Subscription
+from notifications.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut, SubscriptionsOut
+
+# The events a webhook can carry: those that notify the LA (api.md "Routing").
+EVENT_TYPES = (
+    AlertRaised.event_type,
+    AlertCleared.event_type,
+    PupilDeleted.event_type,
+    ReferralMade.event_type,
+)
+
+
+def _la_of(principal: Principal, asked: str | None) -> str:
+    if principal.role == Role.LA_OFFICER:
+        assert principal.la is not None
+        if asked not in (None, principal.la):
+            raise Forbidden("forbidden_la", f"this token may not subscribe for LA {asked}")
+        return principal.la
+    if principal.is_admin:
+        if asked is None:
+            raise Unprocessable("la_code_required", "an admin must say which LA (`la_code`) this is for")
+        return asked
+    raise Forbidden("forbidden_role", f"role {principal.role} cannot manage webhook subscriptions")
+
+
+def check_url(url: str, *, production: bool) -> None:
+    """http(s) only; production: https to public addresses only (no loopback or private ranges)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Unprocessable("bad_webhook_url", "the webhook URL must be an absolute http(s) URL")
+    if not production:
+        return
+    if parts.scheme != "https":
+        raise Unprocessable("bad_webhook_url", "webhook URLs must use https")
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except OSError as error:
+        raise Unprocessable("bad_webhook_url", f"cannot resolve {parts.hostname}") from error
+    for address in addresses:
+        if not ipaddress.ip_address(str(address).split("%")[0]).is_global:
+            raise Unprocessable("bad_webhook_url", f"{parts.hostname} is not a public address")
+
+
+def subscription_out(row: Subscription) -> SubscriptionOut:
+    return SubscriptionOut.model_validate(row, from_attributes=True)
+
+
+async def create_subscription(
+    session: AsyncSession, principal: Principal, body: SubscriptionIn, *, production: bool
+) -> SubscriptionCreated:
+    la_code = _la_of(principal, body.la_code)
+    check_url(body.url, production=production)
+    unknown = sorted(set(body.event_types) - set(EVENT_TYPES))
+    if unknown:
+        raise Unprocessable(
+            "unsupported_event_type", f"cannot send {unknown} by webhook; choose from {list(EVENT_TYPES)}"
+        )
+    unknown = sorted(set(body.alert_types or []) - set(ALERT_TYPES))
+    if unknown:
+        raise Unprocessable("unknown_alert_type", f"unknown alert types: {unknown}")
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    row = Subscription(
+        id=str(uuid.uuid4()),
+        la_code=la_code,
+        url=body.url,
+        secret=secret,
+        event_types=list(dict.fromkeys(body.event_types)),
+        alert_types=list(dict.fromkeys(body.alert_types or [])),
+        created_at=now_utc(),
+        created_by=principal.sub,
+    )
+    session.add(row)
+    return SubscriptionCreated(**subscription_out(row).model_dump(), secret=secret)
+
+
+def _mine(principal: Principal) -> list[ColumnElement[bool]]:
+    if principal.is_admin:
+        return []
+    if principal.role == Role.LA_OFFICER:
+        return [Subscription.la_code == principal.la]
+    raise Forbidden("forbidden_role", f"role {principal.role} cannot manage webhook subscriptions")
+
+
+async def list_subscriptions(
+    session: AsyncSession, principal: Principal, *, limit: int, after: str | None
+) -> SubscriptionsOut:
+    query = select(Subscription).where(*_mine(principal))
+    if after:
+        at, last_id = time_id_position(after)
+        query = query.where(
+            or_(Subscription.created_at > at, and_(Subscription.created_at == at, Subscription.id > last_id))
+        )
+    rows = list(
+        await session.scalars(query.order_by(Subscription.created_at, Subscription.id).limit(limit + 1))
+    )
+    page = rows[:limit]
+    cursor = encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if len(rows) > limit else None
+    return SubscriptionsOut(subscriptions=[subscription_out(r) for r in page], next=cursor)
+
+
+async def delete_subscription(session: AsyncSession, principal: Principal, subscription_id: str) -> None:
+    """Remove it; its unsent deliveries are skipped (the dispatcher finds no subscription)."""
+    row = await session.scalar(
+        select(Subscription).where(Subscription.id == subscription_id, *_mine(principal))
+    )
+    if row is None:
+        raise NotFound("unknown_subscription", f"no subscription {subscription_id}")
+    await session.execute(delete(Subscription).where(Subscription.id == row.id))
+    pending = await session.scalars(
+        select(Delivery).where(Delivery.subscription_id == row.id, Delivery.status == "pending")
+    )
+    for delivery in pending:
+        mark_skipped(delivery, "the webhook subscription was deleted")

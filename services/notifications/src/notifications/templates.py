@@ -1,0 +1,82 @@
+"""Message texts (Jinja2 templates under `templates/<audience>/`), first line the title, then the body.
+
+Parents get plain, kind wording that offers support first; social workers get the facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+
+_env = Environment(
+    loader=PackageLoader("notifications", "templates"),
+    undefined=StrictUndefined,
+    autoescape=False,  # plain text (email text/plain, SMS, the app feed): nothing is rendered as HTML
+    keep_trailing_newline=False,
+)
+
+GROUNDS = {
+    "registered_elsewhere": "registered at another school",
+    "moved_away": "moved away",
+    "home_education": "home education",
+    "did_not_return_after_leave": "did not return after leave",
+    "twenty_day_absence": "20 school days of continuous absence after enquiries",
+    "permanently_excluded": "permanent exclusion",
+    "beyond_compulsory_age": "beyond compulsory school age",
+}
+TRIGGER_TEXT = {
+    "first_day_absence": "absence with no reason given yet",
+    "social_worker_unexplained_absence": "unexplained absence",
+    "persistent_absence": "persistent absence",
+    "severe_absence": "severe absence",
+    "ten_day_unauthorised": "ten school days of unauthorised absence",
+    "fifteen_day_illness": "fifteen school days of illness this year",
+    "penalty_threshold": "unauthorised absence over recent weeks",
+    "overdue_n": "an absence still without a reason after five school days",
+    "pupil_deleted": "removal from the school roll",
+    "referral_made": "referral to the local authority",
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    body: str
+
+
+def render(audience: str, trigger: str, context: dict[str, Any], *, sms: bool = False) -> Text:
+    """The title and body for this audience and trigger (or the audience's default template)."""
+    suffix = ".sms.txt" if sms else ".txt"
+    try:
+        template = _env.get_template(f"{audience}/{trigger}{suffix}")
+    except TemplateNotFound:
+        template = _env.get_template(f"{audience}/_default{suffix}")
+    text = template.render(trigger_text=TRIGGER_TEXT.get(trigger, trigger), **context).strip()
+    if sms:
+        return Text(title="", body=text)
+    title, _, body = text.partition("\n")
+    return Text(title=title.strip(), body=body.strip() + "\n")
+
+
+def long_date(day: dt.date) -> str:
+    """`Monday 16 November 2026`."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def sessions_text(sessions: list[str]) -> str:
+    names = {"AM": "morning", "PM": "afternoon"}
+    return " and ".join(names[s] for s in ("AM", "PM") if s in sessions) or "morning"
+
+
+def percent(rate: float | None) -> str:
+    return "0%" if rate is None else f"{round(rate * 100)}%"
+
+
+def when_text(day: dt.date, today: dt.date) -> str:
+    """`today` or `on Monday 16 November` (a late-posted mark still notifies, with its own date)."""
+    if day == today:
+        return "today"
+    return f"on {day:%A} {day.day} {day:%B}"

@@ -1,0 +1,46 @@
+"""The notifications worker: projections and triggers from events, and the delivery loop that sends."""
+
+from __future__ import annotations
+
+import asyncio
+
+from attendance_common.db import Database
+from attendance_common.events.base import ALERTS_TOPIC, CASES_TOPIC, MARKS_TOPIC, PUPILS_TOPIC
+from attendance_common.logging import configure_logging
+from attendance_common.messaging import ConsumerSpec, Worker, run_worker
+from notifications.dispatch import Dispatcher
+from notifications.handlers import HANDLERS, MARK_HANDLERS
+from notifications.settings import Settings
+
+# Pupils, alerts and cases in one group: a trigger that overtakes its pupil's event waits for it
+# in the same consumer (notify.route_waiting). Marks, many and heavy, get their own group so a
+# school's morning register never delays a first-day message behind it.
+CONSUMER = ConsumerSpec(
+    name="notifications", topics=(PUPILS_TOPIC, ALERTS_TOPIC, CASES_TOPIC), handlers=HANDLERS, max_records=200
+)
+MARKS_CONSUMER = ConsumerSpec(
+    name="notifications-marks", topics=(MARKS_TOPIC,), handlers=MARK_HANDLERS, max_records=20
+)
+
+
+def make_worker(settings: Settings | None = None, dispatcher: Dispatcher | None = None) -> Worker:
+    settings = settings or Settings()
+    configure_logging(settings.service, level=settings.log_level, json=settings.log_json)
+    database = Database(settings.resolved_database_url)
+    dispatcher = dispatcher or Dispatcher(settings, database)
+
+    async def deliver(stop: asyncio.Event) -> None:
+        try:
+            await dispatcher.run(stop)
+        finally:
+            await dispatcher.close()
+
+    return Worker(settings, database, consumers=[CONSUMER, MARKS_CONSUMER], background={"delivery": deliver})
+
+
+def main() -> None:
+    run_worker(make_worker)
+
+
+if __name__ == "__main__":
+    main()
