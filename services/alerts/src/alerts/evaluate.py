@@ -68,10 +68,12 @@ class Evaluation:
             for change in pupils.values():
                 await self.per_date(change, bool(flags.get(change.pupil_id)))
             await self._yearly(pupils.values())
-            await self._runs_and_windows([c for c in pupils.values() if not c.amended])
-            for change in pupils.values():
-                if change.amended:
-                    await self._recompute(change)
+            amended = [c for c in pupils.values() if c.amended]
+            await self._runs_and_windows(
+                [c for c in pupils.values() if not c.amended] if amended else [*pupils.values()]
+            )
+            for change in amended:
+                await self._recompute(change)
         # A new school day can make an N overdue; an N added or amended away changes which are.
         if self.changes.new_school_days or any(n_changed(c) for c in pupils.values()):
             await self._overdue_n()
@@ -117,22 +119,24 @@ class Evaluation:
     # -- the rules --------------------------------------------------------------------------
 
     async def per_date(self, change: PupilChanges, has_social_worker: bool) -> None:
+        pid = change.pupil_id
         for date, (_, day) in change.days.items():
-            codes = [c for c in day if c]
-            for kind, holds, wanted, reason in (
-                ("first_day_absence", rules.first_day_absence_holds(codes), {"N"}, f"no N left on {date}"),
+            key = date.isoformat()
+            for kind, holds, wanted, left in (
+                ("first_day_absence", rules.first_day_absence_holds(day), {"N"}, "N"),
                 (
                     "social_worker_unexplained_absence",
-                    rules.social_worker_absence_holds(has_social_worker, codes),
+                    rules.social_worker_absence_holds(has_social_worker, day),
                     {"N", "O"},
-                    f"no N or O left on {date}",
+                    "N or O",
                 ),
             ):
-                if holds == self.is_open(change.pupil_id, kind, date):
+                if holds == ((pid, kind, key) in self.open):
                     continue  # nothing to raise or clear: most marks of most mornings
                 marks = evidence_marks({date: day}, wanted)
                 evidence = static({"figures": {"sessions": len(marks)}, "marks": marks})
-                await self.sync(change.pupil_id, change.upn, kind, holds, evidence, date, reason)
+                reason = f"no {left} left on {date}"
+                await self.sync(pid, change.upn, kind, holds, evidence, date, reason)
 
     async def _yearly(self, changes: Iterable[PupilChanges]) -> None:
         """Year-to-date rates (the pupil's latest academic year); illness days per year touched."""
@@ -142,14 +146,19 @@ class Evaluation:
         years: dict[int, dict[dt.date, Any]] = {}
         for r in rows:  # plain rows, not ORM objects: a thousand a batch
             years.setdefault(r["pupil_id"], {})[r["year_start"]] = r
+        year_of: dict[dt.date, dt.date] = {}  # a batch is a date or two
         for change in changes:
             # An amendment to last year's marks must not judge this year's rate alerts by last year.
             pid = change.pupil_id
             counts = years.get(pid, {})
-            year = max([academic_year_start(max(change.days)), *counts])
+            latest = max(change.days)
+            if latest not in year_of:
+                year_of[latest] = academic_year_start(latest)
+            year = max([year_of[latest], *counts])
             row = counts.get(year)
             c = Counts(*(row[f] for f in _COUNTED)) if row else Counts()
-            pa_open, sa_open = self.is_open(pid, "persistent_absence"), self.is_open(pid, "severe_absence")
+            pa_open = (pid, "persistent_absence", "-") in self.open
+            sa_open = (pid, "severe_absence", "-") in self.open
             pa = rules.persistent_absence_holds(c, pa_open, self.t)
             sa = rules.severe_absence_holds(c, sa_open, self.t)
             if pa != pa_open or sa != sa_open:  # most pupils on most mornings: nothing changes
@@ -159,12 +168,10 @@ class Evaluation:
                 reason = "rate below the clear level"
                 await self.sync(pid, change.upn, "persistent_absence", pa, absences, reason=reason)
                 await self.sync(pid, change.upn, "severe_absence", sa, absences, reason=reason)
-            illness = {y: r["illness_days"] for y, r in counts.items()}
-            if (
-                self.is_open(pid, "fifteen_day_illness")
-                or max(illness.values(), default=0) >= self.t.illness_days
+            if (pid, "fifteen_day_illness", "-") in self.open or any(
+                r["illness_days"] >= self.t.illness_days for r in counts.values()
             ):
-                await self._illness(change, illness)
+                await self._illness(change, {y: r["illness_days"] for y, r in counts.items()})
 
     async def _illness(self, change: PupilChanges, illness_days: dict[dt.date, int]) -> None:
         """15 illness days in an academic year; clears only when an amendment takes that year below.

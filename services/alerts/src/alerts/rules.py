@@ -109,14 +109,14 @@ def severe_absence_holds(counts: Counts, is_open: bool, t: Thresholds) -> bool:
     )
 
 
-def first_day_absence_holds(codes_on_date: Sequence[str]) -> bool:
+def first_day_absence_holds(codes_on_date: Sequence[str | None]) -> bool:
     """A date with an `N` mark (first-day calling)."""
     return "N" in codes_on_date
 
 
-def social_worker_absence_holds(has_social_worker: bool, codes_on_date: Sequence[str]) -> bool:
+def social_worker_absence_holds(has_social_worker: bool, codes_on_date: Sequence[str | None]) -> bool:
     """A pupil with a social worker and an `N` or `O` on the date: tell the worker the same day."""
-    return has_social_worker and any(code in ("N", "O") for code in codes_on_date)
+    return has_social_worker and ("N" in codes_on_date or "O" in codes_on_date)
 
 
 def wholly_unauthorised(am: str | None, pm: str | None) -> bool:

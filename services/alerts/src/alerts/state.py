@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerts import upserts
 from alerts.models import Mark, SchoolDay
 from alerts.rules import week_of
-from attendance_common.bulk import any_of
+from attendance_common.bulk import any_of, driver_connection
 from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
 
 Day = tuple[str | None, str | None]  # (AM, PM) codes
@@ -126,20 +126,31 @@ async def apply_marks(
 
 async def _days(session: AsyncSession, keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], Day]:
     """Both sessions of each (pupil, date) as stored before the batch."""
-    dialect = (await session.connection()).dialect.name
     found: dict[tuple[int, dt.date], list[str | None]] = {}
     pupils, dates = sorted({p for p, _ in keys}), sorted({d for _, d in keys})
-    # A batch is one school's register: few dates, so IN lists (index-friendly) rather than row values.
-    for start in range(0, len(pupils), 5_000):
-        rows = await session.execute(
-            select(Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
-                any_of(Mark.pupil_id, pupils[start : start + 5_000], dialect),
-                any_of(Mark.date, dates, dialect),
-            )
+    pg = await driver_connection(session)
+    if pg is not None:  # plain rows: a morning's register asks for a thousand pupils
+        rows = await pg.fetch(
+            "SELECT pupil_id, date, session, code FROM marks "
+            "WHERE pupil_id = ANY($1::bigint[]) AND date = ANY($2::date[])",
+            pupils,
+            dates,
         )
-        for pupil_id, date, sess, code in rows:
-            if (pupil_id, date) in keys:
-                found.setdefault((pupil_id, date), [None, None])[0 if sess == "AM" else 1] = code
+    else:
+        dialect = (await session.connection()).dialect.name
+        rows = [
+            row
+            for start in range(0, len(pupils), 5_000)
+            for row in await session.execute(
+                select(Mark.pupil_id, Mark.date, Mark.session, Mark.code).where(
+                    any_of(Mark.pupil_id, pupils[start : start + 5_000], dialect),
+                    any_of(Mark.date, dates, dialect),
+                )
+            )
+        ]
+    for pupil_id, date, sess, code in rows:
+        if (pupil_id, date) in keys:
+            found.setdefault((pupil_id, date), [None, None])[0 if sess == "AM" else 1] = code
     return {key: (day[0], day[1]) for key, day in found.items()}
 
 
