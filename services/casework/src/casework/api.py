@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import CurrentPrincipal
-from attendance_common.db import SessionDep
+from attendance_common.db import Database, SessionDep
 from attendance_common.events.casework import Stage
 from attendance_common.pagination import After, Limit
 from casework import legal, service
@@ -49,11 +50,21 @@ async def list_cases(
 
 
 @router.post("/cases", response_model=CaseOut, status_code=201, responses={200: {"model": CaseOut}})
-async def open_case(body: OpenIn, session: SessionDep, principal: CurrentPrincipal, response: Response):
-    """Open the family's case (201), or answer its open case when it has one (200)."""
-    case, opened = await service.open_case(session, principal, body)
+async def open_case(body: OpenIn, request: Request, principal: CurrentPrincipal, response: Response):
+    """Open the family's case (201), or answer its open case when it has one (200).
+
+    If the worker opens the family's case at the same moment, the one-open-case index refuses
+    this insert: the transaction runs again and finds that case.
+    """
+    database: Database = request.app.state.database
+
+    async def work(session: AsyncSession) -> tuple[CaseOut, bool]:
+        case, opened = await service.open_case(session, principal, body)
+        return await render_case(session, case), opened
+
+    rendered, opened = await database.retrying(work)
     response.status_code = 201 if opened else 200
-    return await render_case(session, case)
+    return rendered
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from casework_support import admin, members, new_email, new_upn, new_urn, only_case, staff
 
+from casework import service
+
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
 
@@ -38,6 +40,27 @@ async def test_a_manual_open_joins_the_familys_open_case(client, feed):
     response = await client.post("/v1/cases", json=body, headers=admin())
     assert response.status_code == 200
     assert (response.json()["id"], response.json()["stage"]) == (case["id"], "listen_and_understand")
+
+
+async def test_a_manual_open_racing_the_worker_answers_the_case_the_worker_opened(client, feed, monkeypatch):
+    """The worker opens the family's case between this request's look-up and its insert: the
+    one-open-case index refuses the insert and the request answers that case, not a 500."""
+    urn, upn, case = await opened(client, feed)
+    look_up = service.cases.open_case_of
+    missed: list[str] = []
+
+    async def misses_once(session, family_key):
+        if not missed:  # as if the worker's case were committed just after this look-up
+            missed.append(family_key)
+            return None
+        return await look_up(session, family_key)
+
+    monkeypatch.setattr(service.cases, "open_case_of", misses_once)
+    body = {"pupils": [{"school_urn": urn, "upn": upn}], "stage": "monitor", "reason": "at the same time"}
+    response = await client.post("/v1/cases", json=body, headers=staff(urn))
+    assert response.status_code == 200, response.text
+    assert (response.json()["id"], response.json()["stage"]) == (case["id"], "listen_and_understand")
+    assert missed
 
 
 async def test_opening_for_an_unknown_pupil_is_422_unknown_pupil(client):
