@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +18,6 @@ from sqlalchemy import select
 from alerts.models import Alert
 from alerts.settings import Settings
 from attendance_common.db import Database
-from attendance_common.messaging import Worker
 from attendance_common.messaging.inbox import InboxRow
 from attendance_common.migrations import upgrade_database
 from attendance_common.testing.databases import TestDatabases
@@ -35,37 +32,6 @@ def fresh_alerts_settings(test_databases: TestDatabases, backend: str, bootstrap
     url = test_databases.create("alerts", backend=backend)
     upgrade_database(MIGRATIONS, url)
     return Settings(database_url=url, kafka_bootstrap_servers=bootstrap, **TEST_KAFKA_SETTINGS)
-
-
-@asynccontextmanager
-async def running(worker: Worker) -> AsyncIterator[asyncio.Task[None]]:
-    """Run the worker as a task for the block; stop it cleanly (batch finished, outbox flushed) after."""
-    task = asyncio.create_task(worker.run())
-    try:
-        yield task
-    finally:
-        worker.stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=30)
-        finally:
-            await worker.database.dispose()
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T]], *, what: str, tasks: tuple[asyncio.Task[None], ...] = (), timeout=45
-) -> T:
-    """Poll `check` until it answers something truthy; fail early if a worker task died."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        for task in tasks:
-            if task.done():
-                raise AssertionError(f"a worker stopped while waiting for {what}: {task.exception()!r}")
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def alerts_in(database: Database, *, urn: str, status: str | None = None) -> list[Alert]:

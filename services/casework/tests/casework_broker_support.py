@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
 from attendance_common.events.base import EventData
 from attendance_common.events.envelope import make_event
-from attendance_common.messaging import Worker
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.migrations import upgrade_database
 from attendance_common.testing.databases import TestDatabases
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
 from casework.settings import Settings
 
-T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
@@ -42,34 +38,6 @@ async def publish(settings: Settings, *items: tuple[EventData, str]) -> None:
             await producer.send_and_wait(data.topic, value=value, key=data.key().encode(), headers=headers)
     finally:
         await producer.stop()
-
-
-@asynccontextmanager
-async def running(worker: Worker) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(worker.run())
-    try:
-        yield task
-    finally:
-        worker.stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=30)
-        finally:
-            await worker.database.dispose()
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T]], *, what: str, task: asyncio.Task[None], timeout=45
-) -> T:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if task.done():
-            raise AssertionError(f"the worker stopped while waiting for {what}: {task.exception()!r}")
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def read_until(bootstrap: str, topic: str, key: str, types: set[str], timeout: float = 30) -> list[Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from alerts_api_support import auth
-from alerts_broker_support import TopicReader, alerts_in, eventually, fresh_alerts_settings, running
+from alerts_broker_support import TopicReader, alerts_in, fresh_alerts_settings
 from alerts_support import new_upn, new_urn
 
 from alerts.models import Alert
@@ -23,6 +23,7 @@ from alerts.worker import make_worker as make_alerts_worker
 from attendance_common.db import Database
 from attendance_common.events.base import ALERTS_TOPIC
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
+from attendance_common.testing.workers import eventually, running
 from registers.main import create_app as create_registers_app
 from registers.settings import Settings as RegistersSettings
 from registers.worker import make_worker as make_registers_worker

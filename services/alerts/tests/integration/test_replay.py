@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from alerts_broker_support import alerts_in, applied, eventually, fresh_alerts_settings, running
+from alerts_broker_support import alerts_in, applied, fresh_alerts_settings
 from alerts_support import NOW, new_upn, new_urn, school_days
 
 from alerts.handlers import HANDLERS
@@ -35,6 +35,7 @@ from attendance_common.events.registers import (
 )
 from attendance_common.messaging import ConsumerSpec, Worker
 from attendance_common.messaging.kafka import make_producer
+from attendance_common.testing.workers import eventually, running
 
 pytestmark = pytest.mark.integration
 DAYS = school_days(dt.date(2026, 10, 5), 20)  # Mon 5 Oct - Fri 30 Oct 2026

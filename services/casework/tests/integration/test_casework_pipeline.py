@@ -4,13 +4,14 @@ case, whose events the relay publishes on `attendance.cases`, keyed by the famil
 from __future__ import annotations
 
 import pytest
-from casework_broker_support import eventually, fresh_casework_settings, publish, read_until, running
+from casework_broker_support import fresh_casework_settings, publish, read_until
 from casework_support import alert_raised, new_email, new_upn, new_urn, parent
 from sqlalchemy import select
 
 from attendance_common.db import Database
 from attendance_common.events.base import CASES_TOPIC
 from attendance_common.events.registers import Characteristics, PupilUpserted
+from attendance_common.testing.workers import eventually, running
 from casework.models import Case, CasePupil, Pupil
 from casework.worker import make_worker
 
@@ -56,9 +57,9 @@ async def test_a_severe_alert_on_the_topic_opens_the_family_case_and_publishes_i
                     found = await session.scalars(select(Pupil.upn).where(Pupil.upn.in_([ada, byron])))
                     return len(set(found)) == 2
 
-            await eventually(both_pupils_known, what="both pupils", task=task)
+            await eventually(both_pupils_known, what="both pupils", tasks=(task,))
             await publish(settings, (severe, "alerts"))
-            case = await eventually(family_case, what="the family case", task=task)
+            case = await eventually(family_case, what="the family case", tasks=(task,))
             assert case is not None
             wanted = {"attendance.case.opened", "attendance.referral.made"}
             records = await read_until(kafka_bootstrap, CASES_TOPIC, case.family_key, wanted)

@@ -9,7 +9,7 @@ import datetime as dt
 
 import httpx
 import pytest
-from notifications_broker_support import eventually, published, running
+from notifications_broker_support import published
 from notifications_support import auth, new_upn, new_urn
 
 from alerts.settings import Settings as AlertsSettings
@@ -17,6 +17,7 @@ from alerts.worker import make_worker as make_alerts_worker
 from attendance_common.events.base import NOTIFICATIONS_TOPIC
 from attendance_common.migrations import upgrade_database
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
+from attendance_common.testing.workers import eventually, running
 from notifications.main import MIGRATIONS, create_app
 from notifications.worker import make_worker as make_notifications_worker
 from registers.main import create_app as create_registers_app
