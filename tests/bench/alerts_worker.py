@@ -1,9 +1,11 @@
 """Benchmark: the alerts worker alone, marks already on the topic, at two population sizes.
 
-Usage: python tests/bench/alerts_worker.py [--pupils 10000 500000]
+Usage: python tests/bench/alerts_worker.py [--pupils 10000 500000] [--workers 1 2]
 For each size: a fresh alerts database (PostgreSQL) and topic data for a prefill day (so every
-pupil has state), then one measured morning of marks for every pupil. Reports marks/s and the
-cost per mark. Not a test: it asserts nothing.
+pupil has state), then, for each worker count (`--workers 1 2`), a new measured morning of marks
+for every pupil, consumed by that many worker processes in one group (as deployed: replicas up to
+the partition count). Reports marks/s and the wall-clock cost per mark. Not a test: it asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import multiprocessing
 import os
 import uuid
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from report import print_figures
 
@@ -28,10 +34,13 @@ from attendance_common.identifiers import make_upn
 from attendance_common.messaging import ConsumerSpec, Worker
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.migrations import upgrade_database
+from attendance_common.runtime import tune_gc
 from attendance_common.testing.databases import DEFAULT_TEST_DATABASE_URL, TestDatabases
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHOOL = 1_000
+PARTITIONS = 6  # worker processes in one group share at most this many partitions
+SETTLE_SECONDS = 4.0  # for the group to form before the measured morning is published
 CODES = ["/"] * 92 + ["N"] * 4 + ["I"] * 2 + ["O", "M"]
 
 
@@ -62,59 +71,126 @@ async def publish_day(producer, topic_prefix: str, schools: int, day: dt.date, n
     return schools * SCHOOL
 
 
-async def consume(settings: Settings, url: str, group: str, events: int) -> float:
-    """Run the alerts worker until it has applied `events` events; return the seconds it took."""
+def bench_settings(url: str, bootstrap: str) -> Settings:
+    # Short group timeouts, as in tests: Tansu forms a group in about the rebalance timeout.
+    return Settings(
+        database_url=url,
+        kafka_bootstrap_servers=bootstrap,
+        log_level="WARNING",
+        kafka_partitions=PARTITIONS,
+        kafka_session_timeout_ms=3000,
+        kafka_heartbeat_interval_ms=200,
+        kafka_rebalance_timeout_ms=1000,
+    )
+
+
+async def prefill(settings: Settings, url: str, group: str, events: int) -> None:
+    """Apply the prefill morning in this process, so every pupil has state before the measure."""
     spec = ConsumerSpec(group, ("attendance.marks",), HANDLERS, max_records=CONSUMER.max_records)
     worker = Worker(settings, Database(url), consumers=[spec])
     task = asyncio.create_task(worker.run())
     while not worker.consumers or worker.consumers[0].applied < events:
         if task.done():
             task.result()
-        await asyncio.sleep(0.005)
-    consumer = worker.consumers[0]
-    assert consumer.first_batch_at is not None
-    elapsed = asyncio.get_running_loop().time() - consumer.first_batch_at
+        await asyncio.sleep(0.05)
     worker.stop.set()
     await task
     await worker.database.dispose()
-    return elapsed
 
 
-async def measure(pupils: int, bootstrap: str, databases: TestDatabases) -> dict[str, float]:
+def worker_process(url: str, bootstrap: str, group: str, reports: Any, stop: Any) -> None:
+    """One alerts worker process, as deployed (GC tuned), reporting its progress to the parent."""
+    asyncio.run(_report_progress(url, bootstrap, group, reports, stop))
+
+
+async def _report_progress(url: str, bootstrap: str, group: str, reports: Any, stop: Any) -> None:
+    tune_gc()
+    spec = ConsumerSpec(group, ("attendance.marks",), HANDLERS, max_records=CONSUMER.max_records)
+    worker = Worker(bench_settings(url, bootstrap), Database(url), consumers=[spec])
+    task = asyncio.create_task(worker.run())
+    loop, applied = asyncio.get_running_loop(), -1
+    while not stop.is_set():
+        if task.done():
+            task.result()
+        consumer = worker.consumers[0] if worker.consumers else None
+        if consumer is not None and consumer.applied != applied:
+            applied = consumer.applied  # loop time is CLOCK_MONOTONIC: comparable across processes
+            reports.put((os.getpid(), applied, consumer.first_batch_at, loop.time()))
+        await asyncio.sleep(0.005)
+    worker.stop.set()
+    await task
+    await worker.database.dispose()
+
+
+async def consume_in_processes(
+    workers: int, url: str, bootstrap: str, group: str, publish: Callable[[], Awaitable[int]], events: int
+) -> tuple[int, float]:
+    """Start `workers` processes in one group, let the group form, publish, time until all applied."""
+    context = multiprocessing.get_context("spawn")
+    reports, stop = context.Queue(), context.Event()
+    processes = [
+        context.Process(target=worker_process, args=(url, bootstrap, group, reports, stop))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    latest: dict[int, tuple[int, float | None, float]] = {}
+    while len(latest) < workers:  # each reports once it has a consumer
+        pid, applied, first, at = await asyncio.to_thread(reports.get)
+        latest[pid] = (applied, first, at)
+    await asyncio.sleep(SETTLE_SECONDS)  # every member joined and was assigned partitions
+    marks = await publish()
+    while sum(applied for applied, _, _ in latest.values()) < events:
+        pid, applied, first, at = await asyncio.to_thread(reports.get)
+        latest[pid] = (applied, first, at)
+    stop.set()
+    for process in processes:
+        process.join()
+    starts = [first for _, first, _ in latest.values() if first is not None]
+    return marks, max(at for _, _, at in latest.values()) - min(starts)
+
+
+async def measure(
+    pupils: int, workers: list[int], bootstrap: str, databases: TestDatabases
+) -> dict[str, float]:
     schools = max(1, pupils // SCHOOL)
     url = databases.create("bench_alerts", backend="postgresql")
     upgrade_database(ROOT / "services/alerts/migrations", url)
-    settings = Settings(
-        database_url=url, kafka_bootstrap_servers=bootstrap, log_level="WARNING", kafka_partitions=6
-    )
+    settings = bench_settings(url, bootstrap)
     await ensure_topics(settings)
     producer = make_producer(settings)
     await producer.start()
     now = dt.datetime.now(dt.UTC)
     group = f"bench-{uuid.uuid4().hex[:8]}"
     await publish_day(producer, "", schools, dt.date(2026, 11, 16), now)
-    await consume(settings, url, group, schools)  # prefill: every pupil has state now
-    marks = await publish_day(producer, "", schools, dt.date(2026, 11, 17), now)
+    await prefill(settings, url, group, schools)  # every pupil has state now
+    figures: dict[str, float] = {"pupils": pupils}
+    for n, day in zip(workers, range(17, 17 + len(workers)), strict=True):  # a new morning each
+        marks, elapsed = await consume_in_processes(
+            n,
+            url,
+            bootstrap,
+            group,
+            partial(publish_day, producer, "", schools, dt.date(2026, 11, day), now),
+            schools,
+        )
+        figures[f"{n}w_marks_per_s"] = round(marks / elapsed)
+        figures[f"{n}w_us_per_mark"] = round(elapsed / marks * 1e6, 1)
     await producer.stop()
-    elapsed = await consume(settings, url, group, schools)  # the same group: only the new morning
-    return {
-        "pupils": pupils,
-        "marks": marks,
-        "marks_per_s": round(marks / elapsed),
-        "us_per_mark": round(elapsed / marks * 1e6, 1),
-    }
+    return figures
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pupils", type=int, nargs="+", default=[10_000, 500_000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     databases = TestDatabases(os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL), Path("/tmp"))
     port = free_port()
     broker = start_broker(port)
     figures: dict[str, object] = {}
     try:
-        results = [await measure(n, f"127.0.0.1:{port}", databases) for n in args.pupils]
+        results = [await measure(n, args.workers, f"127.0.0.1:{port}", databases) for n in args.pupils]
     finally:
         stop_broker(broker)
         databases.drop_all()
@@ -123,9 +199,9 @@ async def main() -> None:
             if name != "pupils":
                 figures[f"alerts_{result['pupils']}_{name}"] = value
     if len(results) >= 2:
-        figures["large_to_small_rate_ratio"] = round(
-            results[-1]["marks_per_s"] / results[0]["marks_per_s"], 3
-        )
+        for n in args.workers:
+            rate = f"{n}w_marks_per_s"
+            figures[f"{n}w_large_to_small_rate_ratio"] = round(results[-1][rate] / results[0][rate], 3)
     print_figures(figures)
 
 
