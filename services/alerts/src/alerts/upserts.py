@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.models import Mark, Pupil, School, SchoolDay, WeekCount, YearCount
@@ -111,20 +113,11 @@ async def add_week_counts(session: AsyncSession, deltas: Mapping[tuple[int, dt.d
 
 
 async def add_school_days(session: AsyncSession, school_urn: str, dates: Iterable[dt.date]) -> list[dt.date]:
-    """Record the school's school days; return those that are new."""
-    dates = sorted(set(dates))
-    if not dates:
+    """Record the school's school days; return those that are new (one statement: a register's
+    date or two, inserted unless known, the inserted ones returned)."""
+    rows = [{"school_urn": school_urn, "date": d} for d in sorted(set(dates))]
+    if not rows:
         return []
-    known = set(
-        await session.scalars(
-            select(SchoolDay.date).where(SchoolDay.school_urn == school_urn, SchoolDay.date.in_(dates))
-        )
-    )
-    new = [d for d in dates if d not in known]
-    await upsert_rows(
-        session,
-        SchoolDay,
-        [{"school_urn": school_urn, "date": d} for d in new],
-        key=("school_urn", "date"),
-    )
-    return new
+    insert = pg_insert if (await session.connection()).dialect.name == "postgresql" else sqlite_insert
+    statement = insert(SchoolDay).values(rows).on_conflict_do_nothing().returning(SchoolDay.date)
+    return sorted(await session.scalars(statement))
