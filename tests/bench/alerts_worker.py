@@ -17,17 +17,18 @@ import multiprocessing
 import os
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from report import print_figures
 
-from alerts.handlers import HANDLERS
 from alerts.settings import Settings
 from alerts.worker import CONSUMER
 from attendance_common.broker import free_port, start_broker, stop_broker
 from attendance_common.db import Database
+from attendance_common.events.base import MARKS_TOPIC
 from attendance_common.events.envelope import make_event
 from attendance_common.events.registers import MarksRecorded, RecordedMark
 from attendance_common.identifiers import make_upn
@@ -84,10 +85,14 @@ def bench_settings(url: str, bootstrap: str) -> Settings:
     )
 
 
+def marks_consumer(group: str) -> ConsumerSpec:
+    """The service's own consumer (batch size, lanes) on the marks topic, as a new group."""
+    return replace(CONSUMER, name=group, topics=(MARKS_TOPIC,))
+
+
 async def prefill(settings: Settings, url: str, group: str, events: int) -> None:
     """Apply the prefill morning in this process, so every pupil has state before the measure."""
-    spec = ConsumerSpec(group, ("attendance.marks",), HANDLERS, max_records=CONSUMER.max_records)
-    worker = Worker(settings, Database(url), consumers=[spec])
+    worker = Worker(settings, Database(url), consumers=[marks_consumer(group)])
     task = asyncio.create_task(worker.run())
     while not worker.consumers or worker.consumers[0].applied < events:
         if task.done():
@@ -105,8 +110,7 @@ def worker_process(url: str, bootstrap: str, group: str, reports: Any, stop: Any
 
 async def _report_progress(url: str, bootstrap: str, group: str, reports: Any, stop: Any) -> None:
     tune_gc()
-    spec = ConsumerSpec(group, ("attendance.marks",), HANDLERS, max_records=CONSUMER.max_records)
-    worker = Worker(bench_settings(url, bootstrap), Database(url), consumers=[spec])
+    worker = Worker(bench_settings(url, bootstrap), Database(url), consumers=[marks_consumer(group)])
     task = asyncio.create_task(worker.run())
     loop, applied = asyncio.get_running_loop(), -1
     while not stop.is_set():

@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+from attendance_common.tracing import trace_ids
+
 
 def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:
     """Route structlog and the standard library (uvicorn, aiokafka, SQLAlchemy) through one renderer."""
@@ -17,6 +19,7 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
         _add_service(service),
+        _add_trace_ids,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
@@ -54,3 +57,14 @@ def _add_service(service: str) -> structlog.types.Processor:
         return event
 
     return add
+
+
+def _add_trace_ids(
+    _logger: object, _method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """`trace_id` and `span_id` of the current span, so a log line leads to its trace."""
+    ids = trace_ids()
+    if ids is not None:
+        event.setdefault("trace_id", ids[0])
+        event.setdefault("span_id", ids[1])
+    return event

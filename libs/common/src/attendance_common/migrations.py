@@ -17,9 +17,9 @@ from attendance_common.settings import normalise_database_url
 
 
 def service_metadata(metadata: MetaData) -> list[MetaData]:
-    """A service's own tables plus the outbox, inbox and idempotency tables every service has."""
+    """A service's own tables plus the outbox, inbox, idempotency and audit tables every service has."""
     # Importing the modules registers their tables on CommonBase.metadata.
-    from attendance_common import idempotency  # noqa: F401
+    from attendance_common import audit, idempotency  # noqa: F401
     from attendance_common.messaging import inbox, outbox  # noqa: F401
 
     return [metadata, CommonBase.metadata]

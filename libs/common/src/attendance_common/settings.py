@@ -29,6 +29,13 @@ class ServiceSettings(BaseSettings):
         default=DEVELOPMENT_JWT_SECRET,
         validation_alias="ATTENDANCE_JWT_SECRET",
     )
+    # Tokens from an identity provider (RS256/ES256, keys from its JWKS URL, `iss` and `aud` checked).
+    jwt_jwks_url: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_JWKS_URL")
+    jwt_issuer: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_ISSUER")
+    jwt_audience: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_AUDIENCE")
+    # HS256 with the shared secret: allowed outside production unless set false; in production only
+    # when set true (e.g. a deployment without an identity provider yet).
+    jwt_allow_hs256: bool | None = Field(default=None, validation_alias="ATTENDANCE_JWT_ALLOW_HS256")
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",
@@ -53,6 +60,11 @@ class ServiceSettings(BaseSettings):
     )
     kafka_request_timeout_ms: int = Field(default=30_000, validation_alias="KAFKA_REQUEST_TIMEOUT_MS")
     kafka_partitions: int = Field(default=6, validation_alias="KAFKA_PARTITIONS")
+    # Limits (limits.py): request body bytes (a 10,000-mark batch is about 1.5 MB), and writes per
+    # caller (`sub`): `write_burst` at once, refilled at `write_rate_per_second`; 0 turns it off.
+    max_request_bytes: int = 8 * 1024 * 1024
+    write_rate_per_second: float = Field(default=50, validation_alias="ATTENDANCE_WRITE_RATE_PER_SECOND")
+    write_burst: int = Field(default=1000, validation_alias="ATTENDANCE_WRITE_BURST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_json: bool = Field(default=True, validation_alias="LOG_JSON")
     migrate_on_start: bool = True
@@ -60,10 +72,25 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: float = 0.2
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.05
+    # SIGTERM: how long a worker lets its consumers finish their batch and its relay flush before
+    # cancelling them (keep it under the orchestrator's grace period, e.g. Kubernetes' 30 s).
+    shutdown_seconds: float = 20
+    # A worker serves Prometheus metrics on this port when set (`<SERVICE>_WORKER_METRICS_PORT`);
+    # APIs always serve theirs at /metrics on the API port.
+    worker_metrics_port: int | None = None
+    # Traces are exported by OTLP/HTTP only when this is set (the standard OpenTelemetry variable).
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def hs256_allowed(self) -> bool:
+        """Whether tokens signed with the shared HS256 secret are accepted."""
+        return self.jwt_allow_hs256 if self.jwt_allow_hs256 is not None else not self.is_production
 
     @property
     def resolved_database_url(self) -> str:
@@ -74,13 +101,23 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def refuse_development_secrets_in_production(self) -> ServiceSettings:
-        if self.is_production:
+        if self.jwt_jwks_url and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError(
+                "ATTENDANCE_JWT_JWKS_URL needs ATTENDANCE_JWT_ISSUER and ATTENDANCE_JWT_AUDIENCE"
+            )
+        if not self.hs256_allowed and not self.jwt_jwks_url:
+            raise ValueError(
+                "HS256 is not allowed and no ATTENDANCE_JWT_JWKS_URL is set: no token could verify"
+            )
+        if self.is_production and self.jwt_jwks_url and not self.jwt_jwks_url.startswith("https://"):
+            raise ValueError("ATTENDANCE_JWT_JWKS_URL must be https in production")
+        if self.is_production and self.hs256_allowed:
             if self.jwt_secret == DEVELOPMENT_JWT_SECRET:
                 raise ValueError("ATTENDANCE_JWT_SECRET is the development default: production needs its own")
             if len(self.jwt_secret.encode()) < 32:
                 raise ValueError("ATTENDANCE_JWT_SECRET must be at least 32 bytes in production")
-            if not self.database_url or self.database_url.startswith("sqlite"):
-                raise ValueError("production needs a PostgreSQL <SERVICE>_DATABASE_URL, not SQLite")
+        if self.is_production and (not self.database_url or self.database_url.startswith("sqlite")):
+            raise ValueError("production needs a PostgreSQL <SERVICE>_DATABASE_URL, not SQLite")
         return self
 
 

@@ -1,4 +1,4 @@
-"""The FastAPI app factory every service uses: errors, health probes, database, auth secret, migrations."""
+"""The FastAPI app factory every service uses: errors, probes, metrics, traces, database, migrations."""
 
 from __future__ import annotations
 
@@ -10,13 +10,19 @@ from pathlib import Path
 import structlog
 from fastapi import APIRouter, FastAPI
 
+from attendance_common.audit import AuditTrail
+from attendance_common.audit.api import audit_router
 from attendance_common.db import Database
 from attendance_common.errors import install_error_handlers
 from attendance_common.health import broker_reachable, health_router
+from attendance_common.limits import install_limits
 from attendance_common.logging import configure_logging
+from attendance_common.metrics import metrics_router
 from attendance_common.migrations import upgrade_database
 from attendance_common.runtime import tune_gc
 from attendance_common.settings import ServiceSettings
+from attendance_common.telemetry import RequestLatency, untraced
+from attendance_common.tracing import configure_tracing
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +37,7 @@ def create_service_app(
 ) -> FastAPI:
     """A service's HTTP app. `app.state` holds `settings`, `database` and `jwt_secret` for dependencies."""
     configure_logging(settings.service, level=settings.log_level, json=settings.log_json)
+    configure_tracing(settings.service, settings.otel_exporter_otlp_endpoint)
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
@@ -53,11 +60,17 @@ def create_service_app(
         finally:
             await database.dispose()
 
-    app = FastAPI(title=title, version="1.0.0", lifespan=run)
+    # FastAPI's native OpenTelemetry support makes each request's span (and its operation spans).
+    app = FastAPI(title=title, version="1.0.0", lifespan=run, telemetry={"exclude": untraced})
     app.state.settings = settings
     app.state.jwt_secret = settings.jwt_secret
     install_error_handlers(app)
+    install_limits(app, settings)
+    app.add_middleware(AuditTrail)
+    app.add_middleware(RequestLatency, service=settings.service)
     app.include_router(health_router())
+    app.include_router(metrics_router())
     for router in routers:
         app.include_router(router)
+    app.include_router(audit_router())
     return app

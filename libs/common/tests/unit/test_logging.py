@@ -24,3 +24,19 @@ def test_debug_is_dropped_at_info_level(capsys):
     configure_logging("alerts", level="INFO", json=True)
     structlog.get_logger("test").debug("noise")
     assert capsys.readouterr().err == ""
+
+
+def test_a_line_logged_inside_a_span_carries_its_trace_and_span_ids(capsys):
+    from attendance_common.tracing import configure_tracing, tracer
+
+    configure_logging("alerts", level="INFO", json=True)
+    configure_tracing("alerts")
+    with tracer.start_as_current_span("work") as span:
+        structlog.get_logger("test").info("inside")
+        logging.getLogger("aiokafka").warning("stdlib inside")
+    structlog.get_logger("test").info("outside")
+    inside, stdlib, outside = [json.loads(line) for line in capsys.readouterr().err.strip().splitlines()]
+    context = span.get_span_context()
+    assert inside["trace_id"] == stdlib["trace_id"] == format(context.trace_id, "032x")
+    assert inside["span_id"] == format(context.span_id, "016x")
+    assert "trace_id" not in outside

@@ -18,6 +18,10 @@ ENVIRONMENT_VARIABLES = (
     "ATTENDANCE_ENV",
     "ATTENDANCE_DATA_DIR",
     "ATTENDANCE_JWT_SECRET",
+    "ATTENDANCE_JWT_ALLOW_HS256",
+    "ATTENDANCE_JWT_JWKS_URL",
+    "ATTENDANCE_JWT_ISSUER",
+    "ATTENDANCE_JWT_AUDIENCE",
     "KAFKA_BOOTSTRAP_SERVERS",
     "DATABASE_URL",
     "REGISTERS_DATABASE_URL",
@@ -138,6 +142,8 @@ def test_resolved_database_url_normalises_the_configured_url(monkeypatch: pytest
 
 def production(monkeypatch: pytest.MonkeyPatch, *, secret: str | None, url: str | None) -> None:
     monkeypatch.setenv("ATTENDANCE_ENV", "production")
+    # These tests are about the shared secret, which production uses only when HS256 is allowed.
+    monkeypatch.setenv("ATTENDANCE_JWT_ALLOW_HS256", "true")
     if secret is not None:
         monkeypatch.setenv("ATTENDANCE_JWT_SECRET", secret)
     if url is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerts import rules
 from alerts.models import Alert, Pupil, RuleScope, School
 from alerts.schemas import AlertOut, AlertsOut, RulesIn, RulesOut
+from attendance_common.audit import note_pupil
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, NotFound, Unprocessable
@@ -89,10 +90,14 @@ async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) 
     alert = await session.scalar(scoped(select(Alert), principal).where(Alert.id == alert_id))
     if alert is None:
         raise NotFound("unknown_alert", f"no alert {alert_id}")
+    note_pupil(alert.upn, alert.school_urn)
     return alert
 
 
 async def acknowledge(session: AsyncSession, principal: Principal, alert_id: str, note: str | None) -> Alert:
+    """Staff and LA officers act on alerts; a social worker reads them (api.md "Auth")."""
+    if principal.role == Role.SOCIAL_WORKER:
+        raise Forbidden("forbidden_role", "a social worker may read alerts, not acknowledge them")
     alert = await get_alert(session, principal, alert_id)
     alert.acknowledged_at, alert.acknowledged_by, alert.acknowledgement_note = now_utc(), principal.sub, note
     return alert

@@ -9,10 +9,20 @@ from attendance_common.events.base import MARKS_TOPIC, PUPILS_TOPIC
 from attendance_common.logging import configure_logging
 from attendance_common.messaging import ConsumerSpec, Worker, run_worker
 
-# One group for both topics: a pupil's projection and marks are applied by one consumer,
-# so the social-worker flag a rule reads is the one its own transaction sees.
-# A marks event carries up to 1,000 marks: 20 events (20,000 marks) per transaction.
-CONSUMER = ConsumerSpec(name="alerts", topics=(PUPILS_TOPIC, MARKS_TOPIC), handlers=HANDLERS, max_records=20)
+# One group for both topics: a pupil's projection and marks are applied by one consumer, so the
+# social-worker flag a rule reads is the one its own transaction sees (pupil events of a fetch are
+# applied first, alone). A marks event carries up to 1,000 marks; marks are keyed by school and a
+# school's marks touch only its own pupils' rows, so a fetch's marks go in two lanes (transactions
+# at once, on PostgreSQL) of about 20 events each: one lane's Python runs while the other waits on
+# the database.
+CONSUMER = ConsumerSpec(
+    name="alerts",
+    topics=(PUPILS_TOPIC, MARKS_TOPIC),
+    handlers=HANDLERS,
+    max_records=40,
+    lanes=2,
+    lane_topics=(MARKS_TOPIC,),
+)
 
 
 def make_worker(settings: Settings | None = None) -> Worker:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal, Role
@@ -23,6 +23,7 @@ def check_role(principal: Principal) -> None:
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
     """Only the cases this principal may see: one of the family's pupils is in its scope."""
     check_role(principal)
+    mine: ColumnElement[bool]
     if principal.role == Role.SCHOOL_STAFF:
         mine = CasePupil.school_urn.in_(sorted(principal.schools))
     elif principal.role == Role.LA_OFFICER:

@@ -85,8 +85,14 @@ async def create_subscription(
     body: SubscriptionIn, request: Request, session: SessionDep, principal: Officer
 ):
     """A webhook for the LA's pupils' events; the answer holds the signing secret, shown only once."""
-    production = request.app.state.settings.is_production
-    return await subscriptions.create_subscription(session, principal, body, production=production)
+    settings = request.app.state.settings
+    return await subscriptions.create_subscription(
+        session,
+        principal,
+        body,
+        production=settings.is_production,
+        allow_private=settings.webhook_allow_private,
+    )
 
 
 @router.get("/subscriptions", response_model=SubscriptionsOut)

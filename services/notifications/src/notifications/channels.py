@@ -17,7 +17,9 @@ from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 from standardwebhooks.webhooks import Webhook
 
+from attendance_common.errors import Unprocessable
 from notifications.settings import Settings
+from notifications.webhook_urls import check_url
 
 
 class SendError(Exception):
@@ -109,9 +111,17 @@ class WebhookSender:
 
     def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
         self.client = client or httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+        self.production, self.allow_private = settings.is_production, settings.webhook_allow_private
 
     async def send(self, outgoing: Outgoing) -> None:
         assert outgoing.secret is not None
+        # Checked again at delivery: the host may resolve elsewhere now than when it was subscribed.
+        try:
+            await asyncio.to_thread(
+                check_url, outgoing.address, production=self.production, allow_private=self.allow_private
+            )
+        except Unprocessable as refused:
+            raise SendError(f"webhook: {refused.detail}", permanent=True) from refused
         now = dt.datetime.now(dt.UTC)
         signature = Webhook(outgoing.secret).sign(outgoing.id, now, outgoing.body)
         headers = {

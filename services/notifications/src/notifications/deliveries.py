@@ -7,9 +7,11 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from attendance_common.events.notifications import NotificationFailed, NotificationSent
 from attendance_common.messaging import add_event
+from attendance_common.metrics import NOTIFICATIONS, count_on_commit
 from notifications.models import Delivery, Trigger
 
 SOURCE = "notifications"
@@ -63,11 +65,21 @@ async def add_delivery(
     )
     session.add(delivery)
     await session.flush()  # sessions do not autoflush: the next existence check must see this row
+    if status != "pending":
+        _count(delivery)
     return delivery
+
+
+def _count(delivery: Delivery) -> None:
+    """The final status, counted in `attendance_notifications` once its transaction commits."""
+    session = object_session(delivery)
+    if session is not None:
+        count_on_commit(session, NOTIFICATIONS, delivery.channel, delivery.status)
 
 
 def mark_sent(session: AsyncSession, delivery: Delivery, now: dt.datetime) -> None:
     delivery.status, delivery.sent_at, delivery.next_attempt_at, delivery.error = "sent", now, None, None
+    _count(delivery)
     add_event(
         session,
         NotificationSent(
@@ -86,6 +98,7 @@ def mark_sent(session: AsyncSession, delivery: Delivery, now: dt.datetime) -> No
 
 def mark_failed(session: AsyncSession, delivery: Delivery, error: str, now: dt.datetime) -> None:
     delivery.status, delivery.error, delivery.next_attempt_at = "failed", error[:2000], None
+    _count(delivery)
     add_event(
         session,
         NotificationFailed(
@@ -105,3 +118,4 @@ def mark_failed(session: AsyncSession, delivery: Delivery, error: str, now: dt.d
 
 def mark_skipped(delivery: Delivery, reason: str) -> None:
     delivery.status, delivery.error, delivery.next_attempt_at = "skipped", reason[:2000], None
+    _count(delivery)

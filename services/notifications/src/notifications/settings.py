@@ -27,6 +27,9 @@ class Settings(ServiceSettings):
     # Notify sends only from templates: one SMS template whose whole text is `((body))`.
     notify_sms_template_id: str = "00000000-0000-0000-0000-000000000000"
     webhook_timeout_seconds: float = 10
+    # Production sends webhooks only to public addresses; a test deployment on a private network may
+    # allow private and loopback ones (https is required in production either way).
+    webhook_allow_private: bool = False
     # Delivery loop: attempts per message before `failed`, first retry delay (doubling each time).
     delivery_max_attempts: int = 5
     delivery_backoff_seconds: float = 30

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import ipaddress
 import secrets
-import socket
 import uuid
-from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +21,7 @@ from notifications.cursors import time_id_position
 from notifications.deliveries import mark_skipped
 from notifications.models import Delivery, Subscription
 from notifications.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut, SubscriptionsOut
+from notifications.webhook_urls import check_url
 
 # The events a webhook can carry: those that notify the LA (api.md "Routing").
 EVENT_TYPES = (
@@ -46,33 +45,20 @@ def _la_of(principal: Principal, asked: str | None) -> str:
     raise Forbidden("forbidden_role", f"role {principal.role} cannot manage webhook subscriptions")
 
 
-def check_url(url: str, *, production: bool) -> None:
-    """http(s) only; production: https to public addresses only (no loopback or private ranges)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Unprocessable("bad_webhook_url", "the webhook URL must be an absolute http(s) URL")
-    if not production:
-        return
-    if parts.scheme != "https":
-        raise Unprocessable("bad_webhook_url", "webhook URLs must use https")
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except OSError as error:
-        raise Unprocessable("bad_webhook_url", f"cannot resolve {parts.hostname}") from error
-    for address in addresses:
-        if not ipaddress.ip_address(str(address).split("%")[0]).is_global:
-            raise Unprocessable("bad_webhook_url", f"{parts.hostname} is not a public address")
-
-
 def subscription_out(row: Subscription) -> SubscriptionOut:
     return SubscriptionOut.model_validate(row, from_attributes=True)
 
 
 async def create_subscription(
-    session: AsyncSession, principal: Principal, body: SubscriptionIn, *, production: bool
+    session: AsyncSession,
+    principal: Principal,
+    body: SubscriptionIn,
+    *,
+    production: bool,
+    allow_private: bool,
 ) -> SubscriptionCreated:
     la_code = _la_of(principal, body.la_code)
-    check_url(body.url, production=production)
+    await asyncio.to_thread(check_url, body.url, production=production, allow_private=allow_private)
     unknown = sorted(set(body.event_types) - set(EVENT_TYPES))
     if unknown:
         raise Unprocessable(

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from notifications_support import NOW, Feed, auth, contact, new_upn
+from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import Webhook
 
 from notifications.dispatch import Dispatcher
@@ -166,6 +167,23 @@ async def test_a_webhook_that_keeps_failing_gives_up_as_failed_and_publishes_it(
     assert [(f["attempts"], f["channel"], f["error"]) for f in failed] == [
         (3, "webhook", "webhook answered HTTP 500")
     ]
+
+
+def counted(channel: str, status: str) -> float:
+    return (
+        REGISTRY.get_sample_value("attendance_notifications_total", {"channel": channel, "status": status})
+        or 0
+    )
+
+
+async def test_final_statuses_are_counted_for_prometheus_once_committed(feed, dispatcher, smtp):
+    upn = await pupil_with_mum(feed)
+    app_before, email_before = counted("app", "sent"), counted("email", "sent")
+    await feed.raise_alert(upn, "first_day_absence")
+    assert counted("app", "sent") == app_before + 1  # the feed message, sent with the alert
+    assert counted("email", "sent") == email_before  # pending until the delivery loop sends it
+    await drain(dispatcher)
+    assert counted("email", "sent") == email_before + 1
 
 
 async def test_a_refused_mailbox_fails_at_once_without_retrying(feed, dispatcher, smtp):

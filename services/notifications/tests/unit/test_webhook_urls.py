@@ -3,7 +3,9 @@
 import pytest
 
 from attendance_common.errors import Unprocessable
-from notifications.subscriptions import check_url
+from notifications.channels import Outgoing, SendError, WebhookSender
+from notifications.settings import Settings
+from notifications.webhook_urls import check_url
 
 
 @pytest.mark.parametrize(
@@ -37,3 +39,39 @@ def test_production_accepts_https_to_a_public_address():
 def test_anything_but_an_absolute_http_url_is_refused(url):
     with pytest.raises(Unprocessable):
         check_url(url, production=False)
+
+
+def test_production_may_allow_private_and_loopback_addresses_by_configuration():
+    check_url("https://127.0.0.1:8443/hook", production=True, allow_private=True)
+    with pytest.raises(Unprocessable):
+        check_url("http://127.0.0.1:8443/hook", production=True, allow_private=True)  # still https only
+
+
+def production_settings(**values):
+    return Settings(
+        environment="production",
+        database_url="postgresql://attendance@db.internal/notifications",
+        jwt_allow_hs256=True,
+        jwt_secret="s" * 40,
+        **values,
+    )
+
+
+async def test_delivery_refuses_a_loopback_address_in_production_without_sending():
+    sender = WebhookSender(production_settings())
+    outgoing = Outgoing(
+        id="d1",
+        channel="webhook",
+        address="https://127.0.0.1:9/hook",
+        recipient_name=None,
+        subject="",
+        body="{}",
+        secret="whsec_eA==",
+    )
+    try:
+        with pytest.raises(SendError) as refused:
+            await sender.send(outgoing)
+    finally:
+        await sender.close()
+    assert refused.value.permanent
+    assert "not a public address" in str(refused.value)

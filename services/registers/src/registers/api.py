@@ -15,6 +15,7 @@ from attendance_common.db import Database, SessionDep
 from attendance_common.errors import PayloadTooLarge, Unprocessable
 from attendance_common.idempotency import body_hash, remember_answer, stored_answer
 from attendance_common.identifiers import IdentifierError, validate_upn, validate_urn
+from attendance_common.metrics import count_marks
 from registers import access, history, marks, pupils, schools, summaries
 from registers.schemas import (
     DeletionIn,
@@ -112,8 +113,10 @@ async def post_marks(
     database: Database = request.app.state.database
     request_hash = body_hash(body.model_dump_json().encode()) if idempotency_key else ""
     scope = {"sub": principal.sub, "path": request.url.path, "key": idempotency_key or ""}
+    recorded: list[MarksResult] = []  # the committed attempt's result (none for a replay), for metrics
 
     async def work(session: AsyncSession) -> tuple[int, object]:
+        recorded.clear()
         school = await access.school_for_write(session, principal, urn)
         if idempotency_key:
             first = await stored_answer(session, **scope, request_hash=request_hash)
@@ -127,12 +130,15 @@ async def post_marks(
             today=today_in_london(),
             marks_per_event=settings.marks_per_event,
         )
+        recorded.append(result)
         answer = result.model_dump(mode="json")
         if idempotency_key:
             remember_answer(session, **scope, request_hash=request_hash, status_code=200, body=answer)
         return 200, answer
 
     status, answer = await database.retrying(work)
+    for result in recorded:
+        count_marks(result.accepted, result.amended, result.unchanged, len(result.rejected))
     return JSONResponse(answer, status_code=status)
 
 

@@ -8,17 +8,22 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from attendance_common.audit.recording import note_principal
 from attendance_common.errors import Forbidden, Unauthorized
 
 from .principal import Principal, Role
 from .tokens import decode_token
+from .verifier import TokenVerifier
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # auto_error=False so a missing header becomes our 401 problem, not FastAPI's;
 # the scheme still appears under components.securitySchemes in OpenAPI.
 bearer_scheme = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
-    description="HS256 JWT with sub, role, exp and the role's scope claims.",
+    description="JWT (RS256/ES256 from the identity provider; HS256 in development) with sub, role, exp "
+    "and the role's scope claims.",
 )
 
 
@@ -29,11 +34,28 @@ async def get_principal(
     """Return the verified caller, or raise a 401 problem."""
     if credentials is None:
         raise Unauthorized("missing_token", "Send an 'Authorization: Bearer <JWT>' header with the request.")
+    verifier = _verifier(request)
+    if verifier is not None:
+        principal = await verifier.verify(credentials.credentials)
+        note_principal(principal)
+        limiter = getattr(request.app.state, "write_rate_limiter", None)
+        if limiter is not None and request.method in WRITE_METHODS:
+            limiter.check(principal.sub)
+        return principal
     secret = getattr(request.app.state, "jwt_secret", None)
     if not isinstance(secret, str) or not secret:
         # A wiring bug, not the caller's fault: fail closed with a 500.
         raise RuntimeError("app.state.jwt_secret is not set; the app factory must set it")
     return decode_token(credentials.credentials, secret=secret)
+
+
+def _verifier(request: Request) -> TokenVerifier | None:
+    """The app's verifier, built once from its settings; None for a bare app with only `jwt_secret`."""
+    state = request.app.state
+    verifier = getattr(state, "token_verifier", None)
+    if verifier is None and getattr(state, "settings", None) is not None:
+        verifier = state.token_verifier = TokenVerifier.from_settings(state.settings)
+    return verifier
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -1,4 +1,4 @@
-"""Verify and mint the HS256 bearer tokens every service accepts."""
+"""Verify bearer tokens (HS256 with a shared secret, or an identity provider's key) and mint HS256 ones."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _invalid(reason: str) -> Unauthorized:
 
 def _verify(
     token: str,
-    secret: str,
+    key: Any,
     algorithms: Sequence[str],
     leeway: float,
     audience: str | None,
@@ -35,7 +35,7 @@ def _verify(
     try:
         return jwt.decode(
             token,
-            secret,
+            key,
             algorithms=list(algorithms),
             leeway=leeway,
             audience=audience,
@@ -46,6 +46,10 @@ def _verify(
         raise Unauthorized("token_expired", "The bearer token has expired.") from exc
     except jwt.InvalidSignatureError as exc:
         raise _invalid("the signature does not verify") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise _invalid("the audience ('aud') is not this service") from exc
+    except jwt.InvalidIssuerError as exc:
+        raise _invalid("the issuer ('iss') is not the trusted identity provider") from exc
     except jwt.InvalidAlgorithmError as exc:
         raise _invalid(f"the algorithm is not one of {', '.join(algorithms)}") from exc
     except jwt.MissingRequiredClaimError as exc:
@@ -79,18 +83,25 @@ def _schools(claims: dict[str, Any]) -> frozenset[str]:
 def decode_token(
     token: str,
     *,
-    secret: str,
+    secret: Any,
     algorithms: Sequence[str] = ("HS256",),
     leeway: float = 10,
     audience: str | None = None,
     issuer: str | None = None,
 ) -> Principal:
-    """Verify a bearer token and return its principal, or raise Unauthorized."""
+    """Verify a bearer token and return its principal, or raise Unauthorized.
+
+    `secret` is the HS256 secret, or the public key (PyJWK or cryptography key) for RS256/ES256.
+    """
     # An unsigned token must never verify, whatever a caller passes in.
     if not algorithms or any(alg.lower() == "none" for alg in algorithms):
         raise ValueError("algorithms must list signing algorithms, never 'none'")
     claims = _verify(token, secret, algorithms, leeway, audience, issuer)
+    return principal_from_claims(claims)
 
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The principal named by verified claims, or Unauthorized when the role's scope claims are wrong."""
     sub = claims["sub"]
     if not isinstance(sub, str) or not sub.strip():
         raise _invalid("the 'sub' claim must be a non-empty string")

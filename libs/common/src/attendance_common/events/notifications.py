@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from attendance_common.events.base import NOTIFICATIONS_TOPIC, EventData
 
 Channel = Literal["app", "email", "sms", "webhook"]
 RecipientKind = Literal["parent", "social_worker", "local_authority", "school"]
+# A provider's error often quotes the recipient ("550 <pat@example.com>: no such user"); events never
+# carry addresses, so they are masked.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\d)(?:\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)")  # UK numbers
 
 _NOTIFICATION: dict[str, Any] = {
     "notification_id": "9a7b3c2d-1e0f-4a5b-8c7d-6e5f4a3b2c1d",
@@ -71,3 +76,8 @@ class NotificationFailed(_NotificationEvent):
 
     error: str
     failed_at: dt.datetime
+
+    @field_validator("error")
+    @classmethod
+    def mask_addresses(cls, error: str) -> str:
+        return _PHONE.sub("[phone]", _EMAIL.sub("[email]", error))

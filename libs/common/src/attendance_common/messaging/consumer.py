@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +21,12 @@ from attendance_common.events.catalog import decode
 from attendance_common.events.envelope import CloudEvent, EnvelopeError
 from attendance_common.messaging.inbox import already_applied, record_applied
 from attendance_common.messaging.kafka import make_consumer
+from attendance_common.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED, count_events
 from attendance_common.settings import ServiceSettings
+from attendance_common.tracing import context_from, tracer
 
 log = structlog.get_logger(__name__)
+LAG_EVERY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class EventConsumer:
         settings: ServiceSettings,
         producer: AIOKafkaProducer,
         max_records: int = 500,
+        lanes: int = 1,
+        lane_topics: Iterable[str] = (),
     ) -> None:
         self.name = name
         self.topics = list(topics)
@@ -71,10 +78,14 @@ class EventConsumer:
         self.settings = settings
         self.producer = producer
         self.max_records = max_records
+        self.lanes = lanes
+        self.lane_topics = frozenset(lane_topics)
         self.applied = 0
         self.skipped = 0
         self.first_batch_at: float | None = None  # loop time of the first fetch with records
         self.dead_lettered = 0
+        self._lag_at = 0.0
+        self._lag_labels: set[tuple[str, str, str]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; committed offsets always trail the database commit."""
@@ -84,14 +95,14 @@ class EventConsumer:
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
-                if not batches:
-                    continue
-                if self.first_batch_at is None:
-                    self.first_batch_at = asyncio.get_running_loop().time()
-                records = [record for partition_records in batches.values() for record in partition_records]
-                if not await self.process(records, stop):
-                    break  # stopping mid-outage: leave offsets uncommitted, the events come again
-                await self.commit_offsets(consumer, {tp: recs[-1].offset + 1 for tp, recs in batches.items()})
+                if batches:
+                    if self.first_batch_at is None:
+                        self.first_batch_at = asyncio.get_running_loop().time()
+                    if not await self.process_fetch(batches, stop):
+                        break  # stopping mid-outage: leave offsets uncommitted, the events come again
+                    offsets = {tp: recs[-1].offset + 1 for tp, recs in batches.items()}
+                    await self.commit_offsets(consumer, offsets)
+                await self.measure_lag(consumer)
         finally:
             await consumer.stop()
             log.info("consumer_stopped", consumer=self.name)
@@ -102,6 +113,44 @@ class EventConsumer:
         except (CommitFailedError, KafkaError) as error:
             # A rebalance took the partitions: their events come again and the inbox skips them.
             log.warning("offset_commit_failed", consumer=self.name, error=repr(error))
+
+    async def process_fetch(
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord[Any, Any]]], stop: asyncio.Event
+    ) -> bool:
+        """Apply a fetch: first its records outside the lane topics (one transaction), then the
+        lanes, each in its own transaction, at once. False if stopped."""
+        serial = [r for tp, records in batches.items() if tp.topic not in self.lane_topics for r in records]
+        if serial and not await self.process(serial, stop):
+            return False
+        # SQLite has one writer at a time: lanes would only wait on (or refuse) each other.
+        count = self.lanes if self.database.engine.dialect.name == "postgresql" else 1
+        lanes: dict[int, list[ConsumerRecord[Any, Any]]] = {}
+        for tp, records in batches.items():
+            if tp.topic in self.lane_topics:
+                lanes.setdefault(tp.partition % count, []).extend(records)
+        return all(await asyncio.gather(*(self.process(records, stop) for records in lanes.values())))
+
+    async def measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Set the lag gauge of each assigned partition (at most once a second); drop revoked ones."""
+        now = asyncio.get_running_loop().time()
+        if now - self._lag_at < LAG_EVERY_SECONDS:
+            return
+        self._lag_at = now
+        measured: set[tuple[str, str, str]] = set()
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue  # no fetch answered for it yet
+            try:
+                position = await asyncio.wait_for(consumer.position(tp), timeout=1)
+            except (KafkaError, TimeoutError):
+                continue  # revoked meanwhile, or still resetting: next time
+            labels = (self.name, tp.topic, str(tp.partition))
+            CONSUMER_LAG.labels(*labels).set(max(0, highwater - position))
+            measured.add(labels)
+        for labels in self._lag_labels - measured:
+            CONSUMER_LAG.remove(*labels)
+        self._lag_labels = measured
 
     async def process(self, records: Sequence[ConsumerRecord[Any, Any]], stop: asyncio.Event) -> bool:
         """Apply a fetched batch: in one transaction if it can, else event by event. False if stopped."""
@@ -136,20 +185,49 @@ class EventConsumer:
 
     async def apply(self, items: Sequence[Received]) -> None:
         """One transaction: skip events already in the inbox, run handlers, record the new ids."""
+        fresh: list[Received] = []
+        skipped: list[Received] = []
         async with self.database.transaction() as session:
             seen = await already_applied(session, self.name, (item.event.id for item in items))
-            fresh: list[str] = []
-            skipped = 0
             for item in items:
                 if item.event.id in seen:
-                    skipped += 1
+                    skipped.append(item)
                     continue
                 seen.add(item.event.id)
-                await self.handlers[item.event.type](session, item)
-                fresh.append(item.event.id)
-            await record_applied(session, self.name, fresh)
+                with self.span(item):
+                    await self.handlers[item.event.type](session, item)
+                fresh.append(item)
+            await record_applied(session, self.name, (item.event.id for item in fresh))
         self.applied += len(fresh)
-        self.skipped += skipped
+        self.skipped += len(skipped)
+        count_events(
+            EVENTS_CONSUMED, ((i.topic, i.event.type) for i in fresh), self.name, suffix=("applied",)
+        )
+        count_events(
+            EVENTS_CONSUMED, ((i.topic, i.event.type) for i in skipped), self.name, suffix=("skipped",)
+        )
+
+    @contextmanager
+    def span(self, item: Received) -> Iterator[None]:
+        """The handler's span, a child of the span that staged the event (its `traceparent`);
+        current while the handler runs, so the events the handler stages carry the same trace."""
+        parent = context_from({"traceparent": item.event.traceparent}) if item.event.traceparent else None
+        with tracer.start_as_current_span(
+            f"{item.event.type} process",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": item.topic,
+                "messaging.consumer.group.name": self.name,
+                "messaging.message.id": item.event.id,
+                "messaging.kafka.offset": item.offset,
+                "messaging.destination.partition.id": str(item.partition),
+                "cloudevents.event_type": item.event.type,
+            },
+        ):
+            yield
 
     async def apply_with_retries(self, item: Received, stop: asyncio.Event) -> bool:
         """Retry with backoff; an outage retries until it ends, poison goes to the DLQ. False if stopped."""
@@ -182,7 +260,7 @@ class EventConsumer:
     async def dead_letter_received(self, item: Received, error: BaseException) -> None:
         headers, value = item.event.to_kafka()
         await self._publish_dead_letter(
-            item.topic, item.partition, item.offset, item.key, headers, value, error
+            item.topic, item.partition, item.offset, item.key, headers, value, error, item.event.type
         )
 
     async def dead_letter(self, record: ConsumerRecord[Any, Any], error: BaseException) -> None:
@@ -195,6 +273,7 @@ class EventConsumer:
             list(record.headers or ()),
             record.value,
             error,
+            "unreadable",  # not a type this platform knows: a bounded label, whatever the header says
         )
 
     async def _publish_dead_letter(
@@ -206,6 +285,7 @@ class EventConsumer:
         headers: list[tuple[str, bytes]],
         value: bytes | None,
         error: BaseException,
+        event_type: str,
     ) -> None:
         """Send the event as it came to `<topic>.dlq`, with the error and its origin as headers."""
         headers = [
@@ -220,4 +300,6 @@ class EventConsumer:
             dlq_topic(topic), value=value, key=key.encode() if key else None, headers=headers
         )
         self.dead_lettered += 1
+        DEAD_LETTERED.labels(self.name, topic).inc()
+        EVENTS_CONSUMED.labels(self.name, topic, event_type, "dead_lettered").inc()
         log.error("event_dead_lettered", consumer=self.name, topic=topic, offset=offset, error=repr(error))

@@ -20,6 +20,7 @@ from attendance_common.events.envelope import (
     encode_data,
     make_event,
 )
+from attendance_common.tracing import current_traceparent
 
 
 class OutboxRow(CommonBase):
@@ -67,8 +68,12 @@ class OutboxRow(CommonBase):
 def add_event(
     session: AsyncSession, data: EventData, *, source: str, traceparent: str | None = None
 ) -> CloudEvent:
-    """Stage `data` as an event in the caller's transaction; the relay publishes it after commit."""
-    event = make_event(data, source=source, traceparent=traceparent)
+    """Stage `data` as an event in the caller's transaction; the relay publishes it after commit.
+
+    The event carries `traceparent`, by default the current span's (the request's or the consumed
+    event's), so its consumers continue the same trace.
+    """
+    event = make_event(data, source=source, traceparent=traceparent or current_traceparent())
     session.add(OutboxRow(**_row(data, event)))
     return event
 
@@ -77,6 +82,7 @@ async def add_events(
     session: AsyncSession, items: Sequence[EventData], *, source: str, traceparent: str | None = None
 ) -> list[CloudEvent]:
     """Stage many events in one statement, in order, after anything staged with `add_event`."""
+    traceparent = traceparent or current_traceparent()
     events = [make_event(data, source=source, traceparent=traceparent) for data in items]
     if events:
         await session.flush()  # rows staged one by one come first: `id` order is publication order

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from attendance_common.db import Database
 from attendance_common.messaging.outbox import OutboxRow
+from attendance_common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, count_events
 
 log = structlog.get_logger(__name__)
+# The backlog gauge costs a count of unsent rows: taken every few seconds, not every poll.
+BACKLOG_EVERY_SECONDS = 5.0
 
 
 class OutboxRelay:
@@ -26,12 +29,14 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 0.05,
         keep_sent_for: timedelta = timedelta(days=7),
+        service: str = "service",
     ) -> None:
         self.database = database
         self.producer = producer
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.keep_sent_for = keep_sent_for
+        self.service = service
         self.published = 0
 
     async def publish_pending(self) -> int:
@@ -62,7 +67,17 @@ class OutboxRelay:
                 .values(sent_at=datetime.now(UTC))
             )
         self.published += len(rows)
+        count_events(EVENTS_PUBLISHED, ((row.topic, row.event_type) for row in rows), self.service)
         return len(rows)
+
+    async def count_backlog(self) -> int:
+        """Count the unsent rows (the partial index answers it) and set the backlog gauge."""
+        async with self.database.transaction() as session:
+            backlog = await session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
+            )
+        OUTBOX_BACKLOG.labels(self.service).set(backlog or 0)
+        return backlog or 0
 
     async def purge_sent(self) -> int:
         """Delete rows sent longer ago than `keep_sent_for`."""
@@ -75,8 +90,12 @@ class OutboxRelay:
         """Publish until `stop` is set, backing off while the broker or database is unreachable."""
         failures = 0
         last_purge = asyncio.get_running_loop().time()
+        last_count = last_purge - BACKLOG_EVERY_SECONDS
         while not stop.is_set():
             try:
+                if asyncio.get_running_loop().time() - last_count >= BACKLOG_EVERY_SECONDS:
+                    last_count = asyncio.get_running_loop().time()
+                    await self.count_backlog()
                 published = await self.publish_pending()
                 failures = 0
             except Exception as error:  # the rows stay unsent: retry after a pause

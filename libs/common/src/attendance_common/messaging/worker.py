@@ -14,8 +14,10 @@ from attendance_common.db import Database
 from attendance_common.messaging.consumer import EventConsumer, Handler
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.messaging.relay import OutboxRelay
+from attendance_common.metrics import serve_metrics
 from attendance_common.runtime import tune_gc
 from attendance_common.settings import ServiceSettings
+from attendance_common.tracing import configure_tracing
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +31,11 @@ class ConsumerSpec:
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     # Records per fetch, all applied in one transaction: keep it small when records are batches.
     max_records: int = 500
+    # Lanes: records of `lane_topics` are split by partition number into `lanes` transactions
+    # applied at once, after the fetch's other records. Only for topics whose events of different
+    # keys touch different rows (e.g. marks keyed by school), so lanes never wait on each other.
+    lanes: int = 1
+    lane_topics: tuple[str, ...] = ()
 
 
 # A service's own loop run beside its consumers (e.g. notifications' delivery loop): it gets the
@@ -54,8 +61,11 @@ class Worker:
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
 
-    async def run(self, *, shutdown_seconds: float = 20) -> None:
-        """Run until `stop` is set; then let consumers finish their batch and the relay flush."""
+    async def run(self, *, shutdown_seconds: float | None = None) -> None:
+        """Run until `stop` is set; then let consumers finish their batch (and commit its offsets)
+        and the relay flush, for at most `shutdown_seconds` (default: the setting), then cancel."""
+        bound = self.settings.shutdown_seconds if shutdown_seconds is None else shutdown_seconds
+        configure_tracing(self.settings.service, self.settings.otel_exporter_otlp_endpoint)
         await ensure_topics(self.settings)
         producer = make_producer(self.settings)
         await producer.start()
@@ -65,6 +75,7 @@ class Worker:
                 producer,
                 batch_size=self.settings.relay_batch_size,
                 poll_seconds=self.settings.relay_poll_seconds,
+                service=self.settings.service,
             )
             self.consumers = [
                 EventConsumer(
@@ -72,6 +83,8 @@ class Worker:
                     topics=spec.topics,
                     handlers=spec.handlers,
                     max_records=spec.max_records,
+                    lanes=spec.lanes,
+                    lane_topics=spec.lane_topics,
                     database=self.database,
                     settings=self.settings,
                     producer=producer,
@@ -88,9 +101,13 @@ class Worker:
                 background=sorted(self.background),
             )
             await _until_stop_or_failure(self.stop, tasks)
-            done, pending = await asyncio.wait(tasks, timeout=shutdown_seconds)
+            log.info("worker_stopping", service=self.settings.service, within_seconds=bound)
+            done, pending = await asyncio.wait(tasks, timeout=bound)
             for task in pending:
+                log.warning("worker_task_cancelled", task=task.get_name(), after_seconds=bound)
                 task.cancel()
+            if pending:  # let the cancelled tasks run their `finally` (consumers leave the group)
+                await asyncio.wait(pending, timeout=5)
             for task in done:
                 if task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
@@ -115,6 +132,8 @@ def run_worker(make_worker: Callable[[], Worker]) -> None:
 
     async def main() -> None:
         worker = make_worker()
+        if worker.settings.worker_metrics_port is not None:
+            serve_metrics(worker.settings.worker_metrics_port)
         tune_gc()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

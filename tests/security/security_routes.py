@@ -1,0 +1,254 @@
+"""Every endpoint of every service: how to call it in the seeded world, and who may (api.md "Auth").
+
+`ok` = 2xx, `no` = 403 or 404 (404 where the resource's existence is private). The four bad tokens
+(none, expired, another key, `alg: none`) are 401 on every `/v1` endpoint. A route missing from
+EXPECTED fails test_every_route_has_a_decision, so a new endpoint cannot ship without one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from security_world import ADMIN, LA, MARKED_ON, ROLES, UPN, URN, new_upn, pupil_upserted
+
+from attendance_common.clock import today_in_london
+
+Call = tuple[str, str, dict[str, Any] | None]
+Recipe = Callable[[Any], Awaitable[Call]]
+
+# Served to anyone, token or not: probes and metrics (no personal data).
+PUBLIC = {"GET /healthz", "GET /readyz", "GET /metrics"}
+
+# fmt: off
+#                                                                           admin mis staff la  sw  parent
+EXPECTED: dict[str, dict[str, str]] = {
+    "registers": {
+        "PUT /v1/schools/{urn}":                                              "ok    ok  no   no  no  no",
+        "PUT /v1/schools/{urn}/pupils/{upn}":                                 "ok    ok  no   no  no  no",
+        "GET /v1/schools/{urn}/pupils/{upn}":                                 "ok    ok  ok   ok  no  no",
+        "POST /v1/schools/{urn}/pupils/{upn}/deletion":                       "ok    ok  no   no  no  no",
+        "POST /v1/schools/{urn}/marks":                                       "ok    ok  no   no  no  no",
+        "GET /v1/schools/{urn}/pupils/{upn}/marks":                           "ok    ok  ok   ok  ok  ok",
+        "GET /v1/schools/{urn}/pupils/{upn}/marks/{date}/{session_name}/history":
+                                                                              "ok    ok  ok   ok  ok  ok",
+        "GET /v1/schools/{urn}/pupils/{upn}/attendance":                      "ok    ok  ok   ok  ok  ok",
+        "GET /v1/schools/{urn}/attendance":                                   "ok    ok  ok   ok  no  no",
+    },
+    "alerts": {
+        "GET /v1/alerts":                                                     "ok    no  ok   ok  ok  no",
+        "GET /v1/alerts/{alert_id}":                                          "ok    no  ok   ok  ok  no",
+        # Social workers read alerts; acting on them is for the school and the LA.
+        "POST /v1/alerts/{alert_id}/acknowledge":                             "ok    no  ok   ok  no  no",
+        "GET /v1/rules":                                                      "ok    no  ok   ok  ok  no",
+        "PUT /v1/rules/{scope}":                                              "ok    no  ok   ok  no  no",
+    },
+    "casework": {
+        "GET /v1/cases":                                                      "ok    no  ok   ok  no  no",
+        "POST /v1/cases":                                                     "ok    no  ok   ok  no  no",
+        "GET /v1/cases/{case_id}":                                            "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/stage":                                     "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/barriers":                                  "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/actions":                                   "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/close":                                     "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/legal-actions":                             "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/legal-actions/{action_id}/withdraw":        "ok    no  ok   ok  no  no",
+    },
+    "notifications": {
+        "GET /v1/parent/children":                                            "ok    no  no   no  no  ok",
+        # The parent app is per parent email: an admin has none, so no child is theirs.
+        "GET /v1/parent/children/{upn}/attendance":                           "no    no  no   no  no  ok",
+        "GET /v1/parent/messages":                                            "ok    no  no   no  no  ok",
+        "GET /v1/notifications":                                              "ok    no  ok   ok  no  no",
+        "POST /v1/subscriptions":                                             "ok    no  no   ok  no  no",
+        "GET /v1/subscriptions":                                              "ok    no  no   ok  no  no",
+        "DELETE /v1/subscriptions/{subscription_id}":                         "ok    no  no   ok  no  no",
+        "GET /v1/routing":                                                    "ok    no  ok   ok  no  no",
+        "PUT /v1/routing/{scope}":                                            "ok    no  ok   ok  no  no",
+    },
+}
+# fmt: on
+# Each service's audit log: admins only.
+for _routes in EXPECTED.values():
+    _routes["GET /v1/audit"] = "ok    no  no   no  no  no"  # fmt: skip
+
+
+def expected(service: str, route: str, caller: str) -> str:
+    """`ok`, `no` or `401` for this caller on this route."""
+    if caller not in ROLES:
+        return "401"
+    return dict(zip(ROLES, EXPECTED[service][route].split(), strict=True))[caller]
+
+
+# How to call each route. A recipe that changes or removes something makes its own fresh target first.
+PUPIL = f"/v1/schools/{URN}/pupils/{UPN}"
+
+
+def pupil_body(parent_email: str = "pat.parent@example.com") -> dict[str, Any]:
+    event = pupil_upserted(parent_email=parent_email).model_dump(mode="json")
+    keep = ("given_name", "family_name", "year_group", "start_date", "characteristics", "social_worker")
+    return {**{k: event[k] for k in keep}, "contacts": event["contacts"]}
+
+
+MARKS = {"marks": [{"upn": UPN, "date": MARKED_ON.isoformat(), "session": "AM", "code": "N"}]}
+
+
+async def seed_registers(client: httpx.AsyncClient) -> None:
+    """The school, the pupil and an `N` mark, put by an admin."""
+    school = {"name": "Matrix Primary", "la_code": LA, "phase": "primary"}
+    assert (await client.put(f"/v1/schools/{URN}", json=school, headers=ADMIN)).status_code in (200, 201)
+    assert (await client.put(PUPIL, json=pupil_body(), headers=ADMIN)).status_code in (200, 201)
+    assert (await client.post(f"/v1/schools/{URN}/marks", json=MARKS, headers=ADMIN)).status_code == 200
+
+
+def static(method: str, path: str, body: dict[str, Any] | None = None) -> Recipe:
+    async def recipe(stack: Any) -> Call:
+        return method, path, body
+
+    return recipe
+
+
+async def _fresh_pupil_deletion(stack: Any) -> Call:
+    upn = new_upn()
+    client = stack.clients["registers"]
+    assert (await client.put(f"/v1/schools/{URN}/pupils/{upn}", json=pupil_body(), headers=ADMIN)).is_success
+    body = {"ground": "moved_away", "date": today_in_london().isoformat(), "note": "matrix"}
+    return "POST", f"/v1/schools/{URN}/pupils/{upn}/deletion", body
+
+
+async def _admin_get(client: httpx.AsyncClient, path: str, **params: str) -> Any:
+    answer = await client.get(path, params=params, headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def _alert_id(stack: Any) -> str:
+    return (await _admin_get(stack.clients["alerts"], "/v1/alerts", upn=UPN))["alerts"][0]["id"]
+
+
+async def _case_id(stack: Any) -> str:
+    return (await _admin_get(stack.clients["casework"], "/v1/cases", upn=UPN, status="open"))["cases"][0][
+        "id"
+    ]
+
+
+def on_alert(suffix: str = "", method: str = "GET", body: dict[str, Any] | None = None) -> Recipe:
+    async def recipe(stack: Any) -> Call:
+        return method, f"/v1/alerts/{await _alert_id(stack)}{suffix}", body
+
+    return recipe
+
+
+def on_case(suffix: str = "", method: str = "GET", body: dict[str, Any] | None = None) -> Recipe:
+    async def recipe(stack: Any) -> Call:
+        return method, f"/v1/cases/{await _case_id(stack)}{suffix}", body
+
+    return recipe
+
+
+LEGAL = {
+    "type": "attendance_contract",
+    "upn": UPN,
+    "parent_contact_id": "c1",
+    "issued_on": "2026-11-20",
+    "reason": "matrix",
+}
+
+
+async def _stage_change(stack: Any) -> Call:
+    """Between the two stages legal actions need, whichever the case is not at (same stage is a 409)."""
+    case_id = await _case_id(stack)
+    case = await _admin_get(stack.clients["casework"], f"/v1/cases/{case_id}")
+    stage = "enforce" if case["stage"] == "formalise_support" else "formalise_support"
+    return "POST", f"/v1/cases/{case_id}/stage", {"stage": stage, "reason": "matrix"}
+
+
+async def _new_legal_action(stack: Any) -> Call:
+    case_id = await _case_id(stack)
+    answer = await stack.clients["casework"].post(
+        f"/v1/cases/{case_id}/legal-actions", json=LEGAL, headers=ADMIN
+    )
+    assert answer.status_code == 201, answer.text
+    return "POST", f"/v1/cases/{case_id}/legal-actions/{answer.json()['id']}/withdraw", {"reason": "matrix"}
+
+
+async def _fresh_case_close(stack: Any) -> Call:
+    upn = new_upn()
+    await stack.feeds["casework"].send(
+        pupil_upserted(upn, parent_email=f"{uuid.uuid4().hex[:8]}@example.com")
+    )
+    body = {"pupils": [{"school_urn": URN, "upn": upn}], "stage": "monitor", "reason": "matrix"}
+    answer = await stack.clients["casework"].post("/v1/cases", json=body, headers=ADMIN)
+    assert answer.status_code == 201, answer.text
+    return "POST", f"/v1/cases/{answer.json()['id']}/close", {"outcome": "other", "note": "matrix"}
+
+
+SUBSCRIPTION = {"url": "https://la.example/hook", "event_types": ["attendance.alert.raised"], "la_code": LA}
+
+
+async def _fresh_subscription_delete(stack: Any) -> Call:
+    answer = await stack.clients["notifications"].post("/v1/subscriptions", json=SUBSCRIPTION, headers=ADMIN)
+    assert answer.status_code == 201, answer.text
+    return "DELETE", f"/v1/subscriptions/{answer.json()['id']}", None
+
+
+RECIPES: dict[str, dict[str, Recipe]] = {
+    "registers": {
+        "PUT /v1/schools/{urn}": static(
+            "PUT", f"/v1/schools/{URN}", {"name": "Matrix Primary", "la_code": LA}
+        ),
+        "PUT /v1/schools/{urn}/pupils/{upn}": static("PUT", PUPIL, pupil_body()),
+        "GET /v1/schools/{urn}/pupils/{upn}": static("GET", PUPIL),
+        "POST /v1/schools/{urn}/pupils/{upn}/deletion": _fresh_pupil_deletion,
+        "POST /v1/schools/{urn}/marks": static("POST", f"/v1/schools/{URN}/marks", MARKS),
+        "GET /v1/schools/{urn}/pupils/{upn}/marks": static("GET", f"{PUPIL}/marks"),
+        "GET /v1/schools/{urn}/pupils/{upn}/marks/{date}/{session_name}/history": static(
+            "GET", f"{PUPIL}/marks/{MARKED_ON}/AM/history"
+        ),
+        "GET /v1/schools/{urn}/pupils/{upn}/attendance": static("GET", f"{PUPIL}/attendance"),
+        "GET /v1/schools/{urn}/attendance": static("GET", f"/v1/schools/{URN}/attendance"),
+        "GET /v1/audit": static("GET", "/v1/audit"),
+    },
+    "alerts": {
+        "GET /v1/alerts": static("GET", "/v1/alerts"),
+        "GET /v1/alerts/{alert_id}": on_alert(),
+        "POST /v1/alerts/{alert_id}/acknowledge": on_alert("/acknowledge", "POST", {"note": "seen"}),
+        "GET /v1/rules": static("GET", "/v1/rules"),
+        "PUT /v1/rules/{scope}": static("PUT", f"/v1/rules/school:{URN}", {"persistent_rate": 0.1}),
+        "GET /v1/audit": static("GET", "/v1/audit"),
+    },
+    "casework": {
+        "GET /v1/cases": static("GET", "/v1/cases"),
+        "POST /v1/cases": static(
+            "POST",
+            "/v1/cases",
+            {"pupils": [{"school_urn": URN, "upn": UPN}], "stage": "monitor", "reason": "x"},
+        ),
+        "GET /v1/cases/{case_id}": on_case(),
+        "POST /v1/cases/{case_id}/stage": _stage_change,
+        "POST /v1/cases/{case_id}/barriers": on_case(
+            "/barriers", "POST", {"category": "transport", "description": "bus"}
+        ),
+        "POST /v1/cases/{case_id}/actions": on_case(
+            "/actions", "POST", {"type": "meeting", "due_on": "2026-12-01", "notes": "matrix"}
+        ),
+        "POST /v1/cases/{case_id}/close": _fresh_case_close,
+        "POST /v1/cases/{case_id}/legal-actions": on_case("/legal-actions", "POST", LEGAL),
+        "POST /v1/cases/{case_id}/legal-actions/{action_id}/withdraw": _new_legal_action,
+        "GET /v1/audit": static("GET", "/v1/audit"),
+    },
+    "notifications": {
+        "GET /v1/parent/children": static("GET", "/v1/parent/children"),
+        "GET /v1/parent/children/{upn}/attendance": static("GET", f"/v1/parent/children/{UPN}/attendance"),
+        "GET /v1/parent/messages": static("GET", "/v1/parent/messages"),
+        "GET /v1/notifications": static("GET", "/v1/notifications"),
+        "POST /v1/subscriptions": static("POST", "/v1/subscriptions", SUBSCRIPTION),
+        "GET /v1/subscriptions": static("GET", "/v1/subscriptions"),
+        "DELETE /v1/subscriptions/{subscription_id}": _fresh_subscription_delete,
+        "GET /v1/routing": static("GET", "/v1/routing"),
+        "PUT /v1/routing/{scope}": static("PUT", f"/v1/routing/school:{URN}", {"routes": {}}),
+        "GET /v1/audit": static("GET", "/v1/audit"),
+    },
+}

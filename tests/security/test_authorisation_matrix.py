@@ -1,0 +1,53 @@
+"""Every endpoint of every service x every role of api.md and four bad tokens: the expected status class."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from security_routes import EXPECTED, PUBLIC, RECIPES, expected
+from security_world import CALLERS, headers_of
+
+pytestmark = pytest.mark.integration
+
+CASES = [
+    (service, route, caller) for service, routes in EXPECTED.items() for route in routes for caller in CALLERS
+]
+
+
+def routes_of(app: FastAPI) -> set[str]:
+    """`METHOD /path` of every API route, however deeply its router is included."""
+    found: set[str] = set()
+
+    def walk(routes: list) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute) or (hasattr(route, "methods") and hasattr(route, "endpoint")):
+                if route.path in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"):
+                    continue
+                found.update(f"{method} {route.path}" for method in route.methods if method != "HEAD")
+            elif hasattr(route, "effective_route_contexts"):
+                walk(route.effective_route_contexts())
+
+    walk(app.routes)
+    return found
+
+
+@pytest.mark.parametrize("service", EXPECTED)
+async def test_every_route_has_a_decision(stack, service):
+    served = routes_of(stack.apps[service]) - PUBLIC
+    assert served == set(EXPECTED[service]), "every endpoint needs a row in security_routes.EXPECTED"
+    assert set(RECIPES[service]) == set(EXPECTED[service])
+
+
+@pytest.mark.parametrize(("service", "route", "caller"), CASES, ids=[" ".join(case) for case in CASES])
+async def test_authorisation_matrix(stack, service, route, caller):
+    method, path, body = await RECIPES[service][route](stack)
+    answer = await stack.clients[service].request(method, path, json=body, headers=headers_of(caller))
+
+    want = expected(service, route, caller)
+    if want == "ok":
+        assert answer.is_success, f"{caller} {method} {path}: {answer.status_code} {answer.text}"
+        return
+    allowed = {401} if want == "401" else {403, 404}
+    assert answer.status_code in allowed, f"{caller} {method} {path}: {answer.status_code} {answer.text}"
+    assert answer.headers["content-type"] == "application/problem+json"

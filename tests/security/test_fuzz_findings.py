@@ -1,0 +1,40 @@
+"""Regressions for what the fuzzer found, each a 500 before: NUL characters (PostgreSQL refuses them in
+text) and a time filter that overflows when converted to UTC."""
+
+from __future__ import annotations
+
+import pytest
+from security_world import ADMIN
+
+pytestmark = pytest.mark.integration
+
+FOUND = [
+    ("alerts", "GET", "/v1/rules?school=%00"),
+    ("alerts", "GET", "/v1/audit?upn=r%00e"),
+    ("registers", "GET", "/v1/schools/1%0042/attendance"),
+]
+
+
+@pytest.mark.parametrize(("service", "method", "target"), FOUND)
+async def test_a_nul_character_is_a_400_problem_not_a_500(stack, service, method, target):
+    answer = await stack.clients[service].request(method, target, headers=ADMIN)
+
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_nul_character_in_a_body_is_a_400_problem_not_a_500(stack):
+    body = b'{"name": "Matrix\\u0000Primary", "la_code": "380"}'
+    headers = {**ADMIN, "content-type": "application/json"}
+    answer = await stack.clients["registers"].put("/v1/schools/142857", content=body, headers=headers)
+
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_time_filter_out_of_range_in_utc_is_a_422_problem_not_a_500(stack):
+    params = {"from": "9999-12-31T23:59:59-23:00"}
+    answer = await stack.clients["registers"].get("/v1/audit", params=params, headers=ADMIN)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "bad_time"
