@@ -69,9 +69,7 @@ class Evaluation:
                 await self.per_date(change, bool(flags.get(change.pupil_id)))
             await self._yearly(pupils.values())
             amended = [c for c in pupils.values() if c.amended]
-            await self._runs_and_windows(
-                [c for c in pupils.values() if not c.amended] if amended else [*pupils.values()]
-            )
+            await self._runs_and_windows([c for c in pupils.values() if not c.amended])
             for change in amended:
                 await self._recompute(change)
         # A new school day can make an N overdue; an N added or amended away changes which are.

@@ -37,20 +37,15 @@ class MarkFact:
 
 @dataclass
 class PupilChanges:
-    """What a batch changed for one pupil: the days touched and what they looked like before/after."""
+    """What a batch changed for one pupil: the days touched and what they looked like before/after.
+
+    `amended`: some session already had a different code (an amendment): the pupil is recomputed.
+    """
 
     pupil_id: int
     upn: str
     days: dict[dt.date, tuple[Day, Day]] = field(default_factory=dict)  # date -> (before, after)
-
-    @property
-    def amended(self) -> bool:
-        """Some session already had a different code (an amendment): the pupil is recomputed."""
-        return any(
-            (b is not None and b != a)
-            for before, after in self.days.values()
-            for b, a in zip(before, after, strict=True)
-        )
+    amended: bool = False
 
 
 @dataclass
@@ -105,7 +100,11 @@ async def apply_marks(
         for session_name, was, now in (("AM", old[0], new_day[0]), ("PM", old[1], new_day[1])):
             if was == now or now is None:
                 continue
-            (changed_rows if was else new_rows).append((pupil_id, date, session_name, now))
+            if was:
+                changed_rows.append((pupil_id, date, session_name, now))
+                changes[pupil_id].amended = True
+            else:
+                new_rows.append((pupil_id, date, session_name, now))
             if was and (column := _COLUMN.get(was)) is not None:
                 year[column] -= 1
             if (column := _COLUMN.get(now)) is not None:

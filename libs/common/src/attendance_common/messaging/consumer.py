@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -48,11 +49,31 @@ class TransientError(Exception):
     """Raise from a handler when retrying later can succeed; such events never go to the DLQ."""
 
 
+# SQLSTATEs that mean "later": connection failures (08), too many connections or no resources (53),
+# the server shutting down or starting up (57P01-03), and transactions that lost a race with
+# another (serialisation failure, deadlock). asyncpg reports some as plain DBAPIErrors.
+TRANSIENT_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01")
+
+
 def is_transient(error: BaseException) -> bool:
-    """Outages (database or broker unreachable) are retried forever; anything else is poison."""
+    """Outages (database or broker unreachable, restarting) are retried forever; anything else is poison."""
     if isinstance(error, TransientError | OperationalError | InterfaceError | OSError | TimeoutError):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if (code := _sqlstate(error)) is not None and code.startswith(TRANSIENT_SQLSTATES):
+        return True
+    # The driver's own error for a connection closed under it (queries sent through asyncpg directly).
+    return isinstance(error, asyncpg.InterfaceError) and "closed" in str(error)
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE of a driver error, whether raw or wrapped by SQLAlchemy."""
+    for candidate in (error, getattr(error, "orig", None), error.__cause__):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None
 
 
 class EventConsumer:
