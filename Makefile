@@ -12,14 +12,16 @@ VENV := .venv
 export UV_NATIVE_TLS ?= 1
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: help setup run test test-unit lint format bench demo token clean
+.PHONY: help setup run test test-unit lint format bench demo token asyncapi clean
 
 help:
 	@echo "make run     start the broker and every service on SQLite under .data/ (Ctrl-C stops)"
 	@echo "make test    run the whole test suite (PostgreSQL if reachable, else SQLite)"
 	@echo "make lint    ruff and mypy"
+	@echo "make demo    replay a synthetic half-term into a running 'make run' and print what followed"
 	@echo "make bench   the benchmarks (PostgreSQL needed; BENCH_SCALE=small for a quick run)"
 	@echo "make token ROLE=mis SCHOOL=100001   mint a development token"
+	@echo "make asyncapi  regenerate docs/asyncapi.yaml from the event models"
 
 .tools/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (found " + sys.version.split()[0] + ")")'
@@ -55,6 +57,15 @@ bench: setup
 	$(VENV)/bin/python tests/bench/registers_ingest.py
 	$(VENV)/bin/python tests/bench/event_shapes.py
 	$(VENV)/bin/python tests/bench/alerts_worker.py
+	$(VENV)/bin/python tests/bench/pipeline.py
+
+# A synthetic half-term for a few schools, replayed into a running `make run` (start that first).
+demo: setup
+	$(VENV)/bin/python tests/demo/demo_half_term.py
+
+# docs/asyncapi.yaml from the pydantic event models (a test fails when the committed file is stale).
+asyncapi: setup
+	$(VENV)/bin/python -m attendance_common.asyncapi docs/asyncapi.yaml
 
 ROLE ?= admin
 token: setup

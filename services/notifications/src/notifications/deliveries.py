@@ -4,70 +4,140 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
+from attendance_common.bulk import upsert_rows
 from attendance_common.events.notifications import NotificationFailed, NotificationSent
-from attendance_common.messaging import add_event
+from attendance_common.messaging import add_event, add_events
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
-from notifications.models import Delivery, Trigger
+from notifications.models import Delivery, Message
+from notifications.people import TriggerRow
 
 SOURCE = "notifications"
 
 
-async def add_delivery(
-    session: AsyncSession,
-    trigger: Trigger,
-    *,
-    recipient_kind: str,
-    address: str,
-    channel: str,
-    subject: str,
-    body: str,
-    now: dt.datetime,
-    recipient_name: str | None = None,
-    subscription_id: str | None = None,
-    status: str = "pending",
-    error: str | None = None,
-) -> Delivery | None:
-    """A new delivery, or None when this trigger already has one for this recipient and channel."""
-    existing = await session.scalar(
-        select(Delivery.id).where(
-            Delivery.trigger_key == trigger.key,
-            Delivery.channel == channel,
-            Delivery.recipient_kind == recipient_kind,
-            Delivery.address == address,
-        )
+@dataclass
+class NewDeliveries:
+    """One trigger's new deliveries, in creation order, written in a few statements by `write`.
+
+    A delivery exists once per trigger, recipient and channel: repeats here, and rows the trigger
+    already has (`fresh=False`), are dropped. `app` deliveries are sent at once: the parent's feed
+    message and the `notification.sent` event are written with them.
+    """
+
+    trigger: TriggerRow
+    now: dt.datetime
+    rows: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    messages: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def add(
+        self,
+        *,
+        recipient_kind: str,
+        address: str,
+        channel: str,
+        subject: str,
+        body: str,
+        recipient_name: str | None = None,
+        subscription_id: str | None = None,
+        status: str = "pending",
+        error: str | None = None,
+    ) -> bool:
+        """Stage a delivery; False when this trigger already has one for this recipient and channel."""
+        once = (channel, recipient_kind, address)
+        if once in self.rows:
+            return False
+        trigger, now = self.trigger, self.now
+        self.rows[once] = {
+            "id": str(uuid.uuid4()),
+            "trigger_key": trigger.key,
+            "trigger": trigger.kind,
+            "school_urn": trigger.school_urn,
+            "la_code": trigger.la_code,
+            "upn": trigger.upn,
+            "recipient_kind": recipient_kind,
+            "recipient_name": recipient_name,
+            "address": address,
+            "channel": channel,
+            "subscription_id": subscription_id,
+            "subject": subject[:300],
+            "body": body,
+            "status": status,
+            "attempts": 0,
+            "error": error,
+            "created_at": now,
+            "next_attempt_at": now if status == "pending" else None,
+            "sent_at": None,
+        }
+        return True
+
+    def add_to_feed(self, *, email: str, name: str, title: str, body: str) -> None:
+        """The `app` channel: the message lands in the parent's feed at once, in this transaction."""
+        if not self.add(
+            recipient_kind="parent",
+            recipient_name=name,
+            address=email,
+            channel="app",
+            subject=title,
+            body=body,
+        ):
+            return
+        once = ("app", "parent", email)
+        self.rows[once].update(status="sent", attempts=1, sent_at=self.now, next_attempt_at=None)
+        trigger = self.trigger
+        self.messages[once] = {
+            "parent_email": email,
+            "trigger_key": trigger.key,
+            "kind": trigger.kind,
+            "school_urn": trigger.school_urn,
+            "upn": trigger.upn,
+            "title": title,
+            "body": body,
+            "created_at": self.now,
+        }
+
+    async def write(self, session: AsyncSession, *, fresh: bool) -> None:
+        """Insert what is new; `fresh` when the trigger was recorded just now (so it has none yet)."""
+        rows = self.rows
+        if not fresh and rows:
+            existing = await session.execute(
+                select(Delivery.channel, Delivery.recipient_kind, Delivery.address).where(
+                    Delivery.trigger_key == self.trigger.key
+                )
+            )
+            gone = {tuple(row) for row in existing}
+            rows = {once: row for once, row in rows.items() if once not in gone}
+        if not rows:
+            return
+        await upsert_rows(session, Delivery, list(rows.values()), key=_ONCE)
+        messages = [message for once, message in self.messages.items() if once in rows]
+        await upsert_rows(session, Message, messages, key=("trigger_key", "parent_email"))
+        sent = [row for once, row in rows.items() if once in self.messages]
+        await add_events(session, [_sent_event(row, self.now) for row in sent], source=SOURCE)
+        for row in rows.values():
+            if row["status"] != "pending":
+                count_on_commit(session.sync_session, NOTIFICATIONS, row["channel"], row["status"])
+
+
+_ONCE = ("trigger_key", "channel", "recipient_kind", "address")  # uq_deliveries_once
+
+
+def _sent_event(row: dict[str, Any], now: dt.datetime) -> NotificationSent:
+    return NotificationSent(
+        notification_id=row["id"],
+        trigger=row["trigger"],
+        upn=row["upn"],
+        school_urn=row["school_urn"],
+        channel=row["channel"],
+        recipient_kind=row["recipient_kind"],
+        attempts=row["attempts"],
+        sent_at=now,
     )
-    if existing is not None:
-        return None
-    delivery = Delivery(
-        id=str(uuid.uuid4()),
-        trigger_key=trigger.key,
-        trigger=trigger.kind,
-        school_urn=trigger.school_urn,
-        la_code=trigger.la_code,
-        upn=trigger.upn,
-        recipient_kind=recipient_kind,
-        recipient_name=recipient_name,
-        address=address,
-        channel=channel,
-        subscription_id=subscription_id,
-        subject=subject[:300],
-        body=body,
-        status=status,
-        attempts=0,
-        error=error,
-        created_at=now,
-        next_attempt_at=now if status == "pending" else None,
-    )
-    session.add(delivery)
-    await session.flush()  # sessions do not autoflush: the next existence check must see this row
-    if status != "pending":
-        _count(delivery)
-    return delivery
 
 
 def _count(delivery: Delivery) -> None:

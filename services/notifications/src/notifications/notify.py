@@ -8,16 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.events.alerts import AlertCleared
 from attendance_common.events.envelope import CloudEvent
+from attendance_common.metrics import NOTIFICATIONS, count_on_commit
 from notifications import routing, templates
-from notifications.deliveries import add_delivery, mark_sent, mark_skipped
+from notifications.deliveries import NewDeliveries
 from notifications.models import Delivery, Message, RoutingScope, Subscription, Trigger
-from notifications.people import Child, child_of, context
+from notifications.people import Child, TriggerRow, child_of, context
 
 # api.md "Webhooks": alert events carry thin data, no names or contact details.
 THIN_ALERT_FIELDS = ("alert_id", "type", "school_urn", "la_code", "upn", "date", "raised_at", "rule_version")
@@ -37,9 +41,7 @@ class Incoming:
 
 async def record_trigger(session: AsyncSession, incoming: Incoming, now: dt.datetime) -> None:
     """Record the trigger once (an alert published twice is one trigger) and route it."""
-    if await session.get(Trigger, incoming.key) is not None:
-        return
-    trigger = Trigger(
+    trigger = TriggerRow(
         key=incoming.key,
         kind=incoming.kind,
         event_type=incoming.event.type,
@@ -47,169 +49,187 @@ async def record_trigger(session: AsyncSession, incoming: Incoming, now: dt.date
         la_code=incoming.la_code,
         upn=incoming.upn,
         event=incoming.event.structured(),
-        received_at=now,
     )
-    session.add(trigger)
-    await route(session, trigger, now)
+    # Recorded as routed in the statement that finds it new: its pupil is known almost always.
+    if not await insert_trigger(session, trigger, now):
+        return
+    if not await route(session, trigger, now, fresh=True):
+        await session.execute(
+            update(Trigger)
+            .where(Trigger.key == trigger.key)
+            .values(routed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def insert_trigger(session: AsyncSession, trigger: TriggerRow, now: dt.datetime) -> bool:
+    """Insert the trigger, routed at `now`; False (and nothing written) if it was recorded before."""
+    row = {
+        "key": trigger.key,
+        "kind": trigger.kind,
+        "event_type": trigger.event_type,
+        "school_urn": trigger.school_urn,
+        "la_code": trigger.la_code,
+        "upn": trigger.upn,
+        "event": trigger.event,
+        "received_at": now,
+        "routed_at": now,
+    }
+    dialect = (await session.connection()).dialect.name
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(Trigger).values(row)
+    statement = insert.on_conflict_do_nothing(index_elements=["key"]).returning(Trigger.key)
+    return (await session.execute(statement)).first() is not None
 
 
 async def routes_for(session: AsyncSession, school_urn: str, la_code: str | None) -> routing.Routes:
-    scopes = {row.scope: row.routes for row in await session.scalars(select(RoutingScope))}
+    """The routes in force; the overrides are read once per transaction (one consumed batch)."""
+    scopes: dict[str, Any] | None = session.info.get("notify_scopes")
+    if scopes is None:
+        scopes = {
+            row.scope: row.routes
+            for row in await session.execute(select(RoutingScope.scope, RoutingScope.routes))
+        }
+        session.info["notify_scopes"] = scopes
     return routing.resolve(scopes, school_urn, la_code)
 
 
-async def route(session: AsyncSession, trigger: Trigger, now: dt.datetime) -> None:
-    """Create the trigger's deliveries; people wait for their pupil's event if it has not come yet."""
+async def route(session: AsyncSession, trigger: TriggerRow, now: dt.datetime, *, fresh: bool) -> bool:
+    """Create the trigger's deliveries; False while people wait for their pupil's event."""
     wanted = (await routes_for(session, trigger.school_urn, trigger.la_code)).get(trigger.kind, {})
+    new = NewDeliveries(trigger, now)
     if wanted.get("local_authority"):
-        await to_local_authority(session, trigger, now)
-    if trigger.event_type == AlertCleared.event_type or not (
+        await to_local_authority(session, new)
+    routed = True
+    if trigger.event_type != AlertCleared.event_type and (
         wanted.get("parents") or wanted.get("social_worker")
     ):
-        trigger.routed_at = now
-        return
-    child = await child_of(session, trigger)
-    if child is None:
-        return  # routed by route_waiting() when the pupil arrives
-    if wanted.get("parents"):
-        await to_parents(session, trigger, child, wanted["parents"], now)
-    if wanted.get("social_worker"):
-        await to_social_worker(session, trigger, child, now)
-    trigger.routed_at = now
+        child = await child_of(session, trigger)
+        if child is None:
+            routed = False  # routed by route_waiting() when the pupil arrives
+        else:
+            if wanted.get("parents"):
+                to_parents(new, child, wanted["parents"])
+            if wanted.get("social_worker"):
+                to_social_worker(new, child)
+    await new.write(session, fresh=fresh)
+    return routed
 
 
 async def route_waiting(session: AsyncSession, school_urn: str, upn: str, now: dt.datetime) -> None:
     """Route triggers that arrived before their pupil's event (the topics are not ordered together)."""
-    waiting = await session.scalars(
-        select(Trigger).where(
+    waiting = await session.execute(
+        select(*_TRIGGER_COLUMNS)
+        .where(
             Trigger.school_urn == school_urn,
             Trigger.upn == upn,
             Trigger.routed_at.is_(None),
             Trigger.cleared_at.is_(None),
         )
+        .order_by(Trigger.received_at, Trigger.key)
     )
-    for trigger in list(waiting):
-        await route(session, trigger, now)
+    routed = [
+        trigger.key
+        for trigger in [TriggerRow(**row._mapping) for row in waiting]
+        if await route(session, trigger, now, fresh=False)
+    ]
+    if routed:
+        await session.execute(
+            update(Trigger)
+            .where(Trigger.key.in_(routed))
+            .values(routed_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
-async def to_parents(
-    session: AsyncSession, trigger: Trigger, child: Child, channels: list[str], now: dt.datetime
-) -> None:
+_TRIGGER_COLUMNS = (
+    Trigger.key,
+    Trigger.kind,
+    Trigger.event_type,
+    Trigger.school_urn,
+    Trigger.la_code,
+    Trigger.upn,
+    Trigger.event,
+)
+
+
+def to_parents(new: NewDeliveries, child: Child, channels: list[str]) -> None:
     """Every contact with parental responsibility, in priority order: the app feed and email where
     they have an address, SMS where they have a phone."""
-    base = context(trigger, child, now)
+    trigger = new.trigger
+    base = context(trigger, child, new.now)
     for parent in child.parents:
         text = templates.render("parents", trigger.kind, {**base, "parent_name": parent.name})
         if parent.email and "app" in channels:
-            await to_feed(session, trigger, parent.email, parent.name, text, now)
+            new.add_to_feed(email=parent.email, name=parent.name, title=text.title, body=text.body)
         if parent.email and "email" in channels:
-            await add_delivery(
-                session,
-                trigger,
+            new.add(
                 recipient_kind="parent",
                 recipient_name=parent.name,
                 address=parent.email,
                 channel="email",
                 subject=text.title,
                 body=text.body,
-                now=now,
             )
         if parent.phone and "sms" in channels:
             sms = templates.render("parents", trigger.kind, {**base, "parent_name": parent.name}, sms=True)
-            await add_delivery(
-                session,
-                trigger,
+            new.add(
                 recipient_kind="parent",
                 recipient_name=parent.name,
                 address=parent.phone,
                 channel="sms",
                 subject=text.title,
                 body=sms.body,
-                now=now,
             )
 
 
-async def to_feed(
-    session: AsyncSession,
-    trigger: Trigger,
-    email: str,
-    name: str,
-    text: templates.Text,
-    now: dt.datetime,
-) -> None:
-    """The `app` channel: the message lands in the parent's feed at once, in this transaction."""
-    delivery = await add_delivery(
-        session,
-        trigger,
-        recipient_kind="parent",
-        recipient_name=name,
-        address=email,
-        channel="app",
-        subject=text.title,
-        body=text.body,
-        now=now,
-    )
-    if delivery is None:
-        return
-    session.add(
-        Message(
-            parent_email=email,
-            trigger_key=trigger.key,
-            kind=trigger.kind,
-            school_urn=trigger.school_urn,
-            upn=trigger.upn,
-            title=text.title,
-            body=text.body,
-            created_at=now,
-        )
-    )
-    delivery.attempts = 1
-    mark_sent(session, delivery, now)
-
-
-async def to_social_worker(session: AsyncSession, trigger: Trigger, child: Child, now: dt.datetime) -> None:
-    text = templates.render("social_worker", trigger.kind, context(trigger, child, now))
+def to_social_worker(new: NewDeliveries, child: Child) -> None:
+    text = templates.render("social_worker", new.trigger.kind, context(new.trigger, child, new.now))
     email = child.social_worker_email
-    await add_delivery(
-        session,
-        trigger,
+    new.add(
         recipient_kind="social_worker",
         recipient_name=child.social_worker_name,
         address=email or "-",
         channel="email",
         subject=text.title,
         body=text.body,
-        now=now,
         status="pending" if email else "skipped",
         error=None if email else "the pupil has no social worker email on record",
     )
 
 
-async def to_local_authority(session: AsyncSession, trigger: Trigger, now: dt.datetime) -> None:
+async def to_local_authority(session: AsyncSession, new: NewDeliveries) -> None:
     """A webhook per subscription of the pupil's LA that asked for this event (and alert type)."""
+    trigger = new.trigger
     if trigger.la_code is None:
         return
-    subscriptions = await session.scalars(
-        select(Subscription).where(Subscription.la_code == trigger.la_code).order_by(Subscription.created_at)
-    )
     body = json.dumps(webhook_event(trigger.event), separators=(",", ":"))
-    for subscription in subscriptions:
+    for subscription in await subscriptions_of(session, trigger.la_code):
         if not wants(subscription, trigger):
             continue
-        await add_delivery(
-            session,
-            trigger,
+        new.add(
             recipient_kind="local_authority",
             address=subscription.url,
             channel="webhook",
             subscription_id=subscription.id,
             subject=trigger.event_type,
             body=body,
-            now=now,
         )
 
 
-def wants(subscription: Subscription, trigger: Trigger) -> bool:
+async def subscriptions_of(session: AsyncSession, la_code: str) -> list[Any]:
+    """The LA's webhook subscriptions, oldest first; read once per transaction (one consumed batch)."""
+    known: dict[str, list[Any]] = session.info.setdefault("notify_subscriptions", {})
+    if la_code not in known:
+        rows = await session.execute(
+            select(Subscription.id, Subscription.url, Subscription.event_types, Subscription.alert_types)
+            .where(Subscription.la_code == la_code)
+            .order_by(Subscription.created_at)
+        )
+        known[la_code] = list(rows)
+    return known[la_code]
+
+
+def wants(subscription: Any, trigger: TriggerRow) -> bool:
     if trigger.event_type not in subscription.event_types:
         return False
     is_alert = trigger.event_type.startswith("attendance.alert.")
@@ -228,19 +248,31 @@ def webhook_event(event: dict[str, object]) -> dict[str, object]:
 async def clear_alert(session: AsyncSession, alert_id: str, reason: str | None, now: dt.datetime) -> None:
     """The alert stopped holding: unsent messages about it are not sent; feed messages are resolved."""
     key = f"alert:{alert_id}"
-    trigger = await session.get(Trigger, key)
-    if trigger is None:
-        return
-    trigger.cleared_at = now
-    pending = await session.scalars(
-        select(Delivery).where(
-            Delivery.trigger_key == key, Delivery.status == "pending", Delivery.channel != "webhook"
-        )
+    found = await session.execute(
+        update(Trigger)
+        .where(Trigger.key == key)
+        .values(cleared_at=now)
+        .returning(Trigger.key)
+        .execution_options(synchronize_session=False)
     )
-    for delivery in pending:
-        mark_skipped(delivery, f"not sent: the alert cleared first ({reason or 'no longer holds'})")
+    if found.first() is None:
+        return
+    skipped = await session.execute(
+        update(Delivery)
+        .where(Delivery.trigger_key == key, Delivery.status == "pending", Delivery.channel != "webhook")
+        .values(
+            status="skipped",
+            error=f"not sent: the alert cleared first ({reason or 'no longer holds'})"[:2000],
+            next_attempt_at=None,
+        )
+        .returning(Delivery.channel)
+        .execution_options(synchronize_session=False)
+    )
+    for channel in skipped.scalars().all():
+        count_on_commit(session.sync_session, NOTIFICATIONS, channel, "skipped")
     await session.execute(
         update(Message)
         .where(Message.trigger_key == key, Message.resolved_at.is_(None))
         .values(resolved_at=now)
+        .execution_options(synchronize_session=False)
     )

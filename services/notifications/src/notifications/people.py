@@ -6,12 +6,26 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.clock import today_in_london
 from attendance_common.events.registers import PupilDeleted
-from notifications import projections, templates
-from notifications.models import Trigger
+from notifications import templates
+from notifications.models import Contact, Pupil, School
+
+
+@dataclass(frozen=True)
+class TriggerRow:
+    """A trigger as stored (models.Trigger's columns), without an ORM object per alert."""
+
+    key: str
+    kind: str
+    event_type: str
+    school_urn: str
+    la_code: str | None
+    upn: str
+    event: dict[str, Any]  # the CloudEvent in structured mode
 
 
 @dataclass(frozen=True)
@@ -34,11 +48,11 @@ class Child:
     social_worker_email: str | None = None
 
 
-async def child_of(session: AsyncSession, trigger: Trigger) -> Child | None:
+async def child_of(session: AsyncSession, trigger: TriggerRow) -> Child | None:
     """From the deletion event itself (it carries what the LA must be told), else the projection;
     None while the pupil's own event has not arrived."""
-    school = await projections.school_name(session, trigger.school_urn) or f"School {trigger.school_urn}"
     if trigger.kind == "pupil_deleted":
+        school = await session.scalar(select(School.name).where(School.urn == trigger.school_urn))
         data = PupilDeleted.model_validate(trigger.event["data"])
         contacts = sorted((c for c in data.contacts if c.parental_responsibility), key=lambda c: c.priority)
         worker = data.social_worker
@@ -46,31 +60,52 @@ async def child_of(session: AsyncSession, trigger: Trigger) -> Child | None:
             upn=data.upn,
             given_name=data.given_name,
             family_name=data.family_name,
-            school=school,
+            school=school or f"School {trigger.school_urn}",
             parents=[Parent(c.name, _lower(c.email), c.phone) for c in contacts],
             social_worker_name=worker.name if worker else None,
             social_worker_email=_lower(worker.email) if worker else None,
         )
-    pupil = await projections.get_pupil(session, trigger.school_urn, trigger.upn)
-    if pupil is None or not pupil.known:
+    # One round trip: the pupil, its school's name and its parents in priority order.
+    rows = list(await session.execute(_CHILD, {"urn": trigger.school_urn, "upn": trigger.upn}))
+    if not rows or rows[0].given_name is None:  # unknown, or only a bare row made by a mark
         return None
-    parents = await projections.parent_contacts(session, pupil.id)
+    first = rows[0]
     return Child(
-        upn=pupil.upn,
-        given_name=pupil.given_name or "",
-        family_name=pupil.family_name or "",
-        school=school,
-        parents=[Parent(c.name, c.email, c.phone) for c in parents],
-        social_worker_name=pupil.social_worker_name,
-        social_worker_email=pupil.social_worker_email,
+        upn=first.upn,
+        given_name=first.given_name or "",
+        family_name=first.family_name or "",
+        school=first.school or f"School {trigger.school_urn}",
+        parents=[Parent(r.contact_name, r.email, r.phone) for r in rows if r.contact_name is not None],
+        social_worker_name=first.social_worker_name,
+        social_worker_email=first.social_worker_email,
     )
+
+
+_CHILD = (
+    select(
+        Pupil.upn,
+        Pupil.given_name,
+        Pupil.family_name,
+        Pupil.social_worker_name,
+        Pupil.social_worker_email,
+        School.name.label("school"),
+        Contact.name.label("contact_name"),
+        Contact.email,
+        Contact.phone,
+    )
+    .select_from(Pupil)
+    .outerjoin(School, School.urn == Pupil.school_urn)
+    .outerjoin(Contact, and_(Contact.pupil_id == Pupil.id, Contact.parental_responsibility.is_(True)))
+    .where(Pupil.school_urn == bindparam("urn"), Pupil.upn == bindparam("upn"))
+    .order_by(Contact.priority, Contact.contact_id)
+)
 
 
 def _lower(email: str | None) -> str | None:
     return email.strip().lower() if email else None
 
 
-def context(trigger: Trigger, child: Child, now: dt.datetime) -> dict[str, Any]:
+def context(trigger: TriggerRow, child: Child, now: dt.datetime) -> dict[str, Any]:
     """What every template may use; the trigger's figures where it has them."""
     data = trigger.event.get("data", {})
     evidence = data.get("evidence") or {}

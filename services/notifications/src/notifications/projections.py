@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attendance_common.bulk import any_of, upsert_rows
+from attendance_common.bulk import any_of, driver_connection, upsert_rows
 from attendance_common.events.registers import Contact as ContactData
 from attendance_common.events.registers import PupilDeleted, PupilUpserted, RecordedMark
 from notifications.models import Contact, Mark, Pupil, School
@@ -16,9 +19,16 @@ from notifications.models import Contact, Mark, Pupil, School
 async def ensure_school(
     session: AsyncSession, urn: str, la_code: str | None, name: str | None = None
 ) -> None:
+    # Each pupil event ensures its school: within one transaction (a consumed batch) a repeat that
+    # would write what this transaction already wrote is skipped.
+    written: dict[str, str] = session.info.setdefault("notify_school_la", {})
+    if name is None and la_code is not None and written.get(urn) == la_code:
+        return
     replace = tuple(column for column, value in (("la_code", la_code), ("name", name)) if value)
     row = {"urn": urn, "la_code": la_code, "name": name}
     await upsert_rows(session, School, [row], key=("urn",), replace=replace)
+    if la_code:
+        written[urn] = la_code
 
 
 async def pupil_ids(
@@ -34,52 +44,70 @@ async def pupil_ids(
     return {upn: pupil_id for upn, pupil_id in rows}
 
 
-async def get_pupil(session: AsyncSession, school_urn: str, upn: str) -> Pupil | None:
-    return await session.scalar(select(Pupil).where(Pupil.school_urn == school_urn, Pupil.upn == upn))
-
-
-async def upsert_pupil(session: AsyncSession, data: PupilUpserted) -> Pupil:
+async def upsert_pupil(session: AsyncSession, data: PupilUpserted) -> int:
     """Keep the pupil's names, year, social worker and contacts as registers last sent them."""
     await ensure_school(session, data.school_urn, data.la_code)
-    pupil_id = (await pupil_ids(session, data.school_urn, data.la_code, [data.upn]))[data.upn]
-    pupil = await session.get(Pupil, pupil_id, populate_existing=True)
-    assert pupil is not None
-    pupil.la_code, pupil.given_name, pupil.family_name = data.la_code, data.given_name, data.family_name
-    pupil.year_group, pupil.start_date, pupil.deleted_on = data.year_group, data.start_date, None
     worker = data.social_worker
-    pupil.social_worker_name = worker.name if worker else None
-    pupil.social_worker_email = worker.email.strip().lower() if worker and worker.email else None
-    await replace_contacts(session, pupil.id, data.contacts)
-    return pupil
+    row = {
+        "school_urn": data.school_urn,
+        "upn": data.upn,
+        "la_code": data.la_code,
+        "given_name": data.given_name,
+        "family_name": data.family_name,
+        "year_group": data.year_group,
+        "start_date": data.start_date,
+        "deleted_on": None,
+        "social_worker_name": worker.name if worker else None,
+        "social_worker_email": worker.email.strip().lower() if worker and worker.email else None,
+    }
+    pupil_id = await _upsert_pupil_row(session, row)
+    await replace_contacts(session, pupil_id, data.contacts)
+    return pupil_id
+
+
+async def _upsert_pupil_row(session: AsyncSession, row: dict[str, Any]) -> int:
+    """Insert or overwrite the pupil (one statement), answering its id."""
+    pg = await driver_connection(session)
+    if pg is not None:  # straight to asyncpg: SQLAlchemy compiling an upsert costs more than running it
+        names = list(row)
+        places = ", ".join(f"${i}" for i in range(1, len(names) + 1))
+        sets = ", ".join(f"{c} = excluded.{c}" for c in names if c not in ("school_urn", "upn"))
+        return int(
+            await pg.fetchval(
+                f"INSERT INTO pupils ({', '.join(names)}) VALUES ({places}) "
+                f"ON CONFLICT (school_urn, upn) DO UPDATE SET {sets} RETURNING id",
+                *row.values(),
+            )
+        )
+    dialect = (await session.connection()).dialect.name
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(Pupil).values(row)
+    changed = {c: statement.excluded[c] for c in row if c not in ("school_urn", "upn")}
+    statement = statement.on_conflict_do_update(index_elements=["school_urn", "upn"], set_=changed)
+    return int((await session.execute(statement.returning(Pupil.id))).scalar_one())
 
 
 async def replace_contacts(session: AsyncSession, pupil_id: int, contacts: Sequence[ContactData]) -> None:
     await session.execute(delete(Contact).where(Contact.pupil_id == pupil_id))
-    seen: set[str] = set()
+    rows: dict[str, dict[str, Any]] = {}
     for contact in contacts:
-        if contact.contact_id in seen:
+        if contact.contact_id in rows:
             continue
-        seen.add(contact.contact_id)
-        session.add(
-            Contact(
-                pupil_id=pupil_id,
-                contact_id=contact.contact_id,
-                name=contact.name,
-                relationship=contact.relationship,
-                parental_responsibility=contact.parental_responsibility,
-                email=contact.email.strip().lower() if contact.email else None,
-                phone=contact.phone,
-                priority=contact.priority,
-            )
-        )
-    await session.flush()
+        rows[contact.contact_id] = {
+            "pupil_id": pupil_id,
+            "contact_id": contact.contact_id,
+            "name": contact.name,
+            "relationship": contact.relationship,
+            "parental_responsibility": contact.parental_responsibility,
+            "email": contact.email.strip().lower() if contact.email else None,
+            "phone": contact.phone,
+            "priority": contact.priority,
+        }
+    await upsert_rows(session, Contact, list(rows.values()), key=("pupil_id", "contact_id"))
 
 
 async def mark_deleted(session: AsyncSession, data: PupilDeleted) -> None:
-    pupil_id = (await pupil_ids(session, data.school_urn, data.la_code, [data.upn]))[data.upn]
-    pupil = await session.get(Pupil, pupil_id, populate_existing=True)
-    assert pupil is not None
-    pupil.deleted_on = data.date
+    row = {"school_urn": data.school_urn, "upn": data.upn, "la_code": data.la_code, "deleted_on": data.date}
+    await upsert_rows(session, Pupil, [row], key=("school_urn", "upn"), replace=("deleted_on",))
 
 
 async def apply_marks(
@@ -90,17 +118,3 @@ async def apply_marks(
     latest = {(ids[m.upn], m.date, m.session): m.code for m in marks}
     rows = [{"pupil_id": p, "date": d, "session": s, "code": c} for (p, d, s), c in latest.items()]
     await upsert_rows(session, Mark, rows, key=("pupil_id", "date", "session"), replace=("code",))
-
-
-async def parent_contacts(session: AsyncSession, pupil_id: int) -> list[Contact]:
-    """Contacts with parental responsibility, in priority order (others get nothing)."""
-    rows = await session.scalars(
-        select(Contact)
-        .where(Contact.pupil_id == pupil_id, Contact.parental_responsibility.is_(True))
-        .order_by(Contact.priority, Contact.contact_id)
-    )
-    return list(rows)
-
-
-async def school_name(session: AsyncSession, urn: str) -> str | None:
-    return await session.scalar(select(School.name).where(School.urn == urn))

@@ -1,0 +1,53 @@
+"""PostgreSQL restarted under load: a private server (never the machine's shared one), crashed
+mid-term and started again; the MIS retries, the workers wait it out, nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from e2e_checks import settle_and_check
+from e2e_client import Driver
+from e2e_expect import expect
+from e2e_faults import PrivatePostgres, private_postgres
+from e2e_receivers import smtp_env
+from e2e_school import make_school
+from e2e_stack import DELIVERY_BATCH, Stack, logs_dir
+
+from attendance_common.testing.databases import TestDatabases
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="open (issue 7): one run in three after the is_transient fix still missed exactly one "
+    "social_worker_unexplained_absence alert, with nothing dead-lettered: a race around the restart "
+    "not yet found",
+)
+@pytest.mark.skipif(not PrivatePostgres.available(), reason="initdb/pg_ctl/postgres not in /usr/local/bin")
+def test_postgres_restarted_under_load_loses_and_doubles_nothing(smtp, webhooks, tmp_path_factory):
+    with private_postgres() as (admin_url, server):
+        databases = TestDatabases(admin_url, tmp_path_factory.mktemp("sqlite"))
+        stack = Stack(databases, logs_dir(tmp_path_factory, "e2e-pg-logs"), extra_env=smtp_env(smtp))
+        try:
+            stack.start()
+            school = make_school("100005", "384", size=200, seed=5)
+            driver = Driver(stack, school)
+            driver.enrol(webhook_url=webhooks.url)
+            restarts: list[threading.Thread] = []
+
+            def between(n: int) -> None:
+                if n in (50, 110):  # crash it while registers keep coming
+                    restarts.append(threading.Thread(target=server.restart, args=(4,)))
+                    restarts[-1].start()
+
+            assert driver.post_term(between) == Counter(accepted=school.mark_count())
+            for thread in restarts:
+                thread.join()
+            # A crash between sending and recording a batch of deliveries sends that batch again.
+            resent = len(restarts) * DELIVERY_BATCH
+            settle_and_check(driver, expect(school, settled=False), smtp, webhooks, at_least_once=resent)
+        finally:
+            stack.stop()
