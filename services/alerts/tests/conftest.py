@@ -15,6 +15,7 @@ from alerts.settings import Settings
 from attendance_common.db import Database
 from attendance_common.messaging import EventConsumer
 from attendance_common.migrations import upgrade_database
+from attendance_common.testing.apps import client_of, started
 from attendance_common.testing.databases import TestDatabases
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
 
@@ -55,13 +56,11 @@ def feed(alerts_database: Database, alerts_settings: Settings) -> Feed:
 @pytest.fixture(scope="session")
 async def alerts_app(alerts_settings: Settings) -> AsyncIterator[object]:
     """The alerts HTTP app on the same database as `feed`."""
-    app = create_app(alerts_settings)
-    async with app.router.lifespan_context(app):
+    async with started(create_app(alerts_settings)) as app:
         yield app
 
 
 @pytest.fixture
 async def client(alerts_app: object) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=alerts_app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://alerts") as c:
+    async with client_of(alerts_app, "alerts") as c:
         yield c

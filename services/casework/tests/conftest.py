@@ -12,6 +12,7 @@ import pytest
 from attendance_common.db import Database
 from attendance_common.messaging import EventConsumer
 from attendance_common.migrations import upgrade_database
+from attendance_common.testing.apps import client_of, started
 from attendance_common.testing.databases import TestDatabases
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
 from casework.handlers import make_handlers
@@ -55,13 +56,11 @@ def feed(casework_database: Database, casework_settings: Settings) -> Feed:
 @pytest.fixture(scope="session")
 async def casework_app(casework_settings: Settings) -> AsyncIterator[object]:
     """The casework HTTP app on the same database as `feed`."""
-    app = create_app(casework_settings)
-    async with app.router.lifespan_context(app):
+    async with started(create_app(casework_settings)) as app:
         yield app
 
 
 @pytest.fixture
 async def client(casework_app: object) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=casework_app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://casework") as c:
+    async with client_of(casework_app, "casework") as c:
         yield c

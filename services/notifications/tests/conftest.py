@@ -13,6 +13,7 @@ import pytest
 from attendance_common.db import Database
 from attendance_common.messaging import EventConsumer
 from attendance_common.migrations import upgrade_database
+from attendance_common.testing.apps import client_of, started
 from attendance_common.testing.databases import TestDatabases
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
 from notifications.handlers import HANDLERS, MARK_HANDLERS
@@ -81,13 +82,11 @@ def feed(notifications_database: Database, notifications_settings: Settings) -> 
 
 @pytest.fixture(scope="session")
 async def notifications_app(notifications_settings: Settings) -> AsyncIterator[object]:
-    app = create_app(notifications_settings)
-    async with app.router.lifespan_context(app):
+    async with started(create_app(notifications_settings)) as app:
         yield app
 
 
 @pytest.fixture
 async def client(notifications_app: object) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=notifications_app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as c:
+    async with client_of(notifications_app, "notifications") as c:
         yield c
