@@ -10,12 +10,13 @@ import pytest
 from e2e_checks import settle_and_check
 from e2e_client import Driver
 from e2e_expect import expect
-from e2e_faults import PrivatePostgres, private_postgres
+from e2e_faults import e2e_postgres
 from e2e_receivers import smtp_env
 from e2e_school import make_school
 from e2e_stack import DELIVERY_BATCH, Stack, logs_dir
 
 from attendance_common.testing.databases import TestDatabases
+from attendance_common.testing.postgres import PrivatePostgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -26,9 +27,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
     "social_worker_unexplained_absence alert, with nothing dead-lettered: a race around the restart "
     "not yet found",
 )
-@pytest.mark.skipif(not PrivatePostgres.available(), reason="initdb/pg_ctl/postgres not in /usr/local/bin")
+@pytest.mark.skipif(
+    not PrivatePostgres.available(), reason="PostgreSQL's server tools (initdb, pg_ctl) not found"
+)
 def test_postgres_restarted_under_load_loses_and_doubles_nothing(smtp, webhooks, tmp_path_factory):
-    with private_postgres() as (admin_url, server):
+    with e2e_postgres() as (admin_url, server):
         databases = TestDatabases(admin_url, tmp_path_factory.mktemp("sqlite"))
         stack = Stack(databases, logs_dir(tmp_path_factory, "e2e-pg-logs"), extra_env=smtp_env(smtp))
         try:

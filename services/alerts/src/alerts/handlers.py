@@ -9,7 +9,7 @@ from alerts import upserts
 from alerts.evaluate import Evaluation
 from alerts.models import Alert, Mark, Pupil, RuleScope
 from alerts.rules import Thresholds, resolve
-from alerts.state import BatchChanges, MarkFact, PupilChanges, apply_marks, ensure_pupils, pupil_days
+from alerts.state import BatchChanges, PupilChanges, apply_marks, ensure_pupils, pupil_days
 from attendance_common.clock import now_utc
 from attendance_common.codes import academic_year_end, academic_year_start
 from attendance_common.events.registers import (
@@ -31,8 +31,7 @@ async def on_marks(session: AsyncSession, received: Received) -> None:
     """New or amended marks of one school: update each pupil's state, then the alerts."""
     data = received.data
     assert isinstance(data, MarksRecorded | MarksAmended)
-    facts = [MarkFact(m.upn, m.date, m.session, m.code) for m in data.marks]
-    changes = await apply_marks(session, school_urn=data.school_urn, la_code=data.la_code, marks=facts)
+    changes = await apply_marks(session, school_urn=data.school_urn, la_code=data.la_code, marks=data.marks)
     thresholds = await thresholds_for(session, data.school_urn, data.la_code)
     await Evaluation(session, changes, thresholds, now_utc()).run()
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,12 +28,17 @@ _COLUMN = {
 }
 
 
-@dataclass(frozen=True)
-class MarkFact:
-    upn: str
-    date: dt.date
-    session: str
-    code: str
+class MarkFact(Protocol):
+    """A mark as the rules need it (an event's `RecordedMark` is one, as it comes)."""
+
+    @property
+    def upn(self) -> str: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def session(self) -> str: ...
+    @property
+    def code(self) -> str: ...
 
 
 @dataclass
