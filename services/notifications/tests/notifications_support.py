@@ -87,6 +87,15 @@ class Feed:
     async def send(self, data: EventData, source: str = "registers") -> Received:
         return await self.deliver(make_event(data, source=source))
 
+    def received(self, data: EventData, source: str = "registers") -> Received:
+        """A new event as a fetch brings it (next offset), not applied yet: see `apply_fetch`."""
+        event = make_event(data, source=source)
+        return Received(event, decode(event), data.topic, 0, next(self.offsets), data.key())
+
+    async def apply_fetch(self, items: Iterable[Received]) -> None:
+        """Apply events as one consumed fetch (one transaction): runs of alerts go to the batch handlers."""
+        await self.consumer.apply(list(items))
+
     async def deliver(self, event: CloudEvent) -> Received:
         """Apply one event (again, if it was delivered before: the inbox decides)."""
         data = decode(event)
@@ -105,20 +114,30 @@ class Feed:
         given_name: str = "Ada",
         social_worker_email: str | None = None,
     ) -> None:
-        worker = SocialWorker(name="Sam Worker", email=social_worker_email) if social_worker_email else None
         await self.send(
-            PupilUpserted(
-                school_urn=self.urn,
-                la_code=self.la_code,
-                upn=upn,
-                given_name=given_name,
-                family_name="Lovelace",
-                year_group="6",
-                start_date=dt.date(2025, 9, 1),
-                characteristics=Characteristics(has_social_worker=worker is not None),
-                social_worker=worker,
-                contacts=list(contacts),
-            )
+            self.pupil_upserted(upn, contacts, given_name=given_name, social_worker_email=social_worker_email)
+        )
+
+    def pupil_upserted(
+        self,
+        upn: str,
+        contacts: Iterable[Contact] = (),
+        *,
+        given_name: str = "Ada",
+        social_worker_email: str | None = None,
+    ) -> PupilUpserted:
+        worker = SocialWorker(name="Sam Worker", email=social_worker_email) if social_worker_email else None
+        return PupilUpserted(
+            school_urn=self.urn,
+            la_code=self.la_code,
+            upn=upn,
+            given_name=given_name,
+            family_name="Lovelace",
+            year_group="6",
+            start_date=dt.date(2025, 9, 1),
+            characteristics=Characteristics(has_social_worker=worker is not None),
+            social_worker=worker,
+            contacts=list(contacts),
         )
 
     def alert(
@@ -143,10 +162,7 @@ class Feed:
         return alert
 
     async def clear_alert(self, alert: AlertRaised) -> None:
-        cleared = AlertCleared(
-            **alert.model_dump(exclude={"evidence"}), cleared_at=NOW, reason="no N left on the date"
-        )
-        await self.send(cleared, source="alerts")
+        await self.send(cleared(alert), source="alerts")
 
     async def delete_pupil(self, upn: str, contacts: Iterable[Contact] = (), sw_email: str | None = None):
         await self.send(
@@ -200,10 +216,25 @@ class Feed:
             query = select(Message).where(Message.upn == upn, Message.school_urn == self.urn)
             return list(await session.scalars(query.order_by(Message.id)))
 
+    async def deliveries_at_school(self) -> list[Delivery]:
+        """Every delivery about the feed's school's pupils, in creation order."""
+        async with self.database.transaction() as session:
+            query = select(Delivery).where(Delivery.school_urn == self.urn).order_by(Delivery.seq)
+            return list(await session.scalars(query))
+
+    async def messages_at_school(self) -> list[Message]:
+        async with self.database.transaction() as session:
+            query = select(Message).where(Message.school_urn == self.urn).order_by(Message.id)
+            return list(await session.scalars(query))
+
     async def outbox(self, upn: str) -> list[OutboxRow]:
         async with self.database.transaction() as session:
             rows = await session.scalars(select(OutboxRow).where(OutboxRow.key == upn).order_by(OutboxRow.id))
             return list(rows)
+
+
+def cleared(alert: AlertRaised, reason: str = "no N left on the date") -> AlertCleared:
+    return AlertCleared(**alert.model_dump(exclude={"evidence"}), cleared_at=NOW, reason=reason)
 
 
 def school_days(start: dt.date, count: int) -> list[dt.date]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,25 +104,37 @@ class NewDeliveries:
 
     async def write(self, session: AsyncSession, *, fresh: bool) -> None:
         """Insert what is new; `fresh` when the trigger was recorded just now (so it has none yet)."""
-        rows = self.rows
-        if not fresh and rows:
-            existing = await session.execute(
-                select(Delivery.channel, Delivery.recipient_kind, Delivery.address).where(
-                    Delivery.trigger_key == self.trigger.key
-                )
-            )
-            gone = {tuple(row) for row in existing}
-            rows = {once: row for once, row in rows.items() if once not in gone}
-        if not rows:
+        if fresh or not self.rows:
+            await write_new(session, [self])
             return
-        await upsert_rows(session, Delivery, list(rows.values()), key=_ONCE)
-        messages = [message for once, message in self.messages.items() if once in rows]
-        await upsert_rows(session, Message, messages, key=("trigger_key", "parent_email"))
-        sent = [row for once, row in rows.items() if once in self.messages]
-        await add_events(session, [_sent_event(row, self.now) for row in sent], source=SOURCE)
-        for row in rows.values():
-            if row["status"] != "pending":
-                count_on_commit(session.sync_session, NOTIFICATIONS, row["channel"], row["status"])
+        existing = await session.execute(
+            select(Delivery.channel, Delivery.recipient_kind, Delivery.address).where(
+                Delivery.trigger_key == self.trigger.key
+            )
+        )
+        gone = {tuple(row) for row in existing}
+        new = NewDeliveries(self.trigger, self.now)
+        new.rows = {once: row for once, row in self.rows.items() if once not in gone}
+        new.messages = {once: message for once, message in self.messages.items() if once in new.rows}
+        await write_new(session, [new])
+
+
+async def write_new(session: AsyncSession, staged: Sequence[NewDeliveries]) -> None:
+    """Insert the deliveries of triggers recorded just now (none stored yet), in order, with one
+    statement per table for them all: deliveries, feed messages and `notification.sent` events."""
+    rows = [row for new in staged for row in new.rows.values()]
+    if not rows:
+        return
+    await upsert_rows(session, Delivery, rows, key=_ONCE)
+    messages = [message for new in staged for message in new.messages.values()]
+    await upsert_rows(session, Message, messages, key=("trigger_key", "parent_email"))
+    sent = [
+        _sent_event(row, new.now) for new in staged for once, row in new.rows.items() if once in new.messages
+    ]
+    await add_events(session, sent, source=SOURCE)
+    for row in rows:
+        if row["status"] != "pending":
+            count_on_commit(session.sync_session, NOTIFICATIONS, row["channel"], row["status"])
 
 
 _ONCE = ("trigger_key", "channel", "recipient_kind", "address")  # uq_deliveries_once

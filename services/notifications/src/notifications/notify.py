@@ -7,21 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.bulk import driver_connection
 from attendance_common.events.alerts import AlertCleared
 from attendance_common.events.envelope import CloudEvent
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
 from notifications import routing, templates
-from notifications.deliveries import NewDeliveries
+from notifications.deliveries import NewDeliveries, write_new
 from notifications.models import Delivery, Message, RoutingScope, Subscription, Trigger
-from notifications.people import Child, TriggerRow, child_of, context
+from notifications.people import Child, TriggerRow, child_of, children_of, context
 
 # api.md "Webhooks": alert events carry thin data, no names or contact details.
 THIN_ALERT_FIELDS = ("alert_id", "type", "school_urn", "la_code", "upn", "date", "raised_at", "rule_version")
@@ -41,7 +42,41 @@ class Incoming:
 
 async def record_trigger(session: AsyncSession, incoming: Incoming, now: dt.datetime) -> None:
     """Record the trigger once (an alert published twice is one trigger) and route it."""
-    trigger = TriggerRow(
+    await record_triggers(session, [incoming], now)
+
+
+async def record_triggers(session: AsyncSession, incomings: Sequence[Incoming], now: dt.datetime) -> None:
+    """`record_trigger` for each in turn, in a few statements for them all (a consumed run of
+    alerts): the first of a repeated key counts, the new triggers' deliveries are written in order."""
+    triggers: dict[str, TriggerRow] = {}
+    for incoming in incomings:
+        triggers.setdefault(incoming.key, trigger_row(incoming))
+    # Recorded as routed in the statement that finds them new: their pupils are known almost always.
+    new = await insert_triggers(session, list(triggers.values()), now)
+    fresh = [trigger for trigger in triggers.values() if trigger.key in new]
+    if not fresh:
+        return
+    wanted = {t.key: (await routes_for(session, t.school_urn, t.la_code)).get(t.kind, {}) for t in fresh}
+    children = await children_of(session, [t for t in fresh if needs_child(t, wanted[t.key])])
+    staged: list[NewDeliveries] = []
+    waiting: list[str] = []
+    for trigger in fresh:
+        deliveries = NewDeliveries(trigger, now)
+        if not await stage(session, deliveries, wanted[trigger.key], children.get(trigger.key)):
+            waiting.append(trigger.key)
+        staged.append(deliveries)
+    await write_new(session, staged)
+    if waiting:  # routed by route_waiting() when their pupils arrive
+        await session.execute(
+            update(Trigger)
+            .where(Trigger.key.in_(waiting))
+            .values(routed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def trigger_row(incoming: Incoming) -> TriggerRow:
+    return TriggerRow(
         key=incoming.key,
         kind=incoming.kind,
         event_type=incoming.event.type,
@@ -50,35 +85,49 @@ async def record_trigger(session: AsyncSession, incoming: Incoming, now: dt.date
         upn=incoming.upn,
         event=incoming.event.structured(),
     )
-    # Recorded as routed in the statement that finds it new: its pupil is known almost always.
-    if not await insert_trigger(session, trigger, now):
-        return
-    if not await route(session, trigger, now, fresh=True):
-        await session.execute(
-            update(Trigger)
-            .where(Trigger.key == trigger.key)
-            .values(routed_at=None)
-            .execution_options(synchronize_session=False)
-        )
 
 
-async def insert_trigger(session: AsyncSession, trigger: TriggerRow, now: dt.datetime) -> bool:
-    """Insert the trigger, routed at `now`; False (and nothing written) if it was recorded before."""
-    row = {
-        "key": trigger.key,
-        "kind": trigger.kind,
-        "event_type": trigger.event_type,
-        "school_urn": trigger.school_urn,
-        "la_code": trigger.la_code,
-        "upn": trigger.upn,
-        "event": trigger.event,
-        "received_at": now,
-        "routed_at": now,
-    }
-    dialect = (await session.connection()).dialect.name
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(Trigger).values(row)
-    statement = insert.on_conflict_do_nothing(index_elements=["key"]).returning(Trigger.key)
-    return (await session.execute(statement)).first() is not None
+async def insert_triggers(
+    session: AsyncSession, triggers: Sequence[TriggerRow], now: dt.datetime
+) -> set[str]:
+    """Insert the triggers, routed at `now`, in one statement; the keys of those that were new
+    (the others were recorded before and are left as they are)."""
+    if not triggers:
+        return set()
+    # `received_at` keeps their order a microsecond apart: route_waiting() routes in that order.
+    rows = [
+        {
+            "key": t.key,
+            "kind": t.kind,
+            "event_type": t.event_type,
+            "school_urn": t.school_urn,
+            "la_code": t.la_code,
+            "upn": t.upn,
+            "event": t.event,
+            "received_at": now + dt.timedelta(microseconds=n),
+            "routed_at": now,
+        }
+        for n, t in enumerate(triggers)
+    ]
+    await session.flush()
+    pg = await driver_connection(session)
+    if pg is None:
+        insert = sqlite_insert(Trigger).values(rows).on_conflict_do_nothing(index_elements=["key"])
+        return set((await session.execute(insert.returning(Trigger.key))).scalars())
+    # As attendance_common.bulk does: one array per column through asyncpg, cheaper than Core here.
+    stored = Trigger.__table__.c
+    dialect = (await session.connection()).dialect
+    columns = list(rows[0])
+    arrays = ", ".join(
+        f"${i}::{stored[c].type.compile(dialect=dialect)}[]" for i, c in enumerate(columns, start=1)
+    )
+    values = [[json.dumps(r[c]) if c == "event" else r[c] for r in rows] for c in columns]
+    found = await pg.fetch(
+        f"INSERT INTO {Trigger.__tablename__} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+        "ON CONFLICT (key) DO NOTHING RETURNING key",
+        *values,
+    )
+    return {row["key"] for row in found}
 
 
 async def routes_for(session: AsyncSession, school_urn: str, la_code: str | None) -> routing.Routes:
@@ -93,25 +142,38 @@ async def routes_for(session: AsyncSession, school_urn: str, la_code: str | None
     return routing.resolve(scopes, school_urn, la_code)
 
 
-async def route(session: AsyncSession, trigger: TriggerRow, now: dt.datetime, *, fresh: bool) -> bool:
-    """Create the trigger's deliveries; False while people wait for their pupil's event."""
-    wanted = (await routes_for(session, trigger.school_urn, trigger.la_code)).get(trigger.kind, {})
-    new = NewDeliveries(trigger, now)
+def needs_child(trigger: TriggerRow, wanted: Mapping[str, list[str]]) -> bool:
+    """Whether routing needs the pupil's people (a cleared alert only ever goes to the LA)."""
+    return trigger.event_type != AlertCleared.event_type and bool(
+        wanted.get("parents") or wanted.get("social_worker")
+    )
+
+
+async def stage(
+    session: AsyncSession, new: NewDeliveries, wanted: Mapping[str, list[str]], child: Child | None
+) -> bool:
+    """Stage the trigger's deliveries; False while people wait for their pupil's event (`child`
+    None where `needs_child`)."""
     if wanted.get("local_authority"):
         await to_local_authority(session, new)
-    routed = True
-    if trigger.event_type != AlertCleared.event_type and (
-        wanted.get("parents") or wanted.get("social_worker")
-    ):
-        child = await child_of(session, trigger)
-        if child is None:
-            routed = False  # routed by route_waiting() when the pupil arrives
-        else:
-            if wanted.get("parents"):
-                to_parents(new, child, wanted["parents"])
-            if wanted.get("social_worker"):
-                to_social_worker(new, child)
-    await new.write(session, fresh=fresh)
+    if not needs_child(new.trigger, wanted):
+        return True
+    if child is None:
+        return False
+    if wanted.get("parents"):
+        to_parents(new, child, wanted["parents"])
+    if wanted.get("social_worker"):
+        to_social_worker(new, child)
+    return True
+
+
+async def route(session: AsyncSession, trigger: TriggerRow, now: dt.datetime) -> bool:
+    """Create the deliveries the trigger does not have yet; False while people wait for its pupil."""
+    wanted = (await routes_for(session, trigger.school_urn, trigger.la_code)).get(trigger.kind, {})
+    child = await child_of(session, trigger) if needs_child(trigger, wanted) else None
+    new = NewDeliveries(trigger, now)
+    routed = await stage(session, new, wanted, child)
+    await new.write(session, fresh=False)
     return routed
 
 
@@ -130,7 +192,7 @@ async def route_waiting(session: AsyncSession, school_urn: str, upn: str, now: d
     routed = [
         trigger.key
         for trigger in [TriggerRow(**row._mapping) for row in waiting]
-        if await route(session, trigger, now, fresh=False)
+        if await route(session, trigger, now)
     ]
     if routed:
         await session.execute(
@@ -247,32 +309,44 @@ def webhook_event(event: dict[str, object]) -> dict[str, object]:
 
 async def clear_alert(session: AsyncSession, alert_id: str, reason: str | None, now: dt.datetime) -> None:
     """The alert stopped holding: unsent messages about it are not sent; feed messages are resolved."""
-    key = f"alert:{alert_id}"
+    await clear_alerts(session, {alert_id: reason}, now)
+
+
+async def clear_alerts(session: AsyncSession, reasons: Mapping[str, str | None], now: dt.datetime) -> None:
+    """`clear_alert` for each alert id (-> the reason it cleared), in a few statements for them all."""
     found = await session.execute(
         update(Trigger)
-        .where(Trigger.key == key)
+        .where(Trigger.key.in_([f"alert:{alert_id}" for alert_id in reasons]))
         .values(cleared_at=now)
         .returning(Trigger.key)
         .execution_options(synchronize_session=False)
     )
-    if found.first() is None:
+    keys = set(found.scalars())
+    if not keys:
         return
-    skipped = await session.execute(
-        update(Delivery)
-        .where(Delivery.trigger_key == key, Delivery.status == "pending", Delivery.channel != "webhook")
-        .values(
-            status="skipped",
-            error=f"not sent: the alert cleared first ({reason or 'no longer holds'})"[:2000],
-            next_attempt_at=None,
+    by_reason: dict[str | None, list[str]] = {}
+    for alert_id, reason in reasons.items():
+        if f"alert:{alert_id}" in keys:
+            by_reason.setdefault(reason, []).append(f"alert:{alert_id}")
+    for reason, cleared in by_reason.items():
+        skipped = await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.trigger_key.in_(cleared), Delivery.status == "pending", Delivery.channel != "webhook"
+            )
+            .values(
+                status="skipped",
+                error=f"not sent: the alert cleared first ({reason or 'no longer holds'})"[:2000],
+                next_attempt_at=None,
+            )
+            .returning(Delivery.channel)
+            .execution_options(synchronize_session=False)
         )
-        .returning(Delivery.channel)
-        .execution_options(synchronize_session=False)
-    )
-    for channel in skipped.scalars().all():
-        count_on_commit(session.sync_session, NOTIFICATIONS, channel, "skipped")
+        for channel in skipped.scalars().all():
+            count_on_commit(session.sync_session, NOTIFICATIONS, channel, "skipped")
     await session.execute(
         update(Message)
-        .where(Message.trigger_key == key, Message.resolved_at.is_(None))
+        .where(Message.trigger_key.in_(keys), Message.resolved_at.is_(None))
         .values(resolved_at=now)
         .execution_options(synchronize_session=False)
     )

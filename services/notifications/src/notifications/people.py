@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.bulk import any_of
 from attendance_common.clock import today_in_london
 from attendance_common.events.registers import PupilDeleted
 from notifications import templates
@@ -67,37 +69,76 @@ async def child_of(session: AsyncSession, trigger: TriggerRow) -> Child | None:
         )
     # One round trip: the pupil, its school's name and its parents in priority order.
     rows = list(await session.execute(_CHILD, {"urn": trigger.school_urn, "upn": trigger.upn}))
-    if not rows or rows[0].given_name is None:  # unknown, or only a bare row made by a mark
+    return _child(rows, trigger.school_urn)
+
+
+async def children_of(session: AsyncSession, triggers: Sequence[TriggerRow]) -> dict[str, Child | None]:
+    """`child_of` for many triggers (by key), their pupils read in one query."""
+    children: dict[str, Child | None] = {
+        t.key: await child_of(session, t) for t in triggers if t.kind == "pupil_deleted"
+    }
+    wanted = {(t.school_urn, t.upn) for t in triggers if t.kind != "pupil_deleted"}
+    if not wanted:
+        return children
+    dialect = (await session.connection()).dialect.name
+    query = _CHILDREN.where(
+        any_of(Pupil.school_urn, sorted({urn for urn, _ in wanted}), dialect),
+        any_of(Pupil.upn, sorted({upn for _, upn in wanted}), dialect),
+    )
+    rows: dict[tuple[str, str], list[Any]] = {}
+    for row in await session.execute(query):
+        rows.setdefault((row.school_urn, row.upn), []).append(row)
+    for trigger in triggers:
+        if trigger.kind != "pupil_deleted":
+            children[trigger.key] = _child(
+                rows.get((trigger.school_urn, trigger.upn), []), trigger.school_urn
+            )
+    return children
+
+
+def _child(rows: Sequence[Any], school_urn: str) -> Child | None:
+    """The child from its `_CHILD` rows (one per parent); None if unknown, or only a bare row made
+    by a mark."""
+    if not rows or rows[0].given_name is None:
         return None
     first = rows[0]
     return Child(
         upn=first.upn,
         given_name=first.given_name or "",
         family_name=first.family_name or "",
-        school=first.school or f"School {trigger.school_urn}",
+        school=first.school or f"School {school_urn}",
         parents=[Parent(r.contact_name, r.email, r.phone) for r in rows if r.contact_name is not None],
         social_worker_name=first.social_worker_name,
         social_worker_email=first.social_worker_email,
     )
 
 
+_COLUMNS = (
+    Pupil.upn,
+    Pupil.given_name,
+    Pupil.family_name,
+    Pupil.social_worker_name,
+    Pupil.social_worker_email,
+    School.name.label("school"),
+    Contact.name.label("contact_name"),
+    Contact.email,
+    Contact.phone,
+)
 _CHILD = (
-    select(
-        Pupil.upn,
-        Pupil.given_name,
-        Pupil.family_name,
-        Pupil.social_worker_name,
-        Pupil.social_worker_email,
-        School.name.label("school"),
-        Contact.name.label("contact_name"),
-        Contact.email,
-        Contact.phone,
-    )
+    select(*_COLUMNS)
     .select_from(Pupil)
     .outerjoin(School, School.urn == Pupil.school_urn)
     .outerjoin(Contact, and_(Contact.pupil_id == Pupil.id, Contact.parental_responsibility.is_(True)))
     .where(Pupil.school_urn == bindparam("urn"), Pupil.upn == bindparam("upn"))
     .order_by(Contact.priority, Contact.contact_id)
+)
+# Many pupils at once (filtered by school and UPN, then matched): each one's rows as `_CHILD`'s.
+_CHILDREN = (
+    select(Pupil.school_urn, *_COLUMNS)
+    .select_from(Pupil)
+    .outerjoin(School, School.urn == Pupil.school_urn)
+    .outerjoin(Contact, and_(Contact.pupil_id == Pupil.id, Contact.parental_responsibility.is_(True)))
+    .order_by(Pupil.id, Contact.priority, Contact.contact_id)
 )
 
 

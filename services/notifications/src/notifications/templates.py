@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, TemplateNotFound
 
 _env = Environment(
     loader=PackageLoader("notifications", "templates"),
@@ -49,16 +50,25 @@ class Text:
 
 def render(audience: str, trigger: str, context: dict[str, Any], *, sms: bool = False) -> Text:
     """The title and body for this audience and trigger (or the audience's default template)."""
-    suffix = ".sms.txt" if sms else ".txt"
-    try:
-        template = _env.get_template(f"{audience}/{trigger}{suffix}")
-    except TemplateNotFound:
-        template = _env.get_template(f"{audience}/_default{suffix}")
-    text = template.render(trigger_text=TRIGGER_TEXT.get(trigger, trigger), **context).strip()
+    text = (
+        template_for(audience, trigger, sms)
+        .render(trigger_text=TRIGGER_TEXT.get(trigger, trigger), **context)
+        .strip()
+    )
     if sms:
         return Text(title="", body=text)
     title, _, body = text.partition("\n")
     return Text(title=title.strip(), body=body.strip() + "\n")
+
+
+@cache
+def template_for(audience: str, trigger: str, sms: bool) -> Template:
+    """The compiled template, looked up once per process (templates ship with the code)."""
+    suffix = ".sms.txt" if sms else ".txt"
+    try:
+        return _env.get_template(f"{audience}/{trigger}{suffix}")
+    except TemplateNotFound:
+        return _env.get_template(f"{audience}/_default{suffix}")
 
 
 def long_date(day: dt.date) -> str:

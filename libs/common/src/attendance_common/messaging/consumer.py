@@ -12,7 +12,7 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanContext, SpanKind, get_current_span
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +43,18 @@ class Received:
 
 
 Handler = Callable[[AsyncSession, Received], Awaitable[None]]
+# Applies a run of consecutive events of one type at once (set-based), with the same effects as
+# the type's `Handler` applied to each in turn.
+BatchHandler = Callable[[AsyncSession, Sequence[Received]], Awaitable[None]]
+
+
+def staging_span(item: Received) -> SpanContext | None:
+    """The span that staged the event, from its `traceparent`; None without a valid one."""
+    parent = context_from({"traceparent": item.event.traceparent}) if item.event.traceparent else None
+    if parent is None:
+        return None
+    context = get_current_span(parent).get_span_context()
+    return context if context.is_valid else None
 
 
 class TransientError(Exception):
@@ -76,8 +88,31 @@ def _sqlstate(error: BaseException) -> str | None:
     return None
 
 
+def split_lanes(
+    records: Sequence[ConsumerRecord[Any, Any]], lanes: int
+) -> list[list[ConsumerRecord[Any, Any]]]:
+    """Records split into at most `lanes` lists of about equal size; a key's records stay together,
+    in order (records without a key go with their partition's). The largest keys are placed first,
+    each on the lane with the fewest records so far: a handful of schools still fill every lane."""
+    if lanes <= 1 or not records:
+        return [list(records)] if records else []
+    groups: dict[object, list[ConsumerRecord[Any, Any]]] = {}
+    for record in records:
+        key = record.key if record.key is not None else (record.topic, record.partition)
+        groups.setdefault(key, []).append(record)
+    split: list[list[ConsumerRecord[Any, Any]]] = [[] for _ in range(lanes)]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(split, key=len).extend(group)
+    return [lane for lane in split if lane]
+
+
 class EventConsumer:
-    """Consumes `topics` as group `name`, applying each event type's handler exactly once."""
+    """Consumes `topics` as group `name`, applying each event type's handler exactly once.
+
+    A type with a batch handler too has each run of its consecutive events in a fetch applied by
+    that in one call (a run ends at an event of another type, so events stay in order); the one by
+    one retry after a failed fetch hands it runs of one.
+    """
 
     def __init__(
         self,
@@ -86,6 +121,7 @@ class EventConsumer:
         topics: Iterable[str],
         handlers: Mapping[str, Handler],
         database: Database,
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
         settings: ServiceSettings,
         producer: AIOKafkaProducer,
         max_records: int = 500,
@@ -95,6 +131,10 @@ class EventConsumer:
         self.name = name
         self.topics = list(topics)
         self.handlers = dict(handlers)
+        self.batch_handlers = dict(batch_handlers or {})
+        unknown = set(self.batch_handlers) - set(self.handlers)
+        if unknown:
+            raise ValueError(f"batch handlers without a handler: {sorted(unknown)}")
         self.database = database
         self.settings = settings
         self.producer = producer
@@ -145,11 +185,9 @@ class EventConsumer:
             return False
         # SQLite has one writer at a time: lanes would only wait on (or refuse) each other.
         count = self.lanes if self.database.engine.dialect.name == "postgresql" else 1
-        lanes: dict[int, list[ConsumerRecord[Any, Any]]] = {}
-        for tp, records in batches.items():
-            if tp.topic in self.lane_topics:
-                lanes.setdefault(tp.partition % count, []).extend(records)
-        return all(await asyncio.gather(*(self.process(records, stop) for records in lanes.values())))
+        laned = [r for tp, records in batches.items() if tp.topic in self.lane_topics for r in records]
+        lanes = split_lanes(laned, count)
+        return all(await asyncio.gather(*(self.process(records, stop) for records in lanes)))
 
     async def measure_lag(self, consumer: AIOKafkaConsumer) -> None:
         """Set the lag gauge of each assigned partition (at most once a second); drop revoked ones."""
@@ -215,9 +253,9 @@ class EventConsumer:
                     skipped.append(item)
                     continue
                 seen.add(item.event.id)
-                with self.span(item):
-                    await self.handlers[item.event.type](session, item)
                 fresh.append(item)
+            for run in self.runs(fresh):
+                await self.handle(session, run)
             await record_applied(session, self.name, (item.event.id for item in fresh))
         self.applied += len(fresh)
         self.skipped += len(skipped)
@@ -227,6 +265,29 @@ class EventConsumer:
         count_events(
             EVENTS_CONSUMED, ((i.topic, i.event.type) for i in skipped), self.name, suffix=("skipped",)
         )
+
+    def runs(self, items: Sequence[Received]) -> Iterator[list[Received]]:
+        """The items in order, consecutive ones of a type with a batch handler together, others alone."""
+        run: list[Received] = []
+        for item in items:
+            if run and (item.event.type != run[0].event.type or item.event.type not in self.batch_handlers):
+                yield run
+                run = []
+            run.append(item)
+        if run:
+            yield run
+
+    async def handle(self, session: AsyncSession, run: list[Received]) -> None:
+        """Apply a run of events: its type's batch handler if it has one, else its handler."""
+        event_type = run[0].event.type
+        batch = self.batch_handlers.get(event_type)
+        if batch is not None:
+            with self.span(run[0]) if len(run) == 1 else self.batch_span(run):
+                await batch(session, run)
+            return
+        for item in run:
+            with self.span(item):
+                await self.handlers[event_type](session, item)
 
     @contextmanager
     def span(self, item: Received) -> Iterator[None]:
@@ -238,17 +299,38 @@ class EventConsumer:
             context=parent,
             kind=SpanKind.CONSUMER,
             attributes={
-                "messaging.system": "kafka",
-                "messaging.operation.type": "process",
-                "messaging.destination.name": item.topic,
-                "messaging.consumer.group.name": self.name,
+                **self.span_attributes(item.topic, item.event.type),
                 "messaging.message.id": item.event.id,
                 "messaging.kafka.offset": item.offset,
                 "messaging.destination.partition.id": str(item.partition),
-                "cloudevents.event_type": item.event.type,
             },
         ):
             yield
+
+    @contextmanager
+    def batch_span(self, run: Sequence[Received]) -> Iterator[None]:
+        """One span for a run applied together (OpenTelemetry messaging, batch processing): not a
+        child of any event's span but linked to each; events staged meanwhile carry its trace."""
+        links = [Link(context) for item in run if (context := staging_span(item)) is not None]
+        with tracer.start_as_current_span(
+            f"{run[0].event.type} process",
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                **self.span_attributes(run[0].topic, run[0].event.type),  # a type has one topic
+                "messaging.batch.message_count": len(run),
+            },
+        ):
+            yield
+
+    def span_attributes(self, topic: str, event_type: str) -> dict[str, str]:
+        return {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": topic,
+            "messaging.consumer.group.name": self.name,
+            "cloudevents.event_type": event_type,
+        }
 
     async def apply_with_retries(self, item: Received, stop: asyncio.Event) -> bool:
         """Retry with backoff; an outage retries until it ends, poison goes to the DLQ. False if stopped."""

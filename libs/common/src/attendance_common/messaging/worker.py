@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 
 from attendance_common.db import Database
-from attendance_common.messaging.consumer import EventConsumer, Handler
+from attendance_common.messaging.consumer import BatchHandler, EventConsumer, Handler
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.messaging.relay import OutboxRelay
 from attendance_common.metrics import serve_metrics
@@ -29,11 +29,14 @@ class ConsumerSpec:
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    # Set-based handlers for some of those types: a fetch's consecutive events of such a type are
+    # applied in one call (see EventConsumer).
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
     # Records per fetch, all applied in one transaction: keep it small when records are batches.
     max_records: int = 500
-    # Lanes: records of `lane_topics` are split by partition number into `lanes` transactions
-    # applied at once, after the fetch's other records. Only for topics whose events of different
-    # keys touch different rows (e.g. marks keyed by school), so lanes never wait on each other.
+    # Lanes: records of `lane_topics` are split by key into `lanes` transactions applied at once,
+    # after the fetch's other records. Only for topics whose events of different keys touch
+    # different rows (e.g. marks keyed by school), so lanes never wait on each other.
     lanes: int = 1
     lane_topics: tuple[str, ...] = ()
 
@@ -82,6 +85,7 @@ class Worker:
                     name=spec.name,
                     topics=spec.topics,
                     handlers=spec.handlers,
+                    batch_handlers=spec.batch_handlers,
                     max_records=spec.max_records,
                     lanes=spec.lanes,
                     lane_topics=spec.lane_topics,
