@@ -1,8 +1,13 @@
 """Benchmark: a morning's registers through the registers HTTP API, beside raw PostgreSQL COPY.
 
 Usage: python tests/bench/registers_ingest.py [--schools 200] [--pupils 1000] [--workers 2]
+    [--idempotency-keys]
 Needs PostgreSQL (TEST_DATABASE_URL, default postgresql://root@127.0.0.1:5432/test). Prints a
 table, then one JSON line with every figure. Not a test: nothing here asserts a speed.
+
+Besides marks/s, which depends on whatever else shares the machine, it reports the CPU time per
+mark of the API processes and of the benchmark database's PostgreSQL backends (from /proc, when
+PostgreSQL runs on this machine): the cost every other service on the same cores pays for.
 """
 
 from __future__ import annotations
@@ -184,8 +189,52 @@ async def wait_ready(base: str) -> None:
     raise RuntimeError("the API never answered")
 
 
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User plus system CPU time of these processes so far (those gone already count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(root: int) -> list[int]:
+    """root and every process descended from it (uvicorn's workers)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree = [root]
+    for pid in tree:
+        tree.extend(child for child, parent in parents.items() if parent == pid)
+    return tree
+
+
+def database_backends(name: str) -> list[int]:
+    """PostgreSQL backends connected to database `name`, if PostgreSQL runs on this machine."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if f" {name} ".encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
 async def post_morning(
-    base: str, urns: list[str], pupils: int, concurrency: int, day: dt.date = MORNING
+    base: str,
+    urns: list[str],
+    pupils: int,
+    concurrency: int,
+    day: dt.date = MORNING,
+    idempotency_keys: bool = False,
 ) -> tuple[float, list[float]]:
     token = mint_token(secret=DEVELOPMENT_JWT_SECRET, sub="bench-mis", role="admin")
     bodies = [(u, json.dumps({"marks": morning_marks(int(u) - 200_000, pupils, day)})) for u in urns]
@@ -197,10 +246,11 @@ async def post_morning(
     async def sender(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             urn, body = queue.get_nowait()
+            headers = {"Content-Type": "application/json"}
+            if idempotency_keys:  # as an MIS retrying safely sends (the pipeline benchmark does)
+                headers["Idempotency-Key"] = f"{urn}-{day}-AM"
             started = time.perf_counter()
-            answer = await client.post(
-                f"/v1/schools/{urn}/marks", content=body, headers={"Content-Type": "application/json"}
-            )
+            answer = await client.post(f"/v1/schools/{urn}/marks", content=body, headers=headers)
             latencies.append(time.perf_counter() - started)
             result = answer.json()
             if answer.status_code != 200 or result["accepted"] != pupils:
@@ -292,6 +342,9 @@ async def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="mornings measured; the median is reported")
     parser.add_argument("--history-days", type=int, default=5, help="school days of marks before the morning")
+    parser.add_argument(
+        "--idempotency-keys", action="store_true", help="send an Idempotency-Key with every request"
+    )
     args = parser.parse_args()
 
     databases = TestDatabases(os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL), Path("/tmp"))
@@ -303,19 +356,29 @@ async def main() -> None:
         history = await seed_history(pg, args.history_days)
         await rebuild_counters(url)
         port = free_port()
-        api = start_api(url, port, args.workers)
+        api_process = start_api(url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         try:
             await wait_ready(base)
             await post_morning(base, urns[:2], args.pupils, 2)  # warm-up: connections, caches
             rounds = []  # one morning per round: each round's marks are all new
+            api_cpu, db_cpu = [], []  # CPU seconds per round
+            database = url.rsplit("/", 1)[1]
             for n in range(args.rounds):
                 day = MORNING + dt.timedelta(days=n)
-                rounds.append(await post_morning(base, urns[2:], args.pupils, args.concurrency, day))
+                api, db = process_tree(api_process.pid), database_backends(database)
+                api_before, db_before = cpu_seconds(api), cpu_seconds(db)
+                rounds.append(
+                    await post_morning(
+                        base, urns[2:], args.pupils, args.concurrency, day, args.idempotency_keys
+                    )
+                )
+                api_cpu.append(cpu_seconds(api) - api_before)
+                db_cpu.append(cpu_seconds(database_backends(database)) - db_before)  # pools may grow
             summaries = await summary_timings(pg, base, url)
         finally:
-            api.terminate()
-            api.wait()
+            api_process.terminate()
+            api_process.wait()
         marks = (len(urns) - 2) * args.pupils
         copy_seconds = await copy_same_rows(pg, urns[2:], args.pupils)
         outbox = await pg.fetchval(
@@ -335,7 +398,10 @@ async def main() -> None:
         "copy_rows_per_s": round(len(urns[2:]) * args.pupils / copy_seconds),
         "request_p50_ms": round(statistics.median(latencies) * 1000, 1),
         "request_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "api_cpu_us_per_mark": round(statistics.median(api_cpu) / marks * 1e6, 1),
+        "db_cpu_us_per_mark": round(statistics.median(db_cpu) / marks * 1e6, 1) if any(db_cpu) else None,
         "outbox_events": outbox,
+        "idempotency_keys": args.idempotency_keys,
         "uvicorn_workers": args.workers,
         "concurrency": args.concurrency,
         **summaries,

@@ -320,3 +320,9 @@ async def test_malformed_items_are_rejected_alone_and_the_rest_is_stored(client,
         ("2026-11-16", "AM"),
         ("2026-11-18", "PM"),
     ]
+
+
+@pytest.mark.parametrize("upn", ['A80"1', "A80\\1", "A80,1", "{A801}", "null", "NULL", "", "A80 1}"])
+async def test_a_upn_with_characters_special_to_postgresql_arrays_is_an_unknown_pupil(client, school, upn):
+    rejected = await _rejected_between_two_good_marks(client, school, mark(upn, TUESDAY, "AM", "N"))
+    assert (rejected["upn"], rejected["error_code"]) == (upn, "unknown_pupil")
