@@ -4,9 +4,11 @@ On PostgreSQL the rows travel as one array per column through `unnest` on the tr
 asyncpg connection: SQLAlchemy's per-row compilation of multi-row INSERTs costs more than the
 database work at thousands of rows (profiled in the registers benchmark). SQLite uses Core.
 
-Arrays of integers, dates and strings travel as array literals in one text parameter
+Arrays of integers, dates and strings to insert travel as array literals in one text parameter
 (`$1::text::bigint[]`): asyncpg's encoding of a Python list checks every element against several
-abstract base classes, about 0.3 us an element, several times the cost of `",".join`.
+abstract base classes, about 0.3 us an element, several times the cost of `",".join`. Lookups
+(`= ANY(...)`) keep bound arrays: a literal cast from text is not a constant to the planner, which
+then guesses the array's size and, on a table it has no statistics for yet, scans it whole.
 """
 
 from __future__ import annotations
@@ -53,9 +55,10 @@ async def select_where_in(
         return [dict(row._mapping) for row in result]
     dialect = (await session.connection()).dialect
     names = ", ".join(column.name for column in columns)
-    cast, value = array_parameter(key.type, list(values), dialect)
+    # A bound array (not a literal): the planner sees its size only when it is a constant.
+    array = f"{key.type.compile(dialect=dialect)}[]"
     rows: Sequence[Mapping[str, Any]] = await pg.fetch(
-        f"SELECT {names} FROM {key.table.name} WHERE {key.name} = ANY($1::{cast})", value
+        f"SELECT {names} FROM {key.table.name} WHERE {key.name} = ANY($1::{array})", list(values)
     )
     return rows
 

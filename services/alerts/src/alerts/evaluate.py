@@ -35,11 +35,11 @@ from alerts.evidence import (
     year_evidence,
 )
 from alerts.ledger import Ledger, OpenAlert
-from alerts.models import Alert, Mark, Pupil, SchoolDay, YearCount
+from alerts.models import Mark, Pupil, SchoolDay, YearCount
 from alerts.nearby import best_window_containing, neighbours, pupils_days, week_counts, weeks_counts
 from alerts.rules import Thresholds
 from alerts.state import BatchChanges, PupilChanges, pupil_days
-from attendance_common.bulk import select_where_in
+from attendance_common.bulk import any_of, select_where_in
 from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
 
 _COUNTED = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
@@ -292,50 +292,67 @@ class Evaluation:
     async def _overdue_n(self) -> None:
         """Pupils of the school with an `N` that has `overdue_n_school_days` school days after it.
 
-        Only pupils with an `N`, an `N` just changed, or an open overdue alert can change state.
+        Only two kinds of pupil can change state: those whose `N`s just changed, and, when the
+        school has new school days, those with an `N` recent enough that the new days may have
+        taken it to the deadline (older ones were overdue already, their alerts open). So the work
+        is bounded by the last few school days' `N`s, however many old ones are never resolved.
         """
-        urn = self.changes.school_urn
-        rows = (
-            await self.session.execute(
-                select(Mark.pupil_id, Pupil.upn, Mark.date, Mark.session)
-                .join(Pupil, Pupil.id == Mark.pupil_id)
-                .where(Mark.school_urn == urn, Mark.code == "N")
+        urn, k = self.changes.school_urn, self.t.overdue_n_school_days
+        candidates = {c.pupil_id: c.upn for c in self.changes.pupils.values() if n_changed(c)}
+        if self.changes.new_school_days:
+            since = await self._kth_school_day_before(min(self.changes.new_school_days), k)
+            recent = select(Mark.pupil_id, Pupil.upn).join(Pupil, Pupil.id == Mark.pupil_id)
+            recent = recent.where(Mark.school_urn == urn, Mark.code == "N")
+            if since is not None:
+                recent = recent.where(Mark.date >= since)
+            candidates |= {r.pupil_id: r.upn for r in await self.session.execute(recent)}
+        if not candidates:
+            return
+        rows = await self.session.execute(
+            select(Mark.date, Mark.session, Mark.pupil_id).where(
+                Mark.school_urn == urn,
+                Mark.code == "N",
+                any_of(Mark.pupil_id, list(candidates), self.dialect),
             )
-        ).all()
-        alerted = (
-            await self.session.execute(
-                select(Alert.pupil_id, Alert.upn).where(
-                    Alert.school_urn == urn, Alert.type == "overdue_n", Alert.status == "open"
-                )
-            )
-        ).all()
-        affected = {r.pupil_id: r.upn for r in (*rows, *alerted)}
-        affected |= {c.pupil_id: c.upn for c in self.changes.pupils.values() if n_changed(c)}
-        await self.load_open(affected)
+        )
+        ns = sorted((r.date, r.session, r.pupil_id) for r in rows)
+        await self.load_open(candidates)
         days = []
-        if rows:
-            first = min(r.date for r in rows)
+        if ns:
             days = list(
                 await self.session.scalars(
                     select(SchoolDay.date)
-                    .where(SchoolDay.school_urn == urn, SchoolDay.date > first)
+                    .where(SchoolDay.school_urn == urn, SchoolDay.date > ns[0][0])
                     .order_by(SchoolDay.date)
                 )
             )
         overdue: dict[int, list[dict[str, str]]] = {}
-        for r in rows:
-            after = len(days) - bisect.bisect_right(days, r.date)
-            if rules.overdue_n_holds(r.date, after, self.t):
-                overdue.setdefault(r.pupil_id, []).append(
-                    {"date": r.date.isoformat(), "session": r.session, "code": "N"}
+        for date, session_name, pid in ns:
+            after = len(days) - bisect.bisect_right(days, date)
+            if rules.overdue_n_holds(date, after, self.t):
+                overdue.setdefault(pid, []).append(
+                    {"date": date.isoformat(), "session": session_name, "code": "N"}
                 )
-        figures = {"school_days": self.t.overdue_n_school_days}
-        for pid, upn in affected.items():
+        figures = {"school_days": k}
+        for pid, upn in candidates.items():
             marks = overdue.get(pid, [])
             if bool(marks) == self.is_open(pid, "overdue_n"):
                 continue
             evidence = static({"figures": {**figures, "overdue_marks": len(marks)}, "marks": marks})
             await self.sync(pid, upn, "overdue_n", bool(marks), evidence, reason="the N was amended")
+
+    async def _kth_school_day_before(self, date: dt.date, k: int) -> dt.date | None:
+        """The k-th school day before `date`: an `N` earlier than it had k school days after it
+        before `date` was new. None if the school has fewer."""
+        earlier = list(
+            await self.session.scalars(
+                select(SchoolDay.date)
+                .where(SchoolDay.school_urn == self.changes.school_urn, SchoolDay.date < date)
+                .order_by(SchoolDay.date.desc())
+                .limit(k)
+            )
+        )
+        return earlier[-1] if len(earlier) == k else None
 
     # -- evidence ---------------------------------------------------------------------------
 

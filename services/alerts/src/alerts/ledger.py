@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.models import Alert
-from attendance_common.bulk import any_of, driver_connection, int_array, upsert_rows
+from attendance_common.bulk import any_of, driver_connection, upsert_rows
 from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence
 from attendance_common.events.base import EventData
 from attendance_common.messaging import add_events
@@ -62,8 +62,8 @@ class Ledger:
         if pg is not None:  # plain rows: a morning loads a few hundred per school
             rows = await pg.fetch(
                 f"SELECT {', '.join(_FIELDS)}, evidence FROM alerts "
-                "WHERE pupil_id = ANY($1::text::bigint[]) AND status = 'open'",
-                int_array(ids),
+                "WHERE pupil_id = ANY($1::bigint[]) AND status = 'open'",
+                ids,
             )
             alerts = [OpenAlert(**dict(row)) for row in rows]  # JSON decoded by the engine's codec
         else:

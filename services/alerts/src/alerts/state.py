@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerts import upserts
 from alerts.models import Mark, SchoolDay
 from alerts.rules import week_of
-from attendance_common.bulk import any_of, date_array, driver_connection, int_array
+from attendance_common.bulk import any_of, driver_connection
 from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
 
 Day = tuple[str | None, str | None]  # (AM, PM) codes
@@ -137,9 +137,9 @@ async def _days(session: AsyncSession, keys: set[tuple[int, dt.date]]) -> dict[t
     if pg is not None:  # plain rows: a morning's register asks for a thousand pupils
         rows = await pg.fetch(
             "SELECT pupil_id, date, session, code FROM marks "
-            "WHERE pupil_id = ANY($1::text::bigint[]) AND date = ANY($2::text::date[])",
-            int_array(pupils),
-            date_array(dates),
+            "WHERE pupil_id = ANY($1::bigint[]) AND date = ANY($2::date[])",
+            pupils,
+            dates,
         )
     else:
         dialect = (await session.connection()).dialect.name

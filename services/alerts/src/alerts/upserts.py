@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.models import Mark, Pupil, School, SchoolDay, WeekCount, YearCount
-from attendance_common.bulk import any_of, driver_connection, text_array, upsert_rows
+from attendance_common.bulk import any_of, driver_connection, upsert_rows
 
 YEAR_COLUMNS = (
     "present",
@@ -37,9 +37,9 @@ async def pupil_ids(session: AsyncSession, school_urn: str, upns: Sequence[str])
     pg = await driver_connection(session)
     if pg is not None:  # asyncpg directly: SQLAlchemy's array binding and rows cost 3x the query
         rows = await pg.fetch(
-            "SELECT upn, id FROM pupils WHERE school_urn = $1 AND upn = ANY($2::text::text[])",
+            "SELECT upn, id FROM pupils WHERE school_urn = $1 AND upn = ANY($2::text[])",
             school_urn,
-            text_array(upns),
+            list(upns),
         )
         return {row["upn"]: row["id"] for row in rows}
     found: dict[str, int] = {}

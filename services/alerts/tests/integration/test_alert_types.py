@@ -312,6 +312,16 @@ async def test_an_n_with_five_further_school_days_recorded_raises_overdue_n(feed
     assert listed(alert) == [("2026-11-02", "AM", "N")]
 
 
+async def test_an_n_becomes_overdue_on_the_fifth_further_school_day_posted_one_day_at_a_time(feed):
+    upn, days = new_upn(), school_days(MON, 6)
+    await feed.marks(upn, days[:1], "N", "\\")
+    for day in days[1:5]:  # a register a day, as schools post them
+        await feed.marks(new_upn(), [day], "/", "\\")
+    assert "overdue_n" not in kinds(await feed.open_types(upn))
+    await feed.marks(new_upn(), days[5:], "/", "\\")
+    assert listed(await the_open(feed, upn, "overdue_n")) == [("2026-11-02", "AM", "N")]
+
+
 async def test_an_n_with_four_further_school_days_recorded_is_not_yet_overdue(feed):
     upn, days = new_upn(), school_days(MON, 5)
     await feed.marks(upn, days[:1], "N", "\\")

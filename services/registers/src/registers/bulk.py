@@ -1,11 +1,8 @@
 """The bulk reads and writes behind a batch of marks, tuned per backend.
 
-PostgreSQL gets arrays (`= ANY($1)`, `unnest`) and COPY through the transaction's own asyncpg
-connection: SQLAlchemy's compilation of 1,000-value IN lists and of ORM bulk inserts cost more than
-the database work itself (profiled in tests/bench). The arrays travel as array literals in one text
-parameter (`$1::text::bigint[]`): asyncpg's encoding of a Python list checks every element against
-several abstract base classes, about 0.4 us an element, where `",".join` costs a fifth of that. SQLite,
-the embedded default, uses plain Core.
+PostgreSQL gets arrays (`= ANY($1)`) and COPY through the transaction's own asyncpg connection:
+SQLAlchemy's compilation of 1,000-value IN lists and of ORM bulk inserts cost more than the
+database work itself (profiled in tests/bench). SQLite, the embedded default, uses plain Core.
 """
 
 from __future__ import annotations
@@ -19,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attendance_common.bulk import date_array, driver_connection, int_array, text_array
+from attendance_common.bulk import driver_connection
 from registers.models import Mark, Pupil
 
 Key = tuple[int, dt.date, str]  # (pupil id, date, session)
@@ -61,9 +58,9 @@ async def pupils_by_upn(session: AsyncSession, urn: str, upns: Iterable[str]) ->
     if pg is not None:
         rows = await pg.fetch(
             "SELECT id, upn, start_date, deleted_on FROM pupils "
-            "WHERE school_urn = $1 AND upn = ANY($2::text::text[])",
+            "WHERE school_urn = $1 AND upn = ANY($2::text[])",
             urn,
-            text_array(upns),
+            upns,
         )
         return {row["upn"]: _Row(row) for row in rows}
     found: dict[str, Any] = {}
@@ -88,9 +85,9 @@ async def existing_marks(
     if pg is not None:
         rows = await pg.fetch(
             "SELECT id, pupil_id, date, session, code FROM marks "
-            "WHERE pupil_id = ANY($1::text::bigint[]) AND date = ANY($2::text::date[])",
-            int_array(ids),
-            date_array(days),
+            "WHERE pupil_id = ANY($1::bigint[]) AND date = ANY($2::date[])",
+            ids,
+            days,
         )
         return {(r["pupil_id"], r["date"], r["session"]): (r["id"], r["code"]) for r in rows}
     existing: dict[Key, tuple[int, str]] = {}

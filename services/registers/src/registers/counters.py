@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.bulk import upsert_rows
 from attendance_common.codes import CODES, Category
-from registers import bulk
 from registers.models import Mark, MarkMonthCount, Pupil
 
 COUNTED = (
@@ -51,32 +50,9 @@ def month_deltas(
 
 
 async def apply_deltas(session: AsyncSession, deltas: dict[tuple[int, dt.date], Delta]) -> None:
-    """Add the deltas to the counters in one statement (on PostgreSQL, one array literal a column)."""
-    if not deltas:
-        return
-    pg = await bulk.asyncpg_connection(session)
-    if pg is None:
-        rows = [
-            {"pupil_id": p, "month": m, **dict(zip(COLUMNS, d, strict=True))} for (p, m), d in deltas.items()
-        ]
-        await upsert_rows(session, MarkMonthCount, rows, key=("pupil_id", "month"), add=COLUMNS)
-        return
-    counts = zip(*deltas.values(), strict=True)
-    await pg.execute(
-        _ADD_COUNTS,
-        bulk.int_array(p for p, _ in deltas),
-        bulk.date_array(m for _, m in deltas),
-        *(bulk.int_array(column) for column in counts),
-    )
-
-
-_ADD_COUNTS = (
-    f"INSERT INTO mark_month_counts (pupil_id, month, {', '.join(COLUMNS)}) "
-    "SELECT * FROM unnest($1::text::bigint[], $2::text::date[], "
-    "$3::text::int[], $4::text::int[], $5::text::int[], $6::text::int[]) "
-    "ON CONFLICT (pupil_id, month) DO UPDATE SET "
-    + ", ".join(f"{c} = mark_month_counts.{c} + excluded.{c}" for c in COLUMNS)
-)
+    """Add the deltas to the counters in one statement."""
+    rows = [{"pupil_id": p, "month": m, **dict(zip(COLUMNS, d, strict=True))} for (p, m), d in deltas.items()]
+    await upsert_rows(session, MarkMonthCount, rows, key=("pupil_id", "month"), add=COLUMNS)
 
 
 def category_sums() -> list[object]:
