@@ -261,30 +261,10 @@ async def _stage_events(
     statement, not through the ORM's unit of work.
     """
     school_fields = {"school_urn": school.urn, "la_code": school.la_code}
-    recorded = [
-        {
-            "upn": v.upn,
-            "date": v.date,
-            "session": v.session,
-            "code": v.code,
-            "minutes_late": v.minutes_late,
-            "recorded_at": now,
-        }
-        for v in new.values()
-    ]
+    recorded = [_recorded(v, now) for v in new.values()]
     changed_by = {"changed_by_sub": principal.sub, "changed_by_role": str(principal.role)}
     amended = [
-        {
-            "upn": v.upn,
-            "date": v.date,
-            "session": v.session,
-            "code": v.code,
-            "minutes_late": v.minutes_late,
-            "recorded_at": now,
-            "previous_code": previous,
-            "reason": v.reason,
-            **changed_by,
-        }
+        {**_recorded(v, now), "previous_code": previous, "reason": v.reason, **changed_by}
         for _, v, previous in changes
     ]
     events: list[EventData] = [
@@ -296,6 +276,18 @@ async def _stage_events(
         for chunk in _chunks(amended, per_event)
     ]
     await add_events(session, events, source=SOURCE)
+
+
+def _recorded(mark: _Valid, now: dt.datetime) -> dict[str, Any]:
+    """A mark as the events carry it."""
+    return {
+        "upn": mark.upn,
+        "date": mark.date,
+        "session": mark.session,
+        "code": mark.code,
+        "minutes_late": mark.minutes_late,
+        "recorded_at": now,
+    }
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
