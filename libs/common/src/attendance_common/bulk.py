@@ -71,13 +71,15 @@ async def upsert_rows(
     key: Sequence[str],
     add: Sequence[str] = (),
     replace: Sequence[str] = (),
-) -> None:
+    returning: str | None = None,
+) -> list[Any]:
     """Insert rows; on a key conflict add the `add` columns to the stored ones and overwrite `replace`.
 
-    With neither, conflicting rows are left as they are.
+    With neither, conflicting rows are left as they are. Returns the `returning` column of the
+    rows inserted or changed (so, with neither, of the new ones only); nothing without it.
     """
     if not rows:
-        return
+        return []
     table: Table = model.__table__
     columns = list(rows[0])
     pg = await driver_connection(session)
@@ -90,12 +92,15 @@ async def upsert_rows(
         updates = [f"{c} = {table.name}.{c} + excluded.{c}" for c in add]
         updates += [f"{c} = excluded.{c}" for c in replace]
         action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-        await pg.execute(
+        sql = (
             f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
-            f"ON CONFLICT ({', '.join(key)}) {action}",
-            *[value for _, value in parameters],
+            f"ON CONFLICT ({', '.join(key)}) {action}"
         )
-        return
+        values = [value for _, value in parameters]
+        if returning is None:
+            await pg.execute(sql, *values)
+            return []
+        return [row[0] for row in await pg.fetch(f"{sql} RETURNING {returning}", *values)]
     statement = sqlite_insert(table)
     sets = {c: table.c[c] + statement.excluded[c] for c in add} | {c: statement.excluded[c] for c in replace}
     statement = (
@@ -103,7 +108,10 @@ async def upsert_rows(
         if sets
         else statement.on_conflict_do_nothing(index_elements=list(key))
     )
-    await session.execute(statement, [dict(row) for row in rows])
+    if returning is None:
+        await session.execute(statement, [dict(row) for row in rows])
+        return []
+    return list(await session.scalars(statement.returning(table.c[returning]), [dict(row) for row in rows]))
 
 
 def _column_values(table: Table, column: str, rows: Sequence[Mapping[str, Any]]) -> list[Any]:

@@ -73,3 +73,14 @@ async def test_select_where_in_finds_rows_by_awkward_strings(tallies):
         by_id = await select_where_in(session, (Tally.id,), Tally.id, [0, 7, 999])
     assert sorted((r["id"], r["label"]) for r in found) == [(i, AWKWARD[i]) for i in (1, 2, 3)]
     assert sorted(r["id"] for r in by_id) == [0, 7]
+
+
+async def test_upsert_rows_returns_only_the_rows_it_inserted_when_conflicts_are_left_alone(tallies):
+    first = [{"id": i, "label": f"t{i}", "day": None, "count": 0} for i in (1, 2)]
+    again = [{"id": i, "label": "other", "day": None, "count": 0} for i in (2, 3)]
+    async with tallies.transaction() as session:
+        assert sorted(await upsert_rows(session, Tally, first, key=("id",), returning="id")) == [1, 2]
+        assert await upsert_rows(session, Tally, again, key=("id",), returning="id") == [3]
+        assert await upsert_rows(session, Tally, [], key=("id",), returning="id") == []
+    async with tallies.transaction() as session:
+        assert await session.scalar(select(Tally.label).where(Tally.id == 2)) == "t2"

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attendance_common.bulk import driver_connection
+from attendance_common.bulk import upsert_rows
 from attendance_common.events.alerts import AlertCleared
 from attendance_common.events.envelope import CloudEvent
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
@@ -109,25 +108,8 @@ async def insert_triggers(
         }
         for n, t in enumerate(triggers)
     ]
-    await session.flush()
-    pg = await driver_connection(session)
-    if pg is None:
-        insert = sqlite_insert(Trigger).values(rows).on_conflict_do_nothing(index_elements=["key"])
-        return set((await session.execute(insert.returning(Trigger.key))).scalars())
-    # As attendance_common.bulk does: one array per column through asyncpg, cheaper than Core here.
-    stored = Trigger.__table__.c
-    dialect = (await session.connection()).dialect
-    columns = list(rows[0])
-    arrays = ", ".join(
-        f"${i}::{stored[c].type.compile(dialect=dialect)}[]" for i, c in enumerate(columns, start=1)
-    )
-    values = [[json.dumps(r[c]) if c == "event" else r[c] for r in rows] for c in columns]
-    found = await pg.fetch(
-        f"INSERT INTO {Trigger.__tablename__} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
-        "ON CONFLICT (key) DO NOTHING RETURNING key",
-        *values,
-    )
-    return {row["key"] for row in found}
+    await session.flush()  # the ORM's pending rows first: this goes round it
+    return set(await upsert_rows(session, Trigger, rows, key=("key",), returning="key"))
 
 
 async def routes_for(session: AsyncSession, school_urn: str, la_code: str | None) -> routing.Routes:
