@@ -48,6 +48,14 @@ def _handlers(service: str, settings: Any) -> dict[str, Any]:
     return {**MAIN, **MARK_HANDLERS}
 
 
+def _readers(service: str) -> dict[str, Any]:
+    if service == "alerts":
+        from alerts.handlers import READERS
+
+        return READERS
+    return {}
+
+
 async def _seed_by_events(service: str, feed: EventFeed, client: httpx.AsyncClient) -> None:
     from attendance_common.events.registers import MarksRecorded, RecordedMark
 
@@ -99,6 +107,7 @@ async def stack(test_databases: TestDatabases, kafka_bootstrap: str) -> AsyncIte
                 name=service,
                 topics=[],
                 handlers=_handlers(service, settings),
+                readers=_readers(service),
                 database=app.state.database,
                 settings=settings,
                 producer=None,  # type: ignore[arg-type]  # apply() never dead-letters

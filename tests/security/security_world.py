@@ -11,7 +11,6 @@ from typing import Any
 
 from attendance_common.auth import DEVELOPMENT_JWT_SECRET, mint_token
 from attendance_common.events.base import EventData
-from attendance_common.events.catalog import decode
 from attendance_common.events.envelope import make_event
 from attendance_common.events.registers import (
     Characteristics,
@@ -120,6 +119,5 @@ class EventFeed:
         if data.event_type not in self.consumer.handlers:
             return  # not something this service consumes
         event = make_event(data, source=source)
-        await self.consumer.apply(
-            [Received(event, decode(event), data.topic, 0, next(self.offsets), data.key())]
-        )
+        payload = self.consumer.payload(event, None)
+        await self.consumer.apply([Received(event, payload, data.topic, 0, next(self.offsets), data.key())])

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from alerts.models import Alert
 from attendance_common.db import Database
 from attendance_common.events.base import EventData
-from attendance_common.events.catalog import decode
 from attendance_common.events.envelope import make_event
 from attendance_common.events.registers import (
     AmendedMark,
@@ -60,7 +59,8 @@ class Feed:
 
     async def send(self, data: EventData) -> Received:
         event = make_event(data, source="registers")
-        item = Received(event, decode(event), data.topic, 0, next(self.offsets), data.key())
+        payload = self.consumer.payload(event, None)  # as the consumer reads it from a record
+        item = Received(event, payload, data.topic, 0, next(self.offsets), data.key())
         await self.consumer.apply([item])
         self.sent.append(item)
         return item

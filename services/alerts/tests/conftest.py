@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alerts.handlers import HANDLERS
+from alerts.handlers import HANDLERS, READERS
 from alerts.main import create_app
 from alerts.settings import Settings
 from attendance_common.db import Database
@@ -46,6 +46,7 @@ def feed(alerts_database: Database, alerts_settings: Settings) -> Feed:
         name="alerts",
         topics=[],
         handlers=HANDLERS,
+        readers=READERS,
         database=alerts_database,
         settings=alerts_settings,
         producer=None,  # type: ignore[arg-type]  # apply() never dead-letters

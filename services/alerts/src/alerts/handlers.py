@@ -9,7 +9,15 @@ from alerts import upserts
 from alerts.evaluate import Evaluation
 from alerts.models import Alert, Mark, Pupil, RuleScope
 from alerts.rules import Thresholds, resolve
-from alerts.state import BatchChanges, PupilChanges, apply_marks, ensure_pupils, pupil_days
+from alerts.state import (
+    READER,
+    BatchChanges,
+    MarksFacts,
+    PupilChanges,
+    apply_marks,
+    ensure_pupils,
+    pupil_days,
+)
 from attendance_common.clock import now_utc
 from attendance_common.codes import academic_year_end, academic_year_start
 from attendance_common.events.registers import (
@@ -28,11 +36,11 @@ async def thresholds_for(session: AsyncSession, school_urn: str, la_code: str | 
 
 
 async def on_marks(session: AsyncSession, received: Received) -> None:
-    """New or amended marks of one school: update each pupil's state, then the alerts."""
-    data = received.data
-    assert isinstance(data, MarksRecorded | MarksAmended)
-    changes = await apply_marks(session, school_urn=data.school_urn, la_code=data.la_code, marks=data.marks)
-    thresholds = await thresholds_for(session, data.school_urn, data.la_code)
+    """New or amended marks of one school (read by READERS): update each pupil's state, then the alerts."""
+    data: MarksFacts = received.data
+    urn, la_code = data["school_urn"], data["la_code"]
+    changes = await apply_marks(session, school_urn=urn, la_code=la_code, marks=data["marks"])
+    thresholds = await thresholds_for(session, urn, la_code)
     await Evaluation(session, changes, thresholds, now_utc()).run()
 
 
@@ -113,3 +121,5 @@ HANDLERS = {
     PupilUpserted.event_type: on_pupil,
     PupilDeleted.event_type: on_pupil_deleted,
 }
+# Marks events are read as plain dicts of the fields the rules use (state.READER).
+READERS = {MarksRecorded.event_type: READER, MarksAmended.event_type: READER}

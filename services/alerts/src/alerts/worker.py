@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alerts.handlers import HANDLERS
+from alerts.handlers import HANDLERS, READERS
 from alerts.settings import Settings
 from attendance_common.db import Database
 from attendance_common.events.base import MARKS_TOPIC, PUPILS_TOPIC
@@ -19,6 +19,7 @@ CONSUMER = ConsumerSpec(
     name="alerts",
     topics=(PUPILS_TOPIC, MARKS_TOPIC),
     handlers=HANDLERS,
+    readers=READERS,
     max_records=40,
     lanes=2,
     lane_topics=(MARKS_TOPIC,),

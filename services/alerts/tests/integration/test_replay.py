@@ -12,16 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from alerts_broker_support import alerts_in, applied, fresh_alerts_settings
 from alerts_support import NOW, new_upn, new_urn, school_days
 
-from alerts.handlers import HANDLERS
 from alerts.worker import CONSUMER
 from alerts.worker import make_worker as make_alerts_worker
 from attendance_common.db import Database
-from attendance_common.events.base import MARKS_TOPIC, PUPILS_TOPIC, EventData
+from attendance_common.events.base import EventData
 from attendance_common.events.envelope import make_event
 from attendance_common.events.registers import (
     AmendedMark,
@@ -33,7 +33,7 @@ from attendance_common.events.registers import (
     SchoolUpserted,
     SocialWorker,
 )
-from attendance_common.messaging import ConsumerSpec, Worker
+from attendance_common.messaging import Worker
 from attendance_common.messaging.kafka import make_producer
 from attendance_common.testing.workers import eventually, running
 
@@ -160,9 +160,7 @@ async def test_rebuilding_from_the_topics_from_the_start_yields_the_same_open_al
         await eventually(a_done, what="worker A to apply the school's events", tasks=(worker_a,))
     built = await open_alerts(db_a, school.urn)
 
-    replay = ConsumerSpec(
-        name=f"alerts-replay-{uuid.uuid4().hex[:8]}", topics=(PUPILS_TOPIC, MARKS_TOPIC), handlers=HANDLERS
-    )
+    replay = replace(CONSUMER, name=f"alerts-replay-{uuid.uuid4().hex[:8]}")
     worker = Worker(settings_b, Database(settings_b.resolved_database_url), consumers=[replay])
     async with running(worker) as worker_b:
 

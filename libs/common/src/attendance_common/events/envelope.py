@@ -45,8 +45,9 @@ class CloudEvent(BaseModel):
         return binary_headers(attributes, self.datacontenttype), encode_data(self.data)
 
     @classmethod
-    def from_kafka(cls, headers: Any, value: bytes | None) -> CloudEvent:
-        """Read a binary-mode record; raise EnvelopeError when it is not one."""
+    def from_kafka(cls, headers: Any, value: bytes | None, *, data: bool = True) -> CloudEvent:
+        """Read a binary-mode record; raise EnvelopeError when it is not one. `data=False` leaves
+        `data` empty, for a consumer that validates the payload from `value` itself (once)."""
         attributes: dict[str, Any] = {}
         for name, raw in headers or ():
             if raw is None:
@@ -58,8 +59,10 @@ class CloudEvent(BaseModel):
                 attributes[name[3:]] = text
         if attributes.get("specversion") != SPEC_VERSION:
             raise EnvelopeError(f"not a CloudEvents {SPEC_VERSION} record: {attributes!r}")
+        if not value:
+            raise EnvelopeError("record has no data")
         try:
-            attributes["data"] = decode_data(value)
+            attributes["data"] = decode_data(value) if data else {}
             return cls.model_validate(attributes)
         except (ValueError, ValidationError) as error:
             raise EnvelopeError(f"unreadable CloudEvent: {error}") from error

@@ -17,8 +17,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.db import Database
-from attendance_common.events.base import EventData, dlq_topic
-from attendance_common.events.catalog import decode
+from attendance_common.events.base import dlq_topic
+from attendance_common.events.catalog import Reader, decode, read
 from attendance_common.events.envelope import CloudEvent, EnvelopeError
 from attendance_common.messaging.inbox import already_applied, record_applied
 from attendance_common.messaging.kafka import make_consumer
@@ -35,11 +35,12 @@ class Received:
     """One decoded event and where it came from."""
 
     event: CloudEvent
-    data: EventData
+    data: Any  # the event model's instance (EventData), or the consumer's reader's view of it
     topic: str
     partition: int
     offset: int
     key: str | None
+    value: bytes | None = None  # the record's data as it came (the event's `data` may be left empty)
 
 
 Handler = Callable[[AsyncSession, Received], Awaitable[None]]
@@ -122,6 +123,7 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         database: Database,
         batch_handlers: Mapping[str, BatchHandler] | None = None,
+        readers: Mapping[str, Reader] | None = None,
         settings: ServiceSettings,
         producer: AIOKafkaProducer,
         max_records: int = 500,
@@ -135,6 +137,7 @@ class EventConsumer:
         unknown = set(self.batch_handlers) - set(self.handlers)
         if unknown:
             raise ValueError(f"batch handlers without a handler: {sorted(unknown)}")
+        self.readers = dict(readers or {})
         self.database = database
         self.settings = settings
         self.producer = producer
@@ -236,11 +239,18 @@ class EventConsumer:
 
     def decode(self, record: ConsumerRecord[Any, Any]) -> Received | None:
         """The typed event, or None for a type this consumer does not handle."""
-        event = CloudEvent.from_kafka(record.headers, record.value)
+        event = CloudEvent.from_kafka(record.headers, record.value, data=False)
         if event.type not in self.handlers:
             return None
         key = record.key.decode() if isinstance(record.key, bytes) else record.key
-        return Received(event, decode(event), record.topic, record.partition, record.offset, key)
+        data = self.payload(event, record.value)
+        return Received(event, data, record.topic, record.partition, record.offset, key, record.value)
+
+    def payload(self, event: CloudEvent, value: bytes | None) -> Any:
+        """The event's data as its handler takes it: the type's reader's view if this consumer has
+        one, else the event model; from the record's JSON `value` (or `event.data` if None)."""
+        reader = self.readers.get(event.type)
+        return decode(event, value) if reader is None else read(event, value, reader)
 
     async def apply(self, items: Sequence[Received]) -> None:
         """One transaction: skip events already in the inbox, run handlers, record the new ids."""
@@ -362,6 +372,7 @@ class EventConsumer:
 
     async def dead_letter_received(self, item: Received, error: BaseException) -> None:
         headers, value = item.event.to_kafka()
+        value = item.value if item.value is not None else value
         await self._publish_dead_letter(
             item.topic, item.partition, item.offset, item.key, headers, value, error, item.event.type
         )

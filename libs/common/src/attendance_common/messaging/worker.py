@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 
 from attendance_common.db import Database
+from attendance_common.events.catalog import Reader
 from attendance_common.messaging.consumer import BatchHandler, EventConsumer, Handler
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.messaging.relay import OutboxRelay
@@ -32,6 +33,8 @@ class ConsumerSpec:
     # Set-based handlers for some of those types: a fetch's consecutive events of such a type are
     # applied in one call (see EventConsumer).
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+    # A type's payload as its handler takes it, when not the event model (see catalog.Reader).
+    readers: Mapping[str, Reader] = field(default_factory=dict)
     # Records per fetch, all applied in one transaction: keep it small when records are batches.
     max_records: int = 500
     # Lanes: records of `lane_topics` are split by key into `lanes` transactions applied at once,
@@ -86,6 +89,7 @@ class Worker:
                     topics=spec.topics,
                     handlers=spec.handlers,
                     batch_handlers=spec.batch_handlers,
+                    readers=spec.readers,
                     max_records=spec.max_records,
                     lanes=spec.lanes,
                     lane_topics=spec.lane_topics,
