@@ -54,19 +54,16 @@ class Evaluation:
     ):
         self.session, self.changes, self.t, self.now = session, changes, thresholds, now
         self.dialect = session.get_bind().dialect.name
-        self.ledger = Ledger(session, now)
+        dates = frozenset(date for change in changes.pupils.values() for date in change.days)
+        self.ledger = Ledger(session, now, dates)
         self.open = self.ledger.open
 
     async def run(self) -> None:
         pupils = self.changes.pupils
         if pupils:
             await self.load_open(pupils)
-            rows = await select_where_in(
-                self.session, (Pupil.id, Pupil.has_social_worker), Pupil.id, list(pupils)
-            )
-            flags = {row["id"]: row["has_social_worker"] for row in rows}
             for change in pupils.values():
-                await self.per_date(change, bool(flags.get(change.pupil_id)))
+                await self.per_date(change, change.pupil_id in self.changes.social_workers)
             await self._yearly(pupils.values())
             amended = [c for c in pupils.values() if c.amended]
             await self._runs_and_windows([c for c in pupils.values() if not c.amended])

@@ -55,7 +55,8 @@ async def on_pupil(session: AsyncSession, received: Received) -> None:
     data = received.data
     assert isinstance(data, PupilUpserted)
     await upserts.ensure_school(session, data.school_urn, data.la_code)
-    pupil_id = (await ensure_pupils(session, data.school_urn, data.la_code, [data.upn]))[data.upn]
+    ids, _ = await ensure_pupils(session, data.school_urn, data.la_code, [data.upn])
+    pupil_id = ids[data.upn]
     pupil = await session.get(Pupil, pupil_id)
     assert pupil is not None
     changed = pupil.has_social_worker != data.characteristics.has_social_worker
@@ -71,7 +72,8 @@ async def on_pupil(session: AsyncSession, received: Received) -> None:
 async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
     data = received.data
     assert isinstance(data, PupilDeleted)
-    pupil_id = (await ensure_pupils(session, data.school_urn, data.la_code, [data.upn]))[data.upn]
+    ids, _ = await ensure_pupils(session, data.school_urn, data.la_code, [data.upn])
+    pupil_id = ids[data.upn]
     pupil = await session.get(Pupil, pupil_id)
     assert pupil is not None
     pupil.deleted_on = data.date

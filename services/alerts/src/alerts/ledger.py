@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.models import Alert
@@ -48,6 +48,9 @@ class Ledger:
 
     session: AsyncSession
     now: dt.datetime
+    # The per-date alerts loaded are those of these dates (all if None): a batch judges only its
+    # own dates, and a pupil's first-day alerts of other days pile up over a term.
+    dates: frozenset[dt.date] | None = None
     open: dict[tuple[int, str, str], OpenAlert] = field(default_factory=dict)
     loaded: set[int] = field(default_factory=set)
     raised: dict[str, OpenAlert] = field(default_factory=dict)  # by id, in order
@@ -59,20 +62,24 @@ class Ledger:
         if not ids:
             return
         pg = await driver_connection(self.session)
-        if pg is not None:  # plain rows: a morning loads a few hundred per school
+        if pg is not None:  # plain rows: a morning loads a few dozen per school
+            dated = "" if self.dates is None else " AND (date IS NULL OR date = ANY($2::date[]))"
             rows = await pg.fetch(
                 f"SELECT {', '.join(_FIELDS)}, evidence FROM alerts "
-                "WHERE pupil_id = ANY($1::bigint[]) AND status = 'open'",
+                f"WHERE pupil_id = ANY($1::bigint[]) AND status = 'open'{dated}",
                 ids,
+                *(() if self.dates is None else (sorted(self.dates),)),
             )
             alerts = [OpenAlert(**dict(row)) for row in rows]  # JSON decoded by the engine's codec
         else:
             columns = [getattr(Alert, name) for name in (*_FIELDS, "evidence")]
             dialect = self.session.get_bind().dialect.name
-            result = await self.session.execute(
-                select(*columns).where(any_of(Alert.pupil_id, ids, dialect), Alert.status == "open")
-            )
-            alerts = [OpenAlert(**row._mapping) for row in result]
+            query = select(*columns).where(any_of(Alert.pupil_id, ids, dialect), Alert.status == "open")
+            if self.dates is not None:
+                query = query.where(
+                    or_(Alert.date.is_(None), any_of(Alert.date, sorted(self.dates), dialect))
+                )
+            alerts = [OpenAlert(**row._mapping) for row in await self.session.execute(query)]
         self.open.update({alert.key: alert for alert in alerts})
         self.loaded.update(ids)
 

@@ -71,19 +71,22 @@ class BatchChanges:
     la_code: str | None
     pupils: dict[int, PupilChanges]
     new_school_days: list[dt.date]
+    social_workers: frozenset[int] = frozenset()  # the batch's pupils who have a social worker
 
 
 async def ensure_pupils(
     session: AsyncSession, school_urn: str, la_code: str | None, upns: Iterable[str]
-) -> dict[str, int]:
-    """upn -> pupil id at this school, creating stubs for pupils not yet seen on the pupils topic."""
+) -> tuple[dict[str, int], frozenset[int]]:
+    """upn -> pupil id at this school, creating stubs for pupils not yet seen on the pupils topic;
+    and the ids of those with a social worker."""
     wanted = sorted(set(upns))
     found = await upserts.pupil_ids(session, school_urn, wanted)
     missing = [upn for upn in wanted if upn not in found]
     if missing:
         await upserts.insert_pupils(session, school_urn, la_code, missing)
         found.update(await upserts.pupil_ids(session, school_urn, missing))
-    return found
+    ids = {upn: pupil_id for upn, (pupil_id, _) in found.items()}
+    return ids, frozenset(pupil_id for pupil_id, flag in found.values() if flag)
 
 
 async def apply_marks(
@@ -91,7 +94,7 @@ async def apply_marks(
 ) -> BatchChanges:
     """Apply marks in order; return what changed, for the rules to look at."""
     await upserts.ensure_school(session, school_urn, la_code)
-    ids = await ensure_pupils(session, school_urn, la_code, (m["upn"] for m in marks))
+    ids, social_workers = await ensure_pupils(session, school_urn, la_code, (m["upn"] for m in marks))
     keys = {(ids[m["upn"]], m["date"]) for m in marks}
     before = await _days(session, keys)
     after = {key: list(day) for key, day in before.items()}
@@ -138,7 +141,7 @@ async def apply_marks(
     await upserts.add_week_counts(session, {k: v for k, v in week_deltas.items() if v})
     school_days = {m["date"] for m in marks if m["code"] != "#"}
     new_days = await upserts.add_school_days(session, school_urn, school_days)
-    return BatchChanges(school_urn, la_code, changes, sorted(new_days))
+    return BatchChanges(school_urn, la_code, changes, sorted(new_days), social_workers)
 
 
 async def _days(session: AsyncSession, keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], Day]:

@@ -32,25 +32,28 @@ async def ensure_school(session: AsyncSession, urn: str, la_code: str | None) ->
     )
 
 
-async def pupil_ids(session: AsyncSession, school_urn: str, upns: Sequence[str]) -> dict[str, int]:
-    """upn -> pupil id at this school (every batch asks this for 1,000 UPNs: the hot path)."""
+async def pupil_ids(
+    session: AsyncSession, school_urn: str, upns: Sequence[str]
+) -> dict[str, tuple[int, bool]]:
+    """upn -> (pupil id, has a social worker) at this school (every batch asks this for 1,000 UPNs:
+    the hot path)."""
     pg = await driver_connection(session)
     if pg is not None:  # asyncpg directly: SQLAlchemy's array binding and rows cost 3x the query
         rows = await pg.fetch(
-            "SELECT upn, id FROM pupils WHERE school_urn = $1 AND upn = ANY($2::text[])",
+            "SELECT upn, id, has_social_worker FROM pupils WHERE school_urn = $1 AND upn = ANY($2::text[])",
             school_urn,
             list(upns),
         )
-        return {row["upn"]: row["id"] for row in rows}
-    found: dict[str, int] = {}
+        return {upn: (pupil_id, flag) for upn, pupil_id, flag in rows}
+    found: dict[str, tuple[int, bool]] = {}
     dialect = (await session.connection()).dialect.name
     for start in range(0, len(upns), 5_000):
         rows = await session.execute(
-            select(Pupil.upn, Pupil.id).where(
+            select(Pupil.upn, Pupil.id, Pupil.has_social_worker).where(
                 Pupil.school_urn == school_urn, any_of(Pupil.upn, upns[start : start + 5_000], dialect)
             )
         )
-        found.update({upn: pupil_id for upn, pupil_id in rows})
+        found.update({upn: (pupil_id, flag) for upn, pupil_id, flag in rows})
     return found
 
 

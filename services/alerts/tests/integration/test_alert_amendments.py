@@ -53,6 +53,26 @@ async def test_amending_both_n_sessions_away_clears_first_day_absence(feed):
     assert alert.type == "first_day_absence" and alert.cleared_at is not None
 
 
+async def test_each_register_judges_only_its_own_dates_first_day_alerts(feed):
+    """Monday's and Tuesday's alerts stay single and open while later registers come (a batch
+    reads only its own dates' per-date alerts); amending Monday's N clears Monday's alone."""
+    upn = new_upn()
+    monday, tuesday, wednesday = school_days(MON, 3)
+    await feed.marks(upn, [monday], "N", "N")
+    await feed.marks(upn, [tuesday], "N", "/")
+    await feed.marks(upn, [wednesday], "/", "/")
+    await feed.marks(upn, [tuesday], "N", "/")  # the MIS sends Tuesday again: nothing new
+    assert await feed.open_types(upn) == [
+        ("first_day_absence", "2026-11-02"),
+        ("first_day_absence", "2026-11-03"),
+    ]
+    await feed.amend(upn, monday, "AM", "N", "I")
+    await feed.amend(upn, monday, "PM", "N", "I")
+    assert await feed.open_types(upn) == [("first_day_absence", "2026-11-03")]
+    [cleared] = await feed.alerts(upn, status="cleared")
+    assert cleared.date == monday
+
+
 async def test_amending_o_to_n_keeps_the_social_worker_alert_and_n_to_i_clears_it(feed):
     upn = new_upn()
     await feed.pupil(upn, social_worker=True)
