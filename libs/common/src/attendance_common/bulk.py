@@ -71,12 +71,13 @@ async def upsert_rows(
     key: Sequence[str],
     add: Sequence[str] = (),
     replace: Sequence[str] = (),
-    returning: str | None = None,
+    returning: str | tuple[str, ...] | None = None,
 ) -> list[Any]:
     """Insert rows; on a key conflict add the `add` columns to the stored ones and overwrite `replace`.
 
-    With neither, conflicting rows are left as they are. Returns the `returning` column of the
-    rows inserted or changed (so, with neither, of the new ones only); nothing without it.
+    With neither, conflicting rows are left as they are. Returns the `returning` column (or tuple
+    of columns) of the rows inserted or changed, as stored after the statement (so, with neither,
+    of the new ones only); nothing without it.
     """
     if not rows:
         return []
@@ -100,7 +101,8 @@ async def upsert_rows(
         if returning is None:
             await pg.execute(sql, *values)
             return []
-        return [row[0] for row in await pg.fetch(f"{sql} RETURNING {returning}", *values)]
+        found = await pg.fetch(f"{sql} RETURNING {', '.join(_names(returning))}", *values)
+        return [row[0] if isinstance(returning, str) else tuple(row) for row in found]
     statement = sqlite_insert(table)
     sets = {c: table.c[c] + statement.excluded[c] for c in add} | {c: statement.excluded[c] for c in replace}
     statement = (
@@ -111,7 +113,13 @@ async def upsert_rows(
     if returning is None:
         await session.execute(statement, [dict(row) for row in rows])
         return []
-    return list(await session.scalars(statement.returning(table.c[returning]), [dict(row) for row in rows]))
+    returns = statement.returning(*(table.c[name] for name in _names(returning)))
+    found = await session.execute(returns, [dict(row) for row in rows])
+    return [row[0] if isinstance(returning, str) else tuple(row) for row in found]
+
+
+def _names(returning: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (returning,) if isinstance(returning, str) else returning
 
 
 def _column_values(table: Table, column: str, rows: Sequence[Mapping[str, Any]]) -> list[Any]:

@@ -31,9 +31,9 @@ class Tally(Base):
 AWKWARD = ["plain", 'a "quoted" one', "back\\slash", "comma, {brace}", "NULL", "", " spaced ", "ünïcode"]
 
 
-@pytest.fixture
-async def tallies(test_databases: TestDatabases):
-    database = Database(test_databases.create("bulk"))
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def tallies(test_databases: TestDatabases, request: pytest.FixtureRequest):
+    database = Database(test_databases.create("bulk", backend=request.param))
     async with database.engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
     yield database
@@ -84,3 +84,14 @@ async def test_upsert_rows_returns_only_the_rows_it_inserted_when_conflicts_are_
         assert await upsert_rows(session, Tally, [], key=("id",), returning="id") == []
     async with tallies.transaction() as session:
         assert await session.scalar(select(Tally.label).where(Tally.id == 2)) == "t2"
+
+
+async def test_upsert_rows_returns_the_columns_asked_for_as_stored_after_adding(tallies):
+    rows = [{"id": i, "label": f"t{i}", "day": None, "count": i} for i in (1, 2)]
+    more = [{"id": i, "label": "x", "day": None, "count": 10} for i in (2, 3)]
+    async with tallies.transaction() as session:
+        await upsert_rows(session, Tally, rows, key=("id",))
+        found = await upsert_rows(
+            session, Tally, more, key=("id",), add=("count",), returning=("id", "count")
+        )
+    assert sorted(found) == [(2, 12), (3, 10)]

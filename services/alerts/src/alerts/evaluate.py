@@ -14,7 +14,6 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +38,7 @@ from alerts.models import Mark, Pupil, SchoolDay, YearCount
 from alerts.nearby import best_window_containing, neighbours, pupils_days, week_counts, weeks_counts
 from alerts.rules import Thresholds
 from alerts.state import BatchChanges, PupilChanges, pupil_days
+from alerts.upserts import YearCounts
 from attendance_common.bulk import any_of, select_where_in
 from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
 
@@ -136,22 +136,15 @@ class Evaluation:
     async def _yearly(self, changes: Iterable[PupilChanges]) -> None:
         """Year-to-date rates (the pupil's latest academic year); illness days per year touched."""
         changes = list(changes)
-        columns = (YearCount.pupil_id, YearCount.year_start, *(getattr(YearCount, f) for f in _YEAR_FIELDS))
-        rows = await select_where_in(self.session, columns, YearCount.pupil_id, [c.pupil_id for c in changes])
-        years: dict[int, dict[dt.date, Any]] = {}
-        for r in rows:  # plain rows, not ORM objects: a thousand a batch
-            years.setdefault(r["pupil_id"], {})[r["year_start"]] = r
-        year_of: dict[dt.date, dt.date] = {}  # a batch is a date or two
+        year_of = {d: academic_year_start(d) for d in {d for c in changes for d in c.days}}
+        years = await self._year_counts(changes, year_of)
         for change in changes:
             # An amendment to last year's marks must not judge this year's rate alerts by last year.
             pid = change.pupil_id
             counts = years.get(pid, {})
-            latest = max(change.days)
-            if latest not in year_of:
-                year_of[latest] = academic_year_start(latest)
-            year = max([year_of[latest], *counts])
+            year = max([year_of[max(change.days)], *counts])
             row = counts.get(year)
-            c = Counts(*(row[f] for f in _COUNTED)) if row else Counts()
+            c = Counts(row[0], row[1], row[2], row[3]) if row else Counts()
             pa_open = (pid, "persistent_absence", "-") in self.open
             sa_open = (pid, "severe_absence", "-") in self.open
             pa = rules.persistent_absence_holds(c, pa_open, self.t)
@@ -164,9 +157,38 @@ class Evaluation:
                 await self.sync(pid, change.upn, "persistent_absence", pa, absences, reason=reason)
                 await self.sync(pid, change.upn, "severe_absence", sa, absences, reason=reason)
             if (pid, "fifteen_day_illness", "-") in self.open or any(
-                r["illness_days"] >= self.t.illness_days for r in counts.values()
+                r[4] >= self.t.illness_days for r in counts.values()
             ):
-                await self._illness(change, {y: r["illness_days"] for y, r in counts.items()})
+                await self._illness(change, {y: r[4] for y, r in counts.items()})
+
+    async def _year_counts(
+        self, changes: list[PupilChanges], year_of: dict[dt.date, dt.date]
+    ) -> dict[int, dict[dt.date, YearCounts]]:
+        """Each pupil's counts of the years the batch touched and of their latest year.
+
+        The batch's own upsert returned the counts it changed: enough for a pupil whose touched
+        years all changed and include the school's latest. Anyone else (a change that moved no
+        count, or marks of an earlier year) has all their years read.
+        """
+        known, latest = self.changes.years, self.changes.latest_year
+        years: dict[int, dict[dt.date, YearCounts]] = {}
+        unknown: list[int] = []
+        for change in changes:
+            counts = known.get(change.pupil_id)
+            if counts and max(counts) == latest and all(year_of[d] in counts for d in change.days):
+                years[change.pupil_id] = counts
+            else:
+                unknown.append(change.pupil_id)
+                years[change.pupil_id] = {}
+        if unknown:
+            columns = (
+                YearCount.pupil_id,
+                YearCount.year_start,
+                *(getattr(YearCount, f) for f in _YEAR_FIELDS),
+            )
+            for r in await select_where_in(self.session, columns, YearCount.pupil_id, unknown):
+                years[r["pupil_id"]][r["year_start"]] = tuple(r[f] for f in _YEAR_FIELDS)
+        return years
 
     async def _illness(self, change: PupilChanges, illness_days: dict[dt.date, int]) -> None:
         """15 illness days in an academic year; clears only when an amendment takes that year below.

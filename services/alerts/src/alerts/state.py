@@ -20,6 +20,7 @@ from typing_extensions import TypedDict
 from alerts import upserts
 from alerts.models import Mark, SchoolDay
 from alerts.rules import week_of
+from alerts.upserts import YearCounts
 from attendance_common.bulk import any_of, driver_connection
 from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
 
@@ -72,6 +73,10 @@ class BatchChanges:
     pupils: dict[int, PupilChanges]
     new_school_days: list[dt.date]
     social_workers: frozenset[int] = frozenset()  # the batch's pupils who have a social worker
+    # The year counts the batch changed, as they now stand: pupil -> year -> counts.
+    years: dict[int, dict[dt.date, YearCounts]] = field(default_factory=dict)
+    # The academic year of the school's latest school day: no pupil there has counts of a later one.
+    latest_year: dt.date | None = None
 
 
 async def ensure_pupils(
@@ -137,11 +142,23 @@ async def apply_marks(
 
     await upserts.insert_marks(session, school_urn, new_rows)
     await upserts.upsert_marks(session, school_urn, changed_rows)
-    await upserts.add_year_counts(session, {k: v for k, v in year_deltas.items() if any(v)})
+    counts = await upserts.add_year_counts(session, {k: v for k, v in year_deltas.items() if any(v)})
     await upserts.add_week_counts(session, {k: v for k, v in week_deltas.items() if v})
     school_days = {m["date"] for m in marks if m["code"] != "#"}
     new_days = await upserts.add_school_days(session, school_urn, school_days)
-    return BatchChanges(school_urn, la_code, changes, sorted(new_days), social_workers)
+    latest = await upserts.latest_school_day(session, school_urn)
+    changed_years: dict[int, dict[dt.date, YearCounts]] = {}
+    for (pupil_id, year_start), row in counts.items():
+        changed_years.setdefault(pupil_id, {})[year_start] = row
+    return BatchChanges(
+        school_urn,
+        la_code,
+        changes,
+        sorted(new_days),
+        social_workers,
+        changed_years,
+        academic_year_start(latest) if latest else None,
+    )
 
 
 async def _days(session: AsyncSession, keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], Day]:

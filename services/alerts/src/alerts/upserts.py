@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,17 +102,38 @@ async def upsert_marks(
     )
 
 
-async def add_year_counts(session: AsyncSession, deltas: Mapping[tuple[int, dt.date], Sequence[int]]) -> None:
+YearCounts = tuple[int, int, int, int, int]  # YEAR_COLUMNS' values
+
+
+async def add_year_counts(
+    session: AsyncSession, deltas: Mapping[tuple[int, dt.date], Sequence[int]]
+) -> dict[tuple[int, dt.date], YearCounts]:
+    """Add the deltas; return the counts of those (pupil, year)s as they now stand."""
     rows = [
         {"pupil_id": p, "year_start": y, **dict(zip(YEAR_COLUMNS, d, strict=True))}
         for (p, y), d in deltas.items()
     ]
-    await upsert_rows(session, YearCount, rows, key=("pupil_id", "year_start"), add=YEAR_COLUMNS)
+    stored = await upsert_rows(
+        session,
+        YearCount,
+        rows,
+        key=("pupil_id", "year_start"),
+        add=YEAR_COLUMNS,
+        returning=("pupil_id", "year_start", *YEAR_COLUMNS),
+    )
+    return {(row[0], row[1]): row[2:] for row in stored}
 
 
 async def add_week_counts(session: AsyncSession, deltas: Mapping[tuple[int, dt.date], int]) -> None:
     rows = [{"pupil_id": p, "week": w, "unauthorised": n} for (p, w), n in deltas.items()]
     await upsert_rows(session, WeekCount, rows, key=("pupil_id", "week"), add=("unauthorised",))
+
+
+async def latest_school_day(session: AsyncSession, school_urn: str) -> dt.date | None:
+    latest: dt.date | None = await session.scalar(
+        select(func.max(SchoolDay.date)).where(SchoolDay.school_urn == school_urn)
+    )
+    return latest
 
 
 async def add_school_days(session: AsyncSession, school_urn: str, dates: Iterable[dt.date]) -> list[dt.date]:

@@ -213,6 +213,17 @@ async def test_amending_an_illness_day_below_fifteen_clears_fifteen_day_illness(
     assert await cleared_types(feed, upn) == ["fifteen_day_illness"]
 
 
+async def test_an_amendment_that_moves_no_count_keeps_the_year_alerts_open(feed):
+    """N to O: both unauthorised, so no year count changes; the rules still see the year's counts."""
+    upn, days = new_upn(), school_days(SEP7, 15)
+    await feed.marks(upn, days, "I", "N")
+    year_alerts = {"fifteen_day_illness", "persistent_absence", "severe_absence"}
+    assert year_alerts <= set(kinds(await feed.open_types(upn)))
+    await feed.amend(upn, days[3], "PM", "N", "O")
+    assert year_alerts <= set(kinds(await feed.open_types(upn)))
+    assert await cleared_types(feed, upn) == ["first_day_absence"]
+
+
 # -- penalty_threshold ---------------------------------------------------------------------------
 
 

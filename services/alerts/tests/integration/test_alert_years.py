@@ -94,3 +94,12 @@ async def test_a_ten_day_run_across_the_summer_holiday_survives_an_unrelated_ame
     assert "ten_day_unauthorised" in kinds(await feed.open_types(upn))
     await feed.amend(upn, JULY, "PM", "\\", "L")
     assert "ten_day_unauthorised" in kinds(await feed.open_types(upn))
+
+
+async def test_an_amendment_moving_last_years_counts_keeps_this_years_severe_absence_open(feed):
+    """The amendment changes only 2025/26's counts; this year's rates are judged by 2026/27's."""
+    upn, days = new_upn(), school_days(SEP7, 15)
+    await feed.marks(upn, school_days(JULY, 5), "/", "\\")
+    await feed.marks(upn, days, "O", "\\")  # 50% this year: severe and persistent
+    await feed.amend(upn, JULY, "AM", "/", "M")  # last year: 1 absence in 10
+    assert {"persistent_absence", "severe_absence"} <= set(kinds(await feed.open_types(upn)))
