@@ -215,15 +215,14 @@ class Evaluation:
 
     async def _runs_and_windows(self, changes: list[PupilChanges]) -> None:
         """New wholly-unauthorised days and new G/N/O/U sessions: look only around them."""
-        run_days = {
-            c.pupil_id: [d for d, (_, a) in c.days.items() if rules.wholly_unauthorised(*a)] for c in changes
-        }
-        run_days = {pid: days for pid, days in run_days.items() if days}
-        window_weeks = {
-            c.pupil_id: [d for d, (_, a) in c.days.items() if set(a) & UNAUTHORISED_FOR_PENALTY]
-            for c in changes
-        }
-        window_weeks = {pid: days for pid, days in window_weeks.items() if days}
+        run_days: dict[int, list[dt.date]] = {}  # days wholly unauthorised
+        window_weeks: dict[int, list[dt.date]] = {}  # days with an unauthorised session
+        for change in changes:  # a thousand a batch, most of them present
+            for d, (_, (am, pm)) in change.days.items():
+                if am in UNAUTHORISED_FOR_PENALTY or pm in UNAUTHORISED_FOR_PENALTY:
+                    window_weeks.setdefault(change.pupil_id, []).append(d)
+                    if rules.wholly_unauthorised(am, pm):
+                        run_days.setdefault(change.pupil_id, []).append(d)
         if not run_days and not window_weeks:
             return
         dates = [d for days in (*run_days.values(), *window_weeks.values()) for d in days]
@@ -324,7 +323,7 @@ class Evaluation:
             recent = recent.where(Mark.school_urn == urn, Mark.code == "N")
             if since is not None:
                 recent = recent.where(Mark.date >= since)
-            candidates |= {r.pupil_id: r.upn for r in await self.session.execute(recent)}
+            candidates |= {pupil_id: upn for pupil_id, upn in await self.session.execute(recent)}
         if not candidates:
             return
         rows = await self.session.execute(
