@@ -3,9 +3,12 @@ mid-term and started again; the MIS retries, the workers wait it out, nothing is
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections import Counter
 
+import asyncpg
 import pytest
 from e2e_checks import settle_and_check
 from e2e_client import Driver
@@ -23,9 +26,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 @pytest.mark.xfail(
     strict=False,
-    reason="open (issue 7): one run in three after the is_transient fix still missed exactly one "
-    "social_worker_unexplained_absence alert, with nothing dead-lettered: a race around the restart "
-    "not yet found",
+    reason="open (issue 7): the missing alerts were registers lost by asynchronous commits (fixed: "
+    "E2E_POSTGRES); about one run in four the LA's receiver still gets none of the webhooks the "
+    "notifications service records as sent on the first attempt: not yet found",
 )
 @pytest.mark.skipif(
     not PrivatePostgres.available(), reason="PostgreSQL's server tools (initdb, pg_ctl) not found"
@@ -54,3 +57,46 @@ def test_postgres_restarted_under_load_loses_and_doubles_nothing(smtp, webhooks,
             settle_and_check(driver, expect(school, settled=False), smtp, webhooks, at_least_once=resent)
         finally:
             stack.stop()
+
+
+@pytest.mark.skipif(
+    not PrivatePostgres.available(), reason="PostgreSQL's server tools (initdb, pg_ctl) not found"
+)
+def test_the_server_keeps_every_commit_it_acknowledged_before_a_crash() -> None:
+    """What the test above presumes of its server: a crash loses no acknowledged commit (an
+    asynchronous commit is acknowledged before its WAL is written, and the crash drops it)."""
+    with e2e_postgres() as (admin_url, server):
+        acknowledged = asyncio.run(commit_until_crash(admin_url, server))
+        server.start()
+        kept = asyncio.run(count_rows(admin_url))
+    assert acknowledged > 0
+    assert kept >= acknowledged, f"{acknowledged - kept} acknowledged commits lost in the crash"
+
+
+async def commit_until_crash(url: str, server: PrivatePostgres) -> int:
+    """Commit a row at a time while the server is stopped like a crash; how many were acknowledged."""
+    connection = await asyncpg.connect(url)
+    await connection.execute("CREATE TABLE acknowledged (n int PRIMARY KEY)")
+    acknowledged = 0
+
+    async def commit() -> None:
+        nonlocal acknowledged
+        with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):  # the crash
+            while True:
+                await connection.execute("INSERT INTO acknowledged VALUES ($1)", acknowledged + 1)
+                acknowledged += 1
+
+    committing = asyncio.create_task(commit())
+    await asyncio.sleep(0.5)
+    await asyncio.to_thread(server.stop, "immediate")
+    await committing
+    connection.terminate()
+    return acknowledged
+
+
+async def count_rows(url: str) -> int:
+    connection = await asyncpg.connect(url)
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM acknowledged"))
+    finally:
+        await connection.close()
