@@ -81,13 +81,35 @@ async def upsert_rows(
     """
     if not rows:
         return []
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    return await upsert_columns(
+        session, model, columns, key=key, add=add, replace=replace, returning=returning
+    )
+
+
+async def upsert_columns(
+    session: AsyncSession,
+    model: type[Any],
+    values_of: Mapping[str, Sequence[Any]],
+    *,
+    key: Sequence[str],
+    add: Sequence[str] = (),
+    replace: Sequence[str] = (),
+    returning: str | tuple[str, ...] | None = None,
+) -> list[Any]:
+    """`upsert_rows` for rows given column by column (each column's values in row order): for a
+    caller that has its values that way, no row dicts are built only to be taken apart."""
+    count = len(next(iter(values_of.values()), ()))
+    if not count:
+        return []
     table: Table = model.__table__
-    columns = list(rows[0])
+    columns = list(values_of)
     pg = await driver_connection(session)
     if pg is not None:
         dialect = (await session.connection()).dialect
         parameters = [
-            array_parameter(table.c[c].type, _column_values(table, c, rows), dialect) for c in columns
+            array_parameter(table.c[c].type, _column_values(table.c[c], values_of[c]), dialect)
+            for c in columns
         ]
         arrays = ", ".join(f"${i}::{cast}" for i, (cast, _) in enumerate(parameters, start=1))
         updates = [f"{c} = {table.name}.{c} + excluded.{c}" for c in add]
@@ -103,6 +125,7 @@ async def upsert_rows(
             return []
         found = await pg.fetch(f"{sql} RETURNING {', '.join(_names(returning))}", *values)
         return [row[0] if isinstance(returning, str) else tuple(row) for row in found]
+    rows = [dict(zip(columns, values, strict=True)) for values in zip(*values_of.values(), strict=True)]
     statement = sqlite_insert(table)
     sets = {c: table.c[c] + statement.excluded[c] for c in add} | {c: statement.excluded[c] for c in replace}
     statement = (
@@ -111,10 +134,10 @@ async def upsert_rows(
         else statement.on_conflict_do_nothing(index_elements=list(key))
     )
     if returning is None:
-        await session.execute(statement, [dict(row) for row in rows])
+        await session.execute(statement, rows)
         return []
     returns = statement.returning(*(table.c[name] for name in _names(returning)))
-    found = await session.execute(returns, [dict(row) for row in rows])
+    found = await session.execute(returns, rows)
     return [row[0] if isinstance(returning, str) else tuple(row) for row in found]
 
 
@@ -122,11 +145,11 @@ def _names(returning: str | tuple[str, ...]) -> tuple[str, ...]:
     return (returning,) if isinstance(returning, str) else returning
 
 
-def _column_values(table: Table, column: str, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+def _column_values(column: Any, values: Sequence[Any]) -> list[Any]:
     """One column's values as asyncpg takes them: JSON columns travel as text."""
-    if isinstance(table.c[column].type, JSON):
-        return [None if row[column] is None else json.dumps(row[column]) for row in rows]
-    return [row[column] for row in rows]
+    if isinstance(column.type, JSON):
+        return [None if value is None else json.dumps(value) for value in values]
+    return list(values)
 
 
 def array_parameter(column_type: Any, values: list[Any], dialect: Any) -> tuple[str, Any]:

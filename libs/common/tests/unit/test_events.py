@@ -91,12 +91,12 @@ def header_dict(headers: list[tuple[str, bytes]]) -> dict[str, str]:
 
 
 RecordReader = Callable[[Any, bytes | None], Any]
-# A record's payload read from the event's parsed `data`, and as a consumer reads it: straight
-# from the record's JSON (the event's `data` left empty), with the model or with a reader.
+# A record's payload read as the event model, and by a reader straight from the record's JSON
+# (as a consumer reads it for a type it has a reader for: the event's `data` left empty).
 READ_PATHS: dict[str, RecordReader] = {
-    "from the event's data": lambda headers, value: decode(CloudEvent.from_kafka(headers, value)),
-    "from the record's JSON": lambda headers, value: decode(
-        CloudEvent.from_kafka(headers, value, data=False), value
+    "as the model": lambda headers, value: decode(CloudEvent.from_kafka(headers, value)),
+    "read later": lambda headers, value: decode(
+        CloudEvent.from_kafka(headers, value, data=False).with_data(value)
     ),
     "by a reader": lambda headers, value: read(
         CloudEvent.from_kafka(headers, value, data=False), value, _model_reader(headers)

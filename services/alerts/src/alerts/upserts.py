@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -11,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.models import Mark, Pupil, School, SchoolDay, WeekCount, YearCount
-from attendance_common.bulk import any_of, driver_connection, upsert_rows
+from attendance_common.bulk import any_of, driver_connection, upsert_columns, upsert_rows
 
 YEAR_COLUMNS = (
     "present",
@@ -109,14 +110,13 @@ async def add_year_counts(
     session: AsyncSession, deltas: Mapping[tuple[int, dt.date], Sequence[int]]
 ) -> dict[tuple[int, dt.date], YearCounts]:
     """Add the deltas; return the counts of those (pupil, year)s as they now stand."""
-    rows = [
-        {"pupil_id": p, "year_start": y, **dict(zip(YEAR_COLUMNS, d, strict=True))}
-        for (p, y), d in deltas.items()
-    ]
-    stored = await upsert_rows(
+    keys, added = list(deltas), list(deltas.values())
+    columns: dict[str, list[Any]] = {"pupil_id": [p for p, _ in keys], "year_start": [y for _, y in keys]}
+    columns |= {name: [d[i] for d in added] for i, name in enumerate(YEAR_COLUMNS)}
+    stored = await upsert_columns(
         session,
         YearCount,
-        rows,
+        columns,
         key=("pupil_id", "year_start"),
         add=YEAR_COLUMNS,
         returning=("pupil_id", "year_start", *YEAR_COLUMNS),

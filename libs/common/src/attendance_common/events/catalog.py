@@ -52,13 +52,12 @@ EVENT_MODELS: dict[str, type[EventData]] = {
 Reader = Callable[[bytes], Any]
 
 
-def decode(event: CloudEvent, value: bytes | None = None) -> EventData:
-    """The typed payload of `event`, validated straight from the record's JSON `value` when given
-    (no dict in between), else from `event.data`. EnvelopeError for an unknown type, a schema
-    version we don't know, or invalid data."""
+def decode(event: CloudEvent) -> EventData:
+    """The typed payload of `event`; EnvelopeError for an unknown type, a schema version we don't
+    know, or invalid data."""
     model = _model_of(event)
     try:
-        return model.model_validate(event.data) if value is None else model.model_validate_json(value)
+        return model.model_validate(event.data)
     except ValueError as error:
         raise EnvelopeError(f"{event.type}: invalid data: {error}") from error
 

@@ -67,6 +67,13 @@ class CloudEvent(BaseModel):
         except (ValueError, ValidationError) as error:
             raise EnvelopeError(f"unreadable CloudEvent: {error}") from error
 
+    def with_data(self, value: bytes | None) -> CloudEvent:
+        """This event with `data` read from its record's value (after `from_kafka(data=False)`)."""
+        try:
+            return self.model_copy(update={"data": decode_data(value)})
+        except ValueError as error:
+            raise EnvelopeError(f"unreadable CloudEvent: {error}") from error
+
     def structured(self) -> dict[str, Any]:
         """Structured JSON mode (one JSON object), as webhooks deliver it."""
         return self.model_dump(mode="json", exclude_none=True)

@@ -242,15 +242,17 @@ class EventConsumer:
         event = CloudEvent.from_kafka(record.headers, record.value, data=False)
         if event.type not in self.handlers:
             return None
+        if event.type not in self.readers:  # its handler may keep or forward the whole event
+            event = event.with_data(record.value)
         key = record.key.decode() if isinstance(record.key, bytes) else record.key
         data = self.payload(event, record.value)
         return Received(event, data, record.topic, record.partition, record.offset, key, record.value)
 
     def payload(self, event: CloudEvent, value: bytes | None) -> Any:
-        """The event's data as its handler takes it: the type's reader's view if this consumer has
-        one, else the event model; from the record's JSON `value` (or `event.data` if None)."""
+        """The event's data as its handler takes it: the event model, or the view of the type's
+        reader, if this consumer has one, read from the record's JSON `value` (or `event.data`)."""
         reader = self.readers.get(event.type)
-        return decode(event, value) if reader is None else read(event, value, reader)
+        return decode(event) if reader is None else read(event, value, reader)
 
     async def apply(self, items: Sequence[Received]) -> None:
         """One transaction: skip events already in the inbox, run handlers, record the new ids."""

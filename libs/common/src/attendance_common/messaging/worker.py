@@ -33,7 +33,8 @@ class ConsumerSpec:
     # Set-based handlers for some of those types: a fetch's consecutive events of such a type are
     # applied in one call (see EventConsumer).
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
-    # A type's payload as its handler takes it, when not the event model (see catalog.Reader).
+    # A type's payload as its handler takes it, when not the event model (see catalog.Reader); the
+    # event's own `data` is then left empty (its handler reads only that view).
     readers: Mapping[str, Reader] = field(default_factory=dict)
     # Records per fetch, all applied in one transaction: keep it small when records are batches.
     max_records: int = 500
