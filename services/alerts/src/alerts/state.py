@@ -114,8 +114,9 @@ async def apply_marks(
     year_deltas: defaultdict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0] * 5)
     week_deltas: defaultdict[tuple[int, dt.date], int] = defaultdict(int)
     # A batch is one register: a date or two, so each date's year and week are worked out once.
-    years = {date: academic_year_start(date) for _, date in after}
-    weeks = {date: week_of(date) for _, date in after}
+    dates = {date for _, date in after}
+    years = {date: academic_year_start(date) for date in dates}
+    weeks = {date: week_of(date) for date in dates}
     for (pupil_id, date), new in after.items():
         old = before.get((pupil_id, date), (None, None))
         new_day = (new[0], new[1])
