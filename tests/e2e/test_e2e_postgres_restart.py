@@ -24,12 +24,6 @@ from attendance_common.testing.postgres import PrivatePostgres
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open (issue 7): the missing alerts were registers lost by asynchronous commits (fixed: "
-    "E2E_POSTGRES); about one run in four the LA's receiver still gets none of the webhooks the "
-    "notifications service records as sent on the first attempt: not yet found",
-)
 @pytest.mark.skipif(
     not PrivatePostgres.available(), reason="PostgreSQL's server tools (initdb, pg_ctl) not found"
 )
