@@ -38,12 +38,9 @@ from alerts.models import Mark, Pupil, SchoolDay, YearCount
 from alerts.nearby import best_window_containing, neighbours, pupils_days, week_counts, weeks_counts
 from alerts.rules import Thresholds
 from alerts.state import BatchChanges, PupilChanges, pupil_days
-from alerts.upserts import YearCounts
+from alerts.upserts import YEAR_COLUMNS, YearCounts
 from attendance_common.bulk import any_of, select_where_in
 from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
-
-_COUNTED = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
-_YEAR_FIELDS = (*_COUNTED, "illness_days")
 
 
 class Evaluation:
@@ -184,10 +181,10 @@ class Evaluation:
             columns = (
                 YearCount.pupil_id,
                 YearCount.year_start,
-                *(getattr(YearCount, f) for f in _YEAR_FIELDS),
+                *(getattr(YearCount, f) for f in YEAR_COLUMNS),
             )
             for r in await select_where_in(self.session, columns, YearCount.pupil_id, unknown):
-                years[r["pupil_id"]][r["year_start"]] = tuple(r[f] for f in _YEAR_FIELDS)
+                years[r["pupil_id"]][r["year_start"]] = tuple(r[f] for f in YEAR_COLUMNS)
         return years
 
     async def _illness(self, change: PupilChanges, illness_days: dict[dt.date, int]) -> None:

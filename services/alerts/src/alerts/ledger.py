@@ -63,13 +63,15 @@ class Ledger:
             return
         pg = await driver_connection(self.session)
         if pg is not None:  # plain rows: a morning loads a few dozen per school
-            dated = "" if self.dates is None else " AND (date IS NULL OR date = ANY($2::date[]))"
-            rows = await pg.fetch(
+            sql = (
                 f"SELECT {', '.join(_FIELDS)}, evidence FROM alerts "
-                f"WHERE pupil_id = ANY($1::bigint[]) AND status = 'open'{dated}",
-                ids,
-                *(() if self.dates is None else (sorted(self.dates),)),
+                "WHERE pupil_id = ANY($1::bigint[]) AND status = 'open'"
             )
+            if self.dates is None:
+                rows = await pg.fetch(sql, ids)
+            else:
+                on_dates = " AND (date IS NULL OR date = ANY($2::date[]))"
+                rows = await pg.fetch(sql + on_dates, ids, sorted(self.dates))
             alerts = [OpenAlert(**dict(row)) for row in rows]  # JSON decoded by the engine's codec
         else:
             columns = [getattr(Alert, name) for name in (*_FIELDS, "evidence")]

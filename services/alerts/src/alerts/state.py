@@ -20,12 +20,12 @@ from typing_extensions import TypedDict
 from alerts import upserts
 from alerts.models import Mark, SchoolDay
 from alerts.rules import week_of
-from alerts.upserts import YearCounts
+from alerts.upserts import YEAR_COLUMNS, YearCounts
 from attendance_common.bulk import any_of, driver_connection
 from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
 
 Day = tuple[str | None, str | None]  # (AM, PM) codes
-_COUNTED = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
+_COUNTED = YEAR_COLUMNS[:4]  # the category columns, in the order of a YearCounts row
 _COLUMN = {
     code: _COUNTED.index(c.category.value) for code, c in CODES.items() if c.category.value in _COUNTED
 }
