@@ -27,6 +27,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from cpu import per_mark, snapshot
 from pipeline_load import Databases, Posted, post_registers, register, seed
 from report import print_figures
 
@@ -59,9 +60,18 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 async def phase(
-    name: str, base: str, dbs: Databases, days: list[dt.date], args, rate: float | None, deadline: float
+    name: str, stack: Stack, dbs: Databases, days: list[dt.date], args, rate: float | None, deadline: float
 ) -> dict[str, object]:
-    """Post these mornings (AM) for every school; sample the lag until drained; latencies."""
+    """Post these mornings (AM) for every school; sample the lag until drained; latencies and the
+    CPU each process spent per mark."""
+    base = stack.url("registers")
+    processes = {
+        f"{service}_{kind}": process.pid
+        for kind, running in (("api", stack.apis), ("worker", stack.workers))
+        for service, process in running.items()
+    }
+    processes["broker"] = stack.broker.pid  # type: ignore[union-attr]
+    databases = {name: url.rsplit("/", 1)[-1] for name, url in stack.database_urls.items()}
     registers = [(s, d, "AM", register(s, args.pupils, d, "AM")) for d in days for s in range(args.schools)]
     expected_n = sum(m["code"] == "N" for *_, marks in registers for m in marks)
     posted = Posted()
@@ -72,6 +82,7 @@ async def phase(
             post_registers(client, base, registers, concurrency=16, rate=rate, posted=posted)
         )
         started = time.time()
+        cpu_before = snapshot(processes, databases)
         while time.time() - started < deadline:
             applied = await dbs.applied(days)
             lag.append(
@@ -93,6 +104,7 @@ async def phase(
                     break
             await asyncio.sleep(0.5)
         drained_at = time.time()
+        cpu_after = snapshot(processes, databases)
         if not poster.done():
             poster.cancel()
     alerts, messages = await dbs.first_day(days)
@@ -114,6 +126,7 @@ async def phase(
     for key, values in (("mark_to_alert", to_alert), ("mark_to_message", to_message)):
         for q, value in percentiles(values).items():
             figures[f"{name}_{key}_{q}_ms"] = value
+    figures[f"{name}_cpu_us_per_mark"] = per_mark(cpu_before, cpu_after, marks)
     step = max(1, len(lag) // 12)
     figures[f"{name}_lag_marks_alerts_notifications"] = [(round(t, 1), a, n) for t, a, n in lag[::step]]
     return figures
@@ -156,11 +169,10 @@ async def main() -> None:
         "NOTIFICATIONS_SMTP_PORT": str(mailbox.port),
         "LOG_LEVEL": "WARNING",
     }
-    stack = Stack(databases, logs, extra_env=env)
+    stack = Stack(databases, logs, extra_env=env, proxied=False)
     figures: dict[str, object] = {"schools": args.schools, "pupils": args.schools * args.pupils}
     try:
         stack.start()
-        base = stack.url("registers")
         started = time.time()
         await seed(stack.database_urls["registers"], args.schools, args.pupils)
         dbs = Databases(stack.database_urls)
@@ -169,8 +181,8 @@ async def main() -> None:
         await dbs.wait_for_pupils(total)
         figures["seed_s"] = round(time.time() - started, 1)
         days = mornings(FIRST_MORNING, 1 + args.fixed_mornings)
-        figures |= await phase("saturation", base, dbs, days[:1], args, None, deadline=300)
-        figures |= await phase("fixed", base, dbs, days[1:], args, args.rate, deadline=300)
+        figures |= await phase("saturation", stack, dbs, days[:1], args, None, deadline=300)
+        figures |= await phase("fixed", stack, dbs, days[1:], args, args.rate, deadline=300)
         await dbs.close()
         figures["copy_rows_per_s"] = round(
             await copy_rows(stack.database_urls["registers"], figures["saturation_marks"])

