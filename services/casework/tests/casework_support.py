@@ -71,11 +71,18 @@ class Feed:
         self.consumer, self.database = consumer, database
         self.offsets = itertools.count()
 
-    async def send(self, data: EventData, source: str = "registers") -> Received:
+    def received(self, data: EventData, source: str) -> Received:
         event = make_event(data, source=source)
-        item = Received(event, decode(event), data.topic, 0, next(self.offsets), data.key())
+        return Received(event, decode(event), data.topic, 0, next(self.offsets), data.key())
+
+    async def send(self, data: EventData, source: str = "registers") -> Received:
+        item = self.received(data, source)
         await self.consumer.apply([item])
         return item
+
+    async def send_run(self, *datas: EventData, source: str = "alerts") -> None:
+        """Events fetched together, applied in one transaction (consecutive alike ones as one run)."""
+        await self.consumer.apply([self.received(data, source) for data in datas])
 
     async def redeliver(self, item: Received) -> None:
         """The same event (same id) again, as Kafka does after a crash before the offset commit."""

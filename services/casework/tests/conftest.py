@@ -15,7 +15,7 @@ from attendance_common.migrations import upgrade_database
 from attendance_common.testing.apps import client_of, started
 from attendance_common.testing.databases import TestDatabases
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
-from casework.handlers import make_handlers
+from casework.handlers import make_batch_handlers, make_handlers
 from casework.main import create_app
 from casework.settings import Settings
 
@@ -46,6 +46,7 @@ def feed(casework_database: Database, casework_settings: Settings) -> Feed:
         name="casework",
         topics=[],
         handlers=make_handlers(casework_settings),
+        batch_handlers=make_batch_handlers(casework_settings),
         database=casework_database,
         settings=casework_settings,
         producer=None,  # apply() never dead-letters

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.events.alerts import AlertRaised
 from attendance_common.events.registers import Contact
 from casework import cases
 from casework.families import family_key, stored_contacts
@@ -18,54 +20,76 @@ async def ensure_pupil(
     session: AsyncSession, school_urn: str, upn: str, la_code: str | None, secret: str
 ) -> Pupil:
     """The enrolment, created as a family of one when an alert names it before its pupil event."""
-    pupil = await session.scalar(select(Pupil).where(Pupil.school_urn == school_urn, Pupil.upn == upn))
-    if pupil is None:
-        pupil = Pupil(
-            school_urn=school_urn,
-            upn=upn,
-            la_code=la_code,
-            family_key=family_key(secret, upn, []),
-            contacts=[],
-        )
-        session.add(pupil)
-        await session.flush()
-    elif la_code and pupil.la_code != la_code:
-        pupil.la_code = la_code
-    return pupil
+    return (await ensure_pupils(session, [(school_urn, upn, la_code)], secret))[(school_urn, upn)]
 
 
-async def alert_raised(
-    session: AsyncSession,
-    *,
-    alert_id: str,
-    alert_type: str,
-    school_urn: str,
-    la_code: str | None,
-    upn: str,
-    raised_at: dt.datetime,
-    secret: str,
-) -> None:
-    """Record the alert, link it to the family's open case, and take its automatic step."""
-    if await session.get(Alert, alert_id) is not None:
-        return  # the same alert delivered again (a replay or a re-publish): its steps are taken
-    pupil = await ensure_pupil(session, school_urn, upn, la_code, secret)
-    alert = Alert(
-        id=alert_id, type=alert_type, school_urn=school_urn, upn=upn, status="open", raised_at=raised_at
-    )
-    session.add(alert)
-    case = await cases.open_case_of(session, pupil.family_key)
-    if case is not None:
-        alert.case_id = case.id
+async def ensure_pupils(
+    session: AsyncSession, enrolments: Sequence[tuple[str, str, str | None]], secret: str
+) -> dict[tuple[str, str], Pupil]:
+    """`ensure_pupil` for each (school URN, UPN, LA code), in one query and one flush."""
+    upns = {upn for _, upn, _ in enrolments}
+    found = await session.scalars(select(Pupil).where(Pupil.upn.in_(upns)))
+    pupils = {(p.school_urn, p.upn): p for p in found}
+    for school_urn, upn, la_code in enrolments:
+        pupil = pupils.get((school_urn, upn))
+        if pupil is None:
+            pupils[school_urn, upn] = pupil = Pupil(
+                school_urn=school_urn,
+                upn=upn,
+                la_code=la_code,
+                family_key=family_key(secret, upn, []),
+                contacts=[],
+            )
+            session.add(pupil)
+        elif la_code and pupil.la_code != la_code:
+            pupil.la_code = la_code
     await session.flush()
-    await take_steps(session, pupil, [alert])
+    return pupils
 
 
-async def alert_cleared(session: AsyncSession, *, alert_id: str, cleared_at: dt.datetime) -> None:
-    """The alert stops holding: the case shows it as cleared; nothing moves the case back by itself."""
-    alert = await session.get(Alert, alert_id)
-    if alert is not None:
-        alert.status, alert.cleared_at = "cleared", cleared_at
-        await session.flush()
+async def alerts_raised(session: AsyncSession, raised: Sequence[AlertRaised], secret: str) -> None:
+    """Record each alert, link it to its family's open case, and take its automatic step: one after
+    another in effect, in a few statements for the run (the morning's first-day alerts come in runs)."""
+    known = set(await session.scalars(select(Alert.id).where(Alert.id.in_([a.alert_id for a in raised]))))
+    fresh = []
+    for data in raised:
+        if data.alert_id not in known:
+            known.add(data.alert_id)
+            fresh.append(data)
+    if not fresh:
+        return  # the same alerts delivered again (a replay or a re-publish): their steps are taken
+    pupils = await ensure_pupils(session, [(a.school_urn, a.upn, a.la_code) for a in fresh], secret)
+    families = {p.family_key for p in pupils.values()}
+    open_cases = await session.scalars(
+        select(Case).where(Case.family_key.in_(families), Case.status == "open")
+    )
+    case_of: dict[str, Case | None] = {case.family_key: case for case in open_cases}
+    for data in fresh:
+        pupil = pupils[data.school_urn, data.upn]
+        case = case_of.get(pupil.family_key)
+        alert = Alert(
+            id=data.alert_id,
+            type=data.type,
+            school_urn=data.school_urn,
+            upn=data.upn,
+            status="open",
+            raised_at=data.raised_at,
+            case_id=None if case is None else case.id,
+        )
+        session.add(alert)
+        if alert.type in STEPS:
+            await session.flush()
+            await take_steps(session, pupil, [alert])
+            case_of[pupil.family_key] = await cases.open_case_of(session, pupil.family_key)
+    await session.flush()
+
+
+async def alerts_cleared(session: AsyncSession, cleared: dict[str, dt.datetime]) -> None:
+    """The alerts stop holding (alert id -> when): their cases show them as cleared; nothing moves a
+    case back by itself."""
+    for alert in await session.scalars(select(Alert).where(Alert.id.in_(cleared))):
+        alert.status, alert.cleared_at = "cleared", cleared[alert.id]
+    await session.flush()
 
 
 async def take_steps(session: AsyncSession, pupil: Pupil, alerts: list[Alert]) -> None:

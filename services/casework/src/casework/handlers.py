@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.events.alerts import AlertCleared, AlertRaised
 from attendance_common.events.registers import PupilUpserted
-from attendance_common.messaging import Handler, Received
+from attendance_common.messaging import BatchHandler, Handler, Received
 from casework import automation
 from casework.settings import Settings
+
+
+def make_batch_handlers(settings: Settings) -> dict[str, BatchHandler]:
+    """Handlers for runs of consecutive alerts (the morning's first-day alerts come in runs): the
+    same effects as one by one, in a few statements per run."""
+    secret = settings.family_key_secret
+
+    async def on_alerts_raised(session: AsyncSession, items: Sequence[Received]) -> None:
+        raised = []
+        for item in items:
+            assert isinstance(item.data, AlertRaised)
+            raised.append(item.data)
+        await automation.alerts_raised(session, raised, secret)
+
+    async def on_alerts_cleared(session: AsyncSession, items: Sequence[Received]) -> None:
+        cleared: dict[str, dt.datetime] = {}
+        for item in items:
+            assert isinstance(item.data, AlertCleared)
+            cleared.setdefault(item.data.alert_id, item.data.cleared_at)
+        await automation.alerts_cleared(session, cleared)
+
+    return {AlertRaised.event_type: on_alerts_raised, AlertCleared.event_type: on_alerts_cleared}
 
 
 def make_handlers(settings: Settings) -> dict[str, Handler]:
@@ -27,27 +52,11 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
             secret=secret,
         )
 
-    async def on_alert_raised(session: AsyncSession, received: Received) -> None:
-        data = received.data
-        assert isinstance(data, AlertRaised)
-        await automation.alert_raised(
-            session,
-            alert_id=data.alert_id,
-            alert_type=data.type,
-            school_urn=data.school_urn,
-            la_code=data.la_code,
-            upn=data.upn,
-            raised_at=data.raised_at,
-            secret=secret,
-        )
+    def one_at_a_time(batch: BatchHandler) -> Handler:
+        async def handle(session: AsyncSession, received: Received) -> None:
+            await batch(session, [received])
 
-    async def on_alert_cleared(session: AsyncSession, received: Received) -> None:
-        data = received.data
-        assert isinstance(data, AlertCleared)
-        await automation.alert_cleared(session, alert_id=data.alert_id, cleared_at=data.cleared_at)
+        return handle
 
-    return {
-        PupilUpserted.event_type: on_pupil,
-        AlertRaised.event_type: on_alert_raised,
-        AlertCleared.event_type: on_alert_cleared,
-    }
+    batches = make_batch_handlers(settings)
+    return {PupilUpserted.event_type: on_pupil} | {kind: one_at_a_time(b) for kind, b in batches.items()}

@@ -6,14 +6,17 @@ from attendance_common.db import Database
 from attendance_common.events.base import ALERTS_TOPIC, PUPILS_TOPIC
 from attendance_common.logging import configure_logging
 from attendance_common.messaging import ConsumerSpec, Worker, run_worker
-from casework.handlers import make_handlers
+from casework.handlers import make_batch_handlers, make_handlers
 from casework.settings import Settings
 
 
 def consumer_spec(settings: Settings) -> ConsumerSpec:
     # One group for both topics: a family's membership and its alerts are applied by one consumer.
     return ConsumerSpec(
-        name="casework", topics=(PUPILS_TOPIC, ALERTS_TOPIC), handlers=make_handlers(settings)
+        name="casework",
+        topics=(PUPILS_TOPIC, ALERTS_TOPIC),
+        handlers=make_handlers(settings),
+        batch_handlers=make_batch_handlers(settings),
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from casework_support import admin, new_email, new_upn, new_urn, only_case
+from casework_support import RAISED, admin, new_email, new_upn, new_urn, only_case
+
+from attendance_common.events.alerts import AlertCleared
 
 pytestmark = pytest.mark.integration
 LA_REFERRAL = "local_authority"
@@ -149,3 +151,33 @@ async def test_a_new_alert_after_the_case_closed_opens_a_new_case(client, feed):
     await feed.alert(urn, upn, "persistent_absence")
     second = await only_case(client, upn)
     assert second["id"] != first["id"]
+
+
+async def test_a_run_of_alerts_fetched_together_takes_the_steps_each_would_alone(client, feed):
+    urn, (watched, sibling) = await family(feed, 2)
+    persistent = await feed.alert(urn, watched, "persistent_absence")  # the family's case is open
+    unknown = new_upn()  # no pupil event yet: its alerts make it a family of one
+    first_day = feed.raised(urn, sibling, "first_day_absence")
+    severe = feed.raised(urn, unknown, "severe_absence")
+    after_severe = feed.raised(urn, unknown, "first_day_absence")
+    await feed.send_run(first_day, severe, after_severe, severe, persistent)  # two already applied
+
+    case = await only_case(client, watched)
+    assert (case["stage"], case["referrals"]) == ("listen_and_understand", [])
+    assert {a["id"] for a in case["alerts"]} == {persistent.alert_id, first_day.alert_id}
+    opened = await only_case(client, unknown)
+    assert opened["id"] != case["id"] and opened["stage"] == "facilitate_support"
+    assert [(r["reason"], r["upn"]) for r in opened["referrals"]] == [("severe_absence", unknown)]
+    assert {a["id"] for a in opened["alerts"]} == {severe.alert_id, after_severe.alert_id}
+
+
+async def test_a_run_of_cleared_alerts_shows_each_cleared(client, feed):
+    urn, (ada, byron) = await family(feed, 2)
+    raised = [await feed.alert(urn, upn, "persistent_absence") for upn in (ada, byron)]
+    cleared = [
+        AlertCleared(**r.model_dump(exclude={"evidence"}), cleared_at=RAISED, reason="amended")
+        for r in raised
+    ]
+    await feed.send_run(*cleared)
+    case = await only_case(client, ada)
+    assert sorted(a["status"] for a in case["alerts"]) == ["cleared", "cleared"]
