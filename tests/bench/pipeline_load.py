@@ -22,6 +22,7 @@ from registers.schemas import PupilIn, SchoolIn
 from registers.schools import upsert_school
 
 ADMIN = {"Authorization": "Bearer " + mint_token(secret=DEVELOPMENT_JWT_SECRET, sub="bench", role="admin")}
+PUPIL_PROJECTIONS = ("alerts", "casework", "notifications")  # services with a table of pupils
 CODES = ["/"] * 90 + ["L"] * 3 + ["N"] * 4 + ["I"] * 2 + ["M"]  # 4% first-day absences
 
 
@@ -185,14 +186,14 @@ class Databases:
 
     async def pupils(self) -> dict[str, int]:
         return {
-            name: await self.pg[name].fetchval("SELECT count(*) FROM pupils")
-            for name in ("alerts", "notifications")
+            name: await self.pg[name].fetchval("SELECT count(*) FROM pupils") for name in PUPIL_PROJECTIONS
         }
 
     async def wait_for_pupils(self, total: int) -> None:
-        """Until alerts and notifications hold every pupil (their projections are built)."""
+        """Until every service keeping pupils holds them all: the mornings are timed on their own,
+        not behind the seed's pupil events."""
         while True:
-            if (await self.pupils()) == {"alerts": total, "notifications": total}:
+            if (await self.pupils()) == dict.fromkeys(PUPIL_PROJECTIONS, total):
                 return
             await asyncio.sleep(0.5)
 
