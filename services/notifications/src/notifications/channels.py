@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
@@ -50,8 +51,12 @@ class EmailSender:
         assert settings.smtp_host
         self.settings = settings
         self.host = settings.smtp_host
+        # The name this host gives in EHLO, looked up once (aiosmtplib would ask DNS on every send).
+        self.local_hostname: str | None = None
 
     async def send(self, outgoing: Outgoing) -> None:
+        if self.local_hostname is None:
+            self.local_hostname = await asyncio.to_thread(socket.getfqdn)
         message = EmailMessage()
         message["From"] = self.settings.smtp_from
         message["To"] = outgoing.address
@@ -63,6 +68,7 @@ class EmailSender:
                 message,
                 hostname=self.host,
                 port=self.settings.smtp_port,
+                local_hostname=self.local_hostname,
                 username=self.settings.smtp_username,
                 password=self.settings.smtp_password,
                 timeout=self.settings.smtp_timeout_seconds,
