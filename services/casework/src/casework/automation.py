@@ -26,13 +26,15 @@ async def ensure_pupil(
 async def ensure_pupils(
     session: AsyncSession, enrolments: Sequence[tuple[str, str, str | None]], secret: str
 ) -> dict[tuple[str, str], Pupil]:
-    """`ensure_pupil` for each (school URN, UPN, LA code), in one query and one flush."""
+    """`ensure_pupil` for each (school URN, UPN, LA code), in one query and at most one flush."""
     upns = {upn for _, upn, _ in enrolments}
     found = await session.scalars(select(Pupil).where(Pupil.upn.in_(upns)))
     pupils = {(p.school_urn, p.upn): p for p in found}
+    created = False
     for school_urn, upn, la_code in enrolments:
         pupil = pupils.get((school_urn, upn))
         if pupil is None:
+            created = True
             pupils[school_urn, upn] = pupil = Pupil(
                 school_urn=school_urn,
                 upn=upn,
@@ -43,7 +45,8 @@ async def ensure_pupils(
             session.add(pupil)
         elif la_code and pupil.la_code != la_code:
             pupil.la_code = la_code
-    await session.flush()
+    if created:
+        await session.flush()
     return pupils
 
 
@@ -79,8 +82,7 @@ async def alerts_raised(session: AsyncSession, raised: Sequence[AlertRaised], se
         session.add(alert)
         if alert.type in STEPS:
             await session.flush()
-            await take_steps(session, pupil, [alert])
-            case_of[pupil.family_key] = await cases.open_case_of(session, pupil.family_key)
+            case_of[pupil.family_key] = await take_steps(session, pupil, [alert]) or case
     await session.flush()
 
 
@@ -92,11 +94,12 @@ async def alerts_cleared(session: AsyncSession, cleared: dict[str, dt.datetime])
     await session.flush()
 
 
-async def take_steps(session: AsyncSession, pupil: Pupil, alerts: list[Alert]) -> None:
-    """Open or raise the family's case and make the referrals these alerts call for (api.md "Casework")."""
+async def take_steps(session: AsyncSession, pupil: Pupil, alerts: list[Alert]) -> Case | None:
+    """Open or raise the family's case and make the referrals these alerts call for (api.md "Casework");
+    the family's open case they used, or None when they call for nothing."""
     triggering = [a for a in alerts if a.type in STEPS and a.status == "open"]
     if not triggering:
-        return
+        return None
     wanted = stage_wanted([a.type for a in triggering])
     # The case history names the alert that asked for the stage (or the first, when none did).
     reason = next((a.type for a in triggering if STEPS[a.type].at_least == wanted), triggering[0].type)
@@ -115,6 +118,7 @@ async def take_steps(session: AsyncSession, pupil: Pupil, alerts: list[Alert]) -
         if referral and made is None:
             await cases.refer(session, case, reason=referral, upn=alert.upn, alert_id=alert.id)
     await session.flush()
+    return case
 
 
 async def pupil_changed(
