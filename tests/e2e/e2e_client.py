@@ -55,9 +55,10 @@ class Driver:
             time.sleep(0.5)
 
     def enrol(self, subscribe: bool = True, webhook_url: str | None = None) -> None:
-        """The school and its pupils from the MIS; the LA's webhook subscription."""
+        """The school (registered by an admin), its pupils from the MIS; the LA's webhook subscription."""
         body = {"name": f"School {self.school.urn}", "la_code": self.school.la_code, "phase": "primary"}
-        assert self.call("PUT", "registers", f"/v1/schools/{self.school.urn}", self.mis, json=body).is_success
+        school = f"/v1/schools/{self.school.urn}"
+        assert self.call("PUT", "registers", school, token("admin"), json=body).is_success
         for pupil in self.school.pupils:
             path = f"/v1/schools/{self.school.urn}/pupils/{pupil.upn}"
             answer = self.call("PUT", "registers", path, self.mis, json=pupil.body())

@@ -196,8 +196,10 @@ async def _fresh_subscription_delete(stack: Any) -> Call:
 
 RECIPES: dict[str, dict[str, Recipe]] = {
     "registers": {
+        # An update (same LA): its MIS may. Registering a school or moving it to another LA is for
+        # admins only: test_authorisation_matrix.test_registering_or_moving_a_school_is_for_admins.
         "PUT /v1/schools/{urn}": static(
-            "PUT", f"/v1/schools/{URN}", {"name": "Matrix Primary", "la_code": LA}
+            "PUT", f"/v1/schools/{URN}", {"name": "Matrix Primary", "la_code": LA, "phase": "primary"}
         ),
         "PUT /v1/schools/{urn}/pupils/{upn}": static("PUT", PUPIL, pupil_body()),
         "GET /v1/schools/{urn}/pupils/{upn}": static("GET", PUPIL),

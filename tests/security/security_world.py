@@ -28,6 +28,7 @@ PARENT_EMAIL = "pat.parent@example.com"
 WORKER_EMAIL = "sam.worker@example.gov.uk"
 MARKED_ON = dt.date(2026, 11, 16)  # a Monday before "today" in every run from 2026-11-16 on
 _serials = itertools.count(1)
+_urns = itertools.count(900_001)  # fresh schools, apart from URN
 
 
 def new_upn() -> str:
@@ -36,6 +37,11 @@ def new_upn() -> str:
 
 
 UPN = new_upn()
+
+
+def new_urn() -> str:
+    return str(next(_urns))
+
 
 ROLE_CLAIMS: dict[str, dict[str, Any]] = {
     "admin": {},
@@ -76,6 +82,15 @@ def headers_of(caller: str) -> dict[str, str]:
 
 
 ADMIN = headers_of("admin")
+
+
+def headers_at(caller: str, urn: str) -> dict[str, str]:
+    """The caller's headers with its `schools` claim (if it has one) naming school `urn` instead."""
+    if caller not in ROLE_CLAIMS or "schools" not in ROLE_CLAIMS[caller]:
+        return headers_of(caller)
+    claims = {**ROLE_CLAIMS[caller], "schools": [urn]}
+    token = mint_token(secret=DEVELOPMENT_JWT_SECRET, sub=f"{caller}-matrix", role=caller, **claims)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def parent() -> Contact:

@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from security_routes import EXPECTED, PUBLIC, RECIPES, expected
-from security_world import CALLERS, headers_of
+from security_world import ADMIN, CALLERS, LA, ROLES, headers_at, headers_of, new_urn
 
 pytestmark = pytest.mark.integration
 
@@ -51,3 +51,23 @@ async def test_authorisation_matrix(stack, service, route, caller):
     allowed = {401} if want == "401" else {403, 404}
     assert answer.status_code in allowed, f"{caller} {method} {path}: {answer.status_code} {answer.text}"
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("change", ["register", "move_to_another_la"])
+@pytest.mark.parametrize("caller", CALLERS)
+async def test_registering_or_moving_a_school_is_for_admins(stack, caller, change):
+    """api.md "Authorisation clarified": not even the MIS of the school (its token names the URN)."""
+    registers, urn = stack.clients["registers"], new_urn()
+    school = {"name": "Fresh Primary", "la_code": LA, "phase": "primary"}
+    if change == "move_to_another_la":
+        assert (await registers.put(f"/v1/schools/{urn}", json=school, headers=ADMIN)).status_code == 201
+        school["la_code"] = "381"
+    answer = await registers.put(f"/v1/schools/{urn}", json=school, headers=headers_at(caller, urn))
+
+    if caller == "admin":
+        assert answer.status_code == (201 if change == "register" else 200), answer.text
+        return
+    assert answer.status_code == (401 if caller not in ROLES else 403), answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    if caller == "mis":
+        assert answer.json()["code"] == "admin_only"

@@ -59,7 +59,10 @@ class SchoolFixture:
 async def school(client: httpx.AsyncClient) -> SchoolFixture:
     urn, upn = new_urn(), new_upn()
     mis = auth("mis", schools=[urn], sub=f"mis-{urn}", name="Vendor MIS")
-    assert (await client.put(f"/v1/schools/{urn}", json=school_body(), headers=mis)).status_code == 201
+    # Registering a school is for admins; its MIS then writes its pupils and marks.
+    assert (
+        await client.put(f"/v1/schools/{urn}", json=school_body(), headers=auth("admin"))
+    ).status_code == 201
     assert (
         await client.put(f"/v1/schools/{urn}/pupils/{upn}", json=pupil_body(), headers=mis)
     ).status_code == 201

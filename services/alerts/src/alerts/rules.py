@@ -19,6 +19,9 @@ from attendance_common.events.alerts import ALERT_TYPES
 
 RULE_VERSION = f"{RULES_VERSION}/alerts.1"
 PER_DATE_TYPES = ("first_day_absence", "social_worker_unexplained_absence")
+# Statutory duties (first-day calling; telling a child's social worker the same day): a school may
+# not switch these off for itself (api.md "Authorisation clarified").
+STATUTORY_TYPES = ("first_day_absence", "social_worker_unexplained_absence")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerts import rules
 from alerts.models import Alert, Pupil, RuleScope, School
 from alerts.schemas import AlertOut, AlertsOut, RulesIn, RulesOut
+from attendance_common import scopes
 from attendance_common.audit import note_pupil
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
@@ -19,7 +19,6 @@ from attendance_common.errors import BadRequest, Forbidden, NotFound, Unprocessa
 from attendance_common.pagination import decode_cursor, encode_cursor
 
 _READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER, Role.SOCIAL_WORKER)
-_SCOPE = re.compile(r"^(default|la:\d{3}|school:\d{6})$")
 
 
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
@@ -106,15 +105,30 @@ async def acknowledge(session: AsyncSession, principal: Principal, alert_id: str
 async def get_rules(session: AsyncSession, principal: Principal, school: str | None) -> RulesOut:
     if principal.role not in _READERS:
         raise Forbidden("forbidden_role", f"role {principal.role} cannot read rules")
-    scopes = {row.scope: row.settings for row in await session.scalars(select(RuleScope))}
+    stored = {row.scope: row.settings for row in await session.scalars(select(RuleScope))}
     if school is None:
         # Other schools' and LAs' overrides are theirs to see: the default scope for everyone else.
-        shown = scopes if principal.is_admin else {k: v for k, v in scopes.items() if k == "default"}
-        return RulesOut(scope="default", thresholds=rules.resolve(scopes, "", None).as_json(), scopes=shown)
-    return await _in_force(session, scopes, f"school:{school}")
+        shown = stored if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}
+        return RulesOut(scope="default", thresholds=rules.resolve(stored, "", None).as_json(), scopes=shown)
+    await _ensure_may_read_school(session, principal, school)
+    return await _in_force(session, stored, f"school:{school}")
 
 
-async def _in_force(session: AsyncSession, scopes: dict[str, dict[str, Any]], scope: str) -> RulesOut:
+async def _ensure_may_read_school(session: AsyncSession, principal: Principal, urn: str) -> None:
+    """A school's overrides: its staff, its LA's officer, admins, and the social worker of a pupil there."""
+    if principal.role == Role.SOCIAL_WORKER:
+        theirs = await session.scalar(
+            select(Pupil.id)
+            .where(Pupil.school_urn == urn, Pupil.social_worker_email == principal.email)
+            .limit(1)
+        )
+        if theirs is not None:
+            return
+    school_la = await session.scalar(select(School.la_code).where(School.urn == urn))
+    scopes.ensure_may_read_school(principal, urn, school_la, "rules")
+
+
+async def _in_force(session: AsyncSession, stored: dict[str, dict[str, Any]], scope: str) -> RulesOut:
     """What applies at `scope` (most specific wins), and the stored scopes it is resolved from."""
     urn, la_code = "", None
     if scope.startswith("school:"):
@@ -122,8 +136,8 @@ async def _in_force(session: AsyncSession, scopes: dict[str, dict[str, Any]], sc
         la_code = await session.scalar(select(School.la_code).where(School.urn == urn))
     elif scope.startswith("la:"):
         la_code = scope.removeprefix("la:")
-    relevant = {k: v for k, v in scopes.items() if k in ("default", f"la:{la_code}", f"school:{urn}")}
-    return RulesOut(scope=scope, thresholds=rules.resolve(scopes, urn, la_code).as_json(), scopes=relevant)
+    relevant = {k: v for k, v in stored.items() if k in ("default", f"la:{la_code}", f"school:{urn}")}
+    return RulesOut(scope=scope, thresholds=rules.resolve(stored, urn, la_code).as_json(), scopes=relevant)
 
 
 _RATES = ("persistent_rate", "persistent_clear_below", "severe_rate", "severe_clear_below")
@@ -133,23 +147,15 @@ async def put_rules(
     session: AsyncSession, principal: Principal, scope: str, body: RulesIn
 ) -> tuple[RulesOut, bool]:
     """Set a scope's thresholds: admins any, LA officers their LA and its schools, staff their school."""
-    if not _SCOPE.match(scope):
-        raise Unprocessable("bad_scope", "scope must be default, la:{3-digit code} or school:{6-digit URN}")
-    urn = scope.removeprefix("school:") if scope.startswith("school:") else None
+    urn = scopes.school_of(scopes.checked(scope))
     school_la = await session.scalar(select(School.la_code).where(School.urn == urn)) if urn else None
-    allowed = principal.is_admin or (
-        (
-            principal.role == Role.LA_OFFICER
-            and (scope == f"la:{principal.la}" or (urn and school_la == principal.la))
-        )
-        or (principal.role == Role.SCHOOL_STAFF and urn in principal.schools)
-    )
-    if not allowed:
-        raise Forbidden("forbidden_scope", f"this token may not change the rules of {scope}")
+    scopes.ensure_may_write(principal, scope, school_la, "rules")
     settings = body.model_dump(exclude_none=True)
     unknown = set(settings.get("enabled", [])) - set(rules.ALERT_TYPES)
     if unknown:
         raise Unprocessable("unknown_alert_type", f"unknown alert types: {sorted(unknown)}")
+    if "enabled" in settings:
+        scopes.ensure_statutory_kept(scope, set(rules.STATUTORY_TYPES) - set(settings["enabled"]))
     try:
         merged = rules.merge(rules.DEFAULT, settings)
     except (ValueError, ZeroDivisionError) as error:
@@ -169,5 +175,5 @@ async def put_rules(
         session.add(row)
     row.settings, row.updated_at, row.updated_by = settings, now_utc(), principal.sub
     # The answer is what now applies at this scope, less specific scopes included (as GET says).
-    scopes = {r.scope: r.settings for r in await session.scalars(select(RuleScope)) if r.scope != scope}
-    return await _in_force(session, {**scopes, scope: settings}, scope), created
+    stored = {r.scope: r.settings for r in await session.scalars(select(RuleScope)) if r.scope != scope}
+    return await _in_force(session, {**stored, scope: settings}, scope), created

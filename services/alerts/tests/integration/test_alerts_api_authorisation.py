@@ -114,6 +114,20 @@ async def test_la_officers_get_another_las_alert_as_404(client, feed):
     assert response.status_code == 404
 
 
+async def test_la_officers_cannot_acknowledge_another_las_alert(client, feed):
+    upn = new_upn()
+    other_la = other_school(feed, la_code="999")
+    await other_la.marks(upn, [MON], "N")
+    alert = await alert_of(client, upn)
+    response = await client.post(
+        f"/v1/alerts/{alert['id']}/acknowledge",
+        json={"note": "not ours"},
+        headers=auth("la_officer", la="380"),
+    )
+    assert response.status_code == 404
+    assert (await alert_of(client, upn))["acknowledged_at"] is None
+
+
 async def test_social_workers_see_only_pupils_whose_social_worker_has_their_email(client, feed):
     theirs, not_theirs = new_upn(), new_upn()
     await pupil_with_social_worker(feed, theirs, f"Sam.Worker-{feed.urn}@LA.example")

@@ -103,7 +103,8 @@ async def chain(backend, test_databases, kafka_bootstrap) -> AsyncIterator[Chain
         ):
             mis = auth("mis", sub=f"mis-{urn}", schools=[urn])
             school = {"name": "Hill Primary", "la_code": "380", "phase": "primary"}
-            assert (await registers.put(f"/v1/schools/{urn}", json=school, headers=mis)).status_code == 201
+            admin = auth("admin")  # registering a school is for admins; its MIS writes the rest
+            assert (await registers.put(f"/v1/schools/{urn}", json=school, headers=admin)).status_code == 201
             pupil = await registers.put(f"/v1/schools/{urn}/pupils/{upn}", json=pupil_body(urn), headers=mis)
             assert pupil.status_code == 201, pupil.text
             secrets = ("Augusta", f"Byron{urn}", "Annabella", "Milbanke", "Samira", "07700900123", "@")

@@ -7,6 +7,7 @@ on LA codes no other test uses, and `default`/`la:380` keep the default values a
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -89,9 +90,27 @@ async def test_an_mis_may_not_set_its_schools_rules(client, feed):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("scope", ["global", "la:38", "la:abc", "school:12345", "school:", "School:100001"])
+@pytest.mark.parametrize(
+    "scope",
+    [
+        "global",
+        "la:38",
+        "la:abc",
+        "school:12345",
+        "school:",
+        "School:100001",
+        "la:380x",
+        "school:1000011",
+        "school:100001\n",
+        "la:380\n",
+        "default\n",
+        "la:\u0663\u0668\u0660",  # Arabic-Indic digits, which a \d pattern takes
+    ],
+)
 async def test_a_scope_other_than_default_la_or_school_is_422_bad_scope(client, scope):
-    response = await put(client, scope, {"illness_days": 3}, admin())
+    response = await client.put(
+        f"/v1/rules/{quote(scope, safe=':')}", json={"illness_days": 3}, headers=admin()
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "bad_scope"
 
@@ -160,8 +179,25 @@ async def test_a_lower_min_possible_sessions_makes_the_worker_raise_persistent_a
 
 
 async def test_a_type_left_out_of_enabled_is_not_raised(client, feed):
-    enabled = [t for t in DEFAULT_THRESHOLDS["enabled"] if t != "first_day_absence"]
-    await put(client, f"school:{feed.urn}", {"enabled": enabled}, staff(feed.urn))
+    enabled = [t for t in DEFAULT_THRESHOLDS["enabled"] if t != "persistent_absence"]
+    response = await put(client, f"school:{feed.urn}", {"enabled": enabled}, staff(feed.urn))
+    assert response.status_code == 201, response.text
     upn = new_upn()
-    await feed.marks(upn, [MON], "N")
+    days = school_days(dt.date(2026, 9, 7), 20)  # 40 possible sessions, 20 absent: 50%
+    await feed.marks(upn, days[:10], "/", "\\")
+    await feed.marks(upn, days[10:], "I", "I")
+    assert "persistent_absence" not in await open_types(client, upn)
+    assert "severe_absence" in await open_types(client, upn)
+
+
+async def test_an_la_officer_switches_first_day_absence_off_for_its_schools(client, feed, alerts_database):
+    school = other_school(feed, la_code="383")  # an LA code no other test sets rules for
+    enabled = [t for t in DEFAULT_THRESHOLDS["enabled"] if t != "first_day_absence"]
+    try:
+        response = await put(client, "la:383", {"enabled": enabled}, auth("la_officer", la="383"))
+        assert response.status_code == 201, response.text
+        upn = new_upn()
+        await school.marks(upn, [MON], "N")
+    finally:
+        await forget_scopes(alerts_database, "la:383")
     assert "first_day_absence" not in await open_types(client, upn)

@@ -1,8 +1,11 @@
-"""Who may see and act on which cases (api.md "Auth"): staff of any school in the family, the LA
-officer of any of those schools' LA, and admins. Other roles are refused; an out-of-scope case is 404."""
+"""Who may see and act on which cases (api.md "Auth", "Authorisation clarified"): staff of any school
+in the family, the LA officer of any of those schools' LA, and admins read and support a case; a write
+that names one pupil is for that pupil's school and LA only. Other roles are refused; an out-of-scope
+case is 404."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, select
@@ -35,6 +38,23 @@ def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
 
 def may_act_on(principal: Principal, pupil: Pupil) -> bool:
     return principal.can_read_school(pupil.school_urn, pupil.la_code) and principal.role in CASEWORKERS
+
+
+def pupil_to_name(principal: Principal, enrolments: Iterable[Pupil], upn: str) -> Pupil:
+    """The enrolment of the named pupil that the caller acts for, or 403 `forbidden_school`.
+
+    Seeing a family's case lets a sibling's school or LA support it, not take a legal action
+    against a parent about a child at another school in another LA: that is for the child's own
+    school staff, the child's LA officer or an admin. A dual-registered pupil has an enrolment per
+    school, and either school's staff may name them.
+    """
+    for pupil in enrolments:
+        if may_act_on(principal, pupil):
+            return pupil
+    raise Forbidden(
+        "forbidden_school",
+        f"only pupil {upn}'s school staff, the officer of that school's LA or an admin may do this",
+    )
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:

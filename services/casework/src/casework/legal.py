@@ -15,7 +15,7 @@ from attendance_common.events.casework import Amount, LegalActionRecorded
 from attendance_common.identifiers import compact_upn
 from attendance_common.messaging import add_event
 from casework import cases, framework
-from casework.access import get_case
+from casework.access import get_case, pupil_to_name
 from casework.models import Alert, Case, CasePupil, LegalAction, Pupil
 from casework.schemas import LegalActionIn, WithdrawIn
 from casework.service import open_for_work
@@ -26,7 +26,7 @@ async def record_legal_action(
 ) -> LegalAction:
     """Record a legal action against a parent for one child of the family, if the framework allows it."""
     case = await open_for_work(session, principal, case_id)
-    pupil = await _pupil_in_case(session, case, body.upn)
+    pupil = pupil_to_name(principal, await _enrolments_in_case(session, case, body.upn), body.upn)
     contact = _parent(pupil, body.parent_contact_id, body.type)
     if body.issued_on > today_in_london():
         raise Unprocessable("future_date", f"issued_on {body.issued_on} is in the future")
@@ -85,6 +85,10 @@ async def withdraw_legal_action(
     )
     if action is None:
         raise NotFound("unknown_legal_action", f"case {case_id} has no legal action {action_id}")
+    named = await session.scalar(
+        select(Pupil).where(Pupil.school_urn == action.school_urn, Pupil.upn == action.upn)
+    )
+    pupil_to_name(principal, [named] if named else [], action.upn)
     if action.status == "withdrawn":
         raise Conflict("already_withdrawn", f"legal action {action_id} is already withdrawn")
     action.status, action.withdrawn_at = "withdrawn", now_utc()
@@ -94,18 +98,19 @@ async def withdraw_legal_action(
     return action
 
 
-async def _pupil_in_case(session: AsyncSession, case: Case, upn: str) -> Pupil:
-    member = await session.scalar(
-        select(CasePupil).where(CasePupil.case_id == case.id, CasePupil.upn == compact_upn(upn)).limit(1)
-    )
-    pupil = None
-    if member is not None:
-        pupil = await session.scalar(
-            select(Pupil).where(Pupil.school_urn == member.school_urn, Pupil.upn == member.upn)
+async def _enrolments_in_case(session: AsyncSession, case: Case, upn: str) -> list[Pupil]:
+    """The pupil's enrolments in the case (two for a dual-registered pupil), or 422 `pupil_not_in_case`."""
+    enrolments = list(
+        await session.scalars(
+            select(Pupil)
+            .join(CasePupil, (CasePupil.school_urn == Pupil.school_urn) & (CasePupil.upn == Pupil.upn))
+            .where(CasePupil.case_id == case.id, CasePupil.upn == compact_upn(upn))
+            .order_by(Pupil.school_urn)
         )
-    if pupil is None:
+    )
+    if not enrolments:
         raise Unprocessable("pupil_not_in_case", f"pupil {upn} is not in case {case.id}")
-    return pupil
+    return enrolments
 
 
 def _parent(pupil: Pupil, contact_id: str | None, action_type: str) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
-"""Who may see and act on which cases (api.md "Auth"): staff of any school in the family, the LA
-officer of any of those schools' LA, admins; nobody else."""
+"""Who may see and act on which cases (api.md "Auth", "Authorisation clarified"): staff of any school in
+the family, the LA officer of any of those schools' LA, admins; nobody else. A write that names one
+pupil (a legal action, its withdrawal) is for that pupil's school staff and LA officer, and admins."""
 
 from __future__ import annotations
 
@@ -49,12 +50,15 @@ async def test_other_roles_may_not_list_cases(client, headers):
     assert (response.status_code, response.json()["code"]) == (403, "forbidden_role")
 
 
-async def test_staff_of_either_school_in_the_family_see_and_act_on_the_case(client, feed):
+async def test_staff_of_either_school_in_the_family_see_and_support_the_case(client, feed):
     here, there, case = await two_school_family(client, feed)
     for headers in (staff(here), staff(there)):
         assert case["id"] in await ids_visible(client, headers)
         barrier = {"category": "transport", "description": "bus withdrawn"}
         response = await client.post(f"/v1/cases/{case['id']}/barriers", json=barrier, headers=headers)
+        assert response.status_code == 201
+        action = {"type": "meeting", "due_on": "2026-12-01", "notes": "family meeting"}
+        response = await client.post(f"/v1/cases/{case['id']}/actions", json=action, headers=headers)
         assert response.status_code == 201
 
 
@@ -112,3 +116,110 @@ async def test_staff_of_another_school_may_not_record_legal_actions(client, feed
     body = {"type": "penalty_notice", "upn": case["pupils"][0]["upn"], "issued_on": "2025-01-06"}
     response = await client.post(f"/v1/cases/{case['id']}/legal-actions", json=body, headers=staff(new_urn()))
     assert response.status_code == 404
+
+
+# A write that names one pupil: the family spans school `here` (LA 380, Ada) and `there` (LA 381, Byron).
+
+
+async def at_formalise_support(client, feed) -> tuple[str, str, dict]:
+    here, there, case = await two_school_family(client, feed)
+    body = {"stage": "formalise_support", "reason": "contract next"}
+    response = await client.post(f"/v1/cases/{case['id']}/stage", json=body, headers=admin())
+    assert response.status_code == 200, response.text
+    return here, there, case
+
+
+def contract_for(upn: str) -> dict:
+    return {"type": "attendance_contract", "upn": upn, "parent_contact_id": "c1", "issued_on": "2026-11-20"}
+
+
+def upn_at(case: dict, urn: str) -> str:
+    (upn,) = [p["upn"] for p in case["pupils"] if p["school_urn"] == urn]
+    return upn
+
+
+async def legal_actions(client, case: dict) -> list[dict]:
+    return (await client.get(f"/v1/cases/{case['id']}", headers=admin())).json()["legal_actions"]
+
+
+def forbidden(response) -> bool:
+    return (response.status_code, response.json()["code"]) == (403, "forbidden_school")
+
+
+async def test_staff_may_not_record_a_legal_action_about_a_sibling_at_another_school(client, feed):
+    here, there, case = await at_formalise_support(client, feed)
+    body = contract_for(upn_at(case, there))
+    response = await client.post(f"/v1/cases/{case['id']}/legal-actions", json=body, headers=staff(here))
+    assert forbidden(response), response.text
+    assert await legal_actions(client, case) == []
+
+
+async def test_an_la_officer_may_not_record_a_legal_action_about_a_sibling_in_another_la(client, feed):
+    here, _, case = await at_formalise_support(client, feed)
+    body = contract_for(upn_at(case, here))
+    response = await client.post(
+        f"/v1/cases/{case['id']}/legal-actions", json=body, headers=la_officer("381")
+    )
+    assert forbidden(response), response.text
+    assert await legal_actions(client, case) == []
+
+
+@pytest.mark.parametrize("who", ["staff", "la_officer", "admin"])
+async def test_the_pupils_own_school_la_and_admins_record_legal_actions(client, feed, who):
+    here, _, case = await at_formalise_support(client, feed)
+    headers = {"staff": staff(here), "la_officer": la_officer("380"), "admin": admin()}[who]
+    body = contract_for(upn_at(case, here))
+    response = await client.post(f"/v1/cases/{case['id']}/legal-actions", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+
+
+async def record_at_there(client, feed) -> tuple[str, str, dict, str]:
+    """A contract about Byron (school `there`, LA 381), recorded by his own school's staff."""
+    here, there, case = await at_formalise_support(client, feed)
+    body = contract_for(upn_at(case, there))
+    response = await client.post(f"/v1/cases/{case['id']}/legal-actions", json=body, headers=staff(there))
+    assert response.status_code == 201, response.text
+    return here, there, case, response.json()["id"]
+
+
+@pytest.mark.parametrize("who", ["staff_of_the_sibling", "officer_of_the_siblings_la"])
+async def test_only_the_named_pupils_school_and_la_withdraw_a_legal_action(client, feed, who):
+    here, _, case, action_id = await record_at_there(client, feed)
+    outsider = {"staff_of_the_sibling": staff(here), "officer_of_the_siblings_la": la_officer("380")}[who]
+    url = f"/v1/cases/{case['id']}/legal-actions/{action_id}/withdraw"
+    assert forbidden(await client.post(url, json={"reason": "not ours"}, headers=outsider))
+    assert [a["status"] for a in await legal_actions(client, case)] == ["issued"]
+
+    response = await client.post(url, json={"reason": "agreed"}, headers=la_officer("381"))
+    assert (response.status_code, response.json()["status"]) == (200, "withdrawn")
+
+
+async def test_the_named_pupils_school_staff_withdraw_a_legal_action(client, feed):
+    _, there, case, action_id = await record_at_there(client, feed)
+    url = f"/v1/cases/{case['id']}/legal-actions/{action_id}/withdraw"
+    response = await client.post(url, json={"reason": "agreed"}, headers=staff(there))
+    assert (response.status_code, response.json()["status"]) == (200, "withdrawn")
+
+
+async def test_a_dual_registered_pupil_may_be_named_by_either_schools_staff(client, feed):
+    email, (main, second), upn = new_email(), (new_urn(), new_urn()), new_upn()
+    await feed.pupil(main, upn, email=email, la_code="380")
+    await feed.pupil(second, upn, email=email, la_code="381")
+    await feed.alert(main, upn, "persistent_absence")
+    case = await only_case(client, upn)
+    body = {"stage": "formalise_support", "reason": "contract next"}
+    assert (await client.post(f"/v1/cases/{case['id']}/stage", json=body, headers=admin())).status_code == 200
+    response = await client.post(
+        f"/v1/cases/{case['id']}/legal-actions", json=contract_for(upn), headers=staff(second)
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_staff_of_either_school_may_open_the_familys_case_naming_only_their_own_pupil(client, feed):
+    here, there, case = await two_school_family(client, feed)
+    sibling = {"pupils": [{"school_urn": there, "upn": upn_at(case, there)}], "stage": "monitor"}
+    assert forbidden(await client.post("/v1/cases", json=sibling, headers=staff(here)))
+    assert forbidden(await client.post("/v1/cases", json=sibling, headers=la_officer("380")))
+    own = {"pupils": [{"school_urn": here, "upn": upn_at(case, here)}], "stage": "monitor"}
+    response = await client.post("/v1/cases", json=own, headers=staff(here))
+    assert (response.status_code, response.json()["id"]) == (200, case["id"])

@@ -42,6 +42,24 @@ DEFAULT_ROUTES: Routes = {
     "referral_made": {**_LA},
 }
 
+# Statutory duties (api.md "Authorisation clarified"): first-day contact with parents, telling a
+# child's social worker the same day, and the LA's notice of a deletion from roll. An override at
+# school scope may change their channels but not leave the audience with none.
+STATUTORY_ROUTES: tuple[tuple[str, str], ...] = (
+    ("first_day_absence", "parents"),
+    ("social_worker_unexplained_absence", "social_worker"),
+    ("pupil_deleted", "local_authority"),
+)
+
+
+def statutory_switched_off(overrides: Routes) -> list[str]:
+    """The statutory routes these (checked) overrides switch off, as `trigger to audience`."""
+    return [
+        f"{trigger} to {audience}"
+        for trigger, audience in STATUTORY_ROUTES
+        if audience in overrides.get(trigger, {}) and not overrides[trigger][audience]
+    ]
+
 
 def check(routes: Mapping[str, Any]) -> Routes:
     """Validate overrides (`{trigger: {audience: [channel, ...]}}`); ValueError says what is wrong."""

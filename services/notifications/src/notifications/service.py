@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common import scopes
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, Unprocessable
@@ -17,7 +17,6 @@ from notifications.models import Delivery, RoutingScope, School
 from notifications.schemas import NotificationOut, NotificationsOut, Recipient, RoutingIn, RoutingOut
 
 _READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
-_SCOPE = re.compile(r"^(default|la:\d{3}|school:\d{6})$")
 
 
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
@@ -91,17 +90,18 @@ def _seq_position(after: str) -> int:
 async def get_routing(session: AsyncSession, principal: Principal, school: str | None) -> RoutingOut:
     if principal.role not in _READERS:
         raise Forbidden("forbidden_role", f"role {principal.role} cannot read routing")
-    scopes = {row.scope: row.routes for row in await session.scalars(select(RoutingScope))}
+    stored = {row.scope: row.routes for row in await session.scalars(select(RoutingScope))}
     if school is None:
-        shown = scopes if principal.is_admin else {k: v for k, v in scopes.items() if k == "default"}
-        return RoutingOut(scope="default", routes=routing.resolve(scopes, "", None), scopes=shown)
+        shown = stored if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}
+        return RoutingOut(scope="default", routes=routing.resolve(stored, "", None), scopes=shown)
     la_code = await session.scalar(select(School.la_code).where(School.urn == school))
-    return _in_force(scopes, school, la_code, f"school:{school}")
+    scopes.ensure_may_read_school(principal, school, la_code, "routing")
+    return _in_force(stored, school, la_code, f"school:{school}")
 
 
-def _in_force(scopes: dict[str, dict[str, Any]], urn: str, la_code: str | None, scope: str) -> RoutingOut:
-    relevant = {k: v for k, v in scopes.items() if k in ("default", f"la:{la_code}", f"school:{urn}")}
-    return RoutingOut(scope=scope, routes=routing.resolve(scopes, urn, la_code), scopes=relevant)
+def _in_force(stored: dict[str, dict[str, Any]], urn: str, la_code: str | None, scope: str) -> RoutingOut:
+    relevant = {k: v for k, v in stored.items() if k in ("default", f"la:{la_code}", f"school:{urn}")}
+    return RoutingOut(scope=scope, routes=routing.resolve(stored, urn, la_code), scopes=relevant)
 
 
 async def put_routing(
@@ -109,27 +109,21 @@ async def put_routing(
 ) -> tuple[RoutingOut, bool]:
     """Override routing at `default` (admins), `la:{code}` (its officers) or `school:{urn}` (its staff
     and its LA's officers). Answers what now applies at that scope."""
-    if not _SCOPE.match(scope):
-        raise Unprocessable("bad_scope", "scope must be default, la:{3-digit code} or school:{6-digit URN}")
-    urn = scope.removeprefix("school:") if scope.startswith("school:") else ""
+    urn = scopes.school_of(scopes.checked(scope)) or ""
     school_la = await session.scalar(select(School.la_code).where(School.urn == urn)) if urn else None
-    allowed = principal.is_admin or (
-        (principal.role == Role.LA_OFFICER and (scope == f"la:{principal.la}" or school_la == principal.la))
-        or (principal.role == Role.SCHOOL_STAFF and urn in principal.schools)
-    )
-    if not allowed:
-        raise Forbidden("forbidden_scope", f"this token may not change the routing of {scope}")
+    scopes.ensure_may_write(principal, scope, school_la, "routing")
     try:
         routes = routing.check(body.routes)
     except ValueError as error:
         raise Unprocessable("bad_route", str(error)) from error
+    scopes.ensure_statutory_kept(scope, routing.statutory_switched_off(routes))
     row = await session.get(RoutingScope, scope)
     created = row is None
     if row is None:
         row = RoutingScope(scope=scope)
         session.add(row)
     row.routes, row.updated_at, row.updated_by = routes, now_utc(), principal.sub
-    scopes = {r.scope: r.routes for r in await session.scalars(select(RoutingScope)) if r.scope != scope}
-    scopes[scope] = routes
+    stored = {r.scope: r.routes for r in await session.scalars(select(RoutingScope)) if r.scope != scope}
+    stored[scope] = routes
     la_code = scope.removeprefix("la:") if scope.startswith("la:") else school_la
-    return _in_force(scopes, urn, la_code, scope), created
+    return _in_force(stored, urn, la_code, scope), created

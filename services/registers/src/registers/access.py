@@ -18,6 +18,20 @@ def ensure_can_write(principal: Principal, urn: str) -> None:
         raise Forbidden("forbidden_school", f"this token may not write school {urn}")
 
 
+async def ensure_can_put_school(session: AsyncSession, principal: Principal, urn: str, la_code: str) -> None:
+    """A school's MIS updates its name and phase; registering a school and changing its `la_code`
+    are for admins (api.md "Authorisation clarified"): a school's LA decides whose officers read its
+    pupils' records, so an MIS must not hand them to another LA, nor add schools to its own reach."""
+    ensure_can_write(principal, urn)
+    if principal.is_admin:
+        return
+    school = await session.get(School, urn)
+    if school is None:
+        raise Forbidden("admin_only", f"only an admin registers a new school ({urn})")
+    if la_code != school.la_code:
+        raise Forbidden("admin_only", f"only an admin moves school {urn} to another LA ({school.la_code})")
+
+
 async def school_for_write(session: AsyncSession, principal: Principal, urn: str) -> School:
     ensure_can_write(principal, urn)
     return await get_school(session, urn)

@@ -55,9 +55,9 @@ def _upn(upn: str) -> str:
 async def put_school(
     urn: str, body: SchoolIn, session: SessionDep, principal: CurrentPrincipal, response: Response
 ):
-    """Register a school or update its details (201 created, 200 updated)."""
+    """Register a school or update its details (201 created, 200 updated); new schools and LA moves: admin."""
     urn = _urn(urn)
-    access.ensure_can_write(principal, urn)
+    await access.ensure_can_put_school(session, principal, urn, body.la_code)
     school, created = await schools.upsert_school(session, urn=urn, data=body)
     response.status_code = 201 if created else 200
     return SchoolOut(urn=school.urn, name=school.name, la_code=school.la_code, phase=school.phase)

@@ -152,6 +152,47 @@ async def test_an_la_officer_cannot_read_a_school_in_another_la(client, name):
     assert_problem(await call(client, name, urn, upn, officer), 403, "forbidden_school")
 
 
+@pytest.mark.parametrize("name", WRITES)
+async def test_an_la_officer_cannot_write_registers_even_in_their_la(client, school, name):
+    officer = auth("la_officer", la="380")
+    assert_problem(await call(client, name, school.urn, school.upn, officer), 403, "forbidden_school")
+
+
+# A write through one's own school that names another school's pupil touches only one's own school.
+
+
+async def test_marks_for_a_pupil_on_roll_only_at_another_school_are_rejected_unknown_pupil(client, school):
+    urn, upn, mis = await another_school(client)
+    answer = await client.post(
+        f"/v1/schools/{school.urn}/marks", json={"marks": [mark(upn, MARKED_ON)]}, headers=school.mis
+    )
+    assert answer.json()["rejected"][0]["error_code"] == "unknown_pupil"
+    assert (await client.get(f"/v1/schools/{urn}/pupils/{upn}/marks", headers=mis)).json()["marks"] == []
+
+
+async def test_deleting_another_schools_pupil_through_ones_own_school_is_404(client, school):
+    urn, upn, mis = await another_school(client)
+    assert_problem(await call(client, "delete_pupil", school.urn, upn, school.mis), 404, "unknown_pupil")
+    assert (await client.get(f"/v1/schools/{urn}/pupils/{upn}", headers=mis)).json()["on_roll"] is True
+
+
+async def test_putting_another_schools_pupil_enrols_them_here_and_leaves_that_record_alone(client, school):
+    urn, upn, mis = await another_school(client)
+    body = {**pupil_body(), "given_name": "Renamed"}
+    answer = await client.put(f"/v1/schools/{school.urn}/pupils/{upn}", json=body, headers=school.mis)
+    assert answer.status_code == 201  # a second enrolment (dual registration), at this school only
+    record = await client.get(f"/v1/schools/{urn}/pupils/{upn}", headers=mis)
+    assert record.json()["given_name"] == pupil_body()["given_name"]
+
+
+async def another_school(client) -> tuple[str, str, dict[str, str]]:
+    """A school in another LA with one pupil, registered by an admin: its URN, the UPN, its MIS's headers."""
+    urn, upn, admin = new_urn(), new_upn(), auth("admin")
+    assert (await client.put(f"/v1/schools/{urn}", json=school_body(la_code="999"), headers=admin)).is_success
+    assert (await client.put(f"/v1/schools/{urn}/pupils/{upn}", json=pupil_body(), headers=admin)).is_success
+    return urn, upn, auth("mis", schools=[urn])
+
+
 # Social workers
 
 

@@ -71,7 +71,7 @@ def bad_check_letter(upn: str) -> str:
 async def test_put_school_answers_201_when_new_and_200_when_updated(client):
     urn = new_urn()
     mis = auth("mis", schools=[urn])
-    created = await client.put(f"/v1/schools/{urn}", json=school_body(), headers=mis)
+    created = await client.put(f"/v1/schools/{urn}", json=school_body(), headers=auth("admin"))
     updated = await client.put(f"/v1/schools/{urn}", json=school_body(name="Hill Academy"), headers=mis)
     assert created.status_code == 201
     assert created.json() == {"urn": urn, "name": "Hill Primary", "la_code": "380", "phase": "primary"}
@@ -82,7 +82,7 @@ async def test_put_school_answers_201_when_new_and_200_when_updated(client):
 async def test_renaming_a_school_emits_a_second_school_upserted_event(client, app):
     urn = new_urn()
     mis = auth("mis", schools=[urn])
-    await client.put(f"/v1/schools/{urn}", json=school_body(), headers=mis)
+    await client.put(f"/v1/schools/{urn}", json=school_body(), headers=auth("admin"))
     await client.put(f"/v1/schools/{urn}", json=school_body(name="Hill Academy"), headers=mis)
     events = await outbox(app, "attendance.school.upserted", urn)
     assert [e["name"] for e in events] == ["Hill Primary", "Hill Academy"]
@@ -92,10 +92,44 @@ async def test_renaming_a_school_emits_a_second_school_upserted_event(client, ap
 async def test_an_identical_school_put_answers_200_and_emits_nothing(client, app):
     urn = new_urn()
     mis = auth("mis", schools=[urn])
-    await client.put(f"/v1/schools/{urn}", json=school_body(), headers=mis)
+    await client.put(f"/v1/schools/{urn}", json=school_body(), headers=auth("admin"))
     again = await client.put(f"/v1/schools/{urn}", json=school_body(), headers=mis)
     assert again.status_code == 200
     assert len(await outbox(app, "attendance.school.upserted", urn)) == 1
+
+
+async def test_an_mis_may_not_register_a_new_school_even_one_its_token_names(client):
+    urn = new_urn()
+    answer = await client.put(f"/v1/schools/{urn}", json=school_body(), headers=auth("mis", schools=[urn]))
+    assert (answer.status_code, answer.json()["code"]) == (403, "admin_only")
+    unknown = await client.get(f"/v1/schools/{urn}/attendance", headers=auth("admin"))
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_school")
+
+
+async def test_an_mis_may_not_move_its_school_to_another_la(client, app, school):
+    answer = await client.put(
+        f"/v1/schools/{school.urn}", json=school_body(la_code="999"), headers=school.mis
+    )
+    assert (answer.status_code, answer.json()["code"]) == (403, "admin_only")
+    assert [e["la_code"] for e in await outbox(app, "attendance.school.upserted", school.urn)] == ["380"]
+    stayed = await client.get(f"/v1/schools/{school.urn}/attendance", headers=auth("la_officer", la="380"))
+    assert stayed.status_code == 200
+
+
+async def test_an_mis_renames_its_school_and_changes_its_phase(client, school):
+    body = {**school_body(name="Hill Academy"), "phase": "secondary"}
+    answer = await client.put(f"/v1/schools/{school.urn}", json=body, headers=school.mis)
+    assert (answer.status_code, answer.json()) == (200, {"urn": school.urn, **body})
+
+
+async def test_an_admin_moves_a_school_to_another_la_and_its_officers_read_it(client, school):
+    answer = await client.put(
+        f"/v1/schools/{school.urn}", json=school_body(la_code="999"), headers=auth("admin")
+    )
+    assert (answer.status_code, answer.json()["la_code"]) == (200, "999")
+    url = f"/v1/schools/{school.urn}/attendance"
+    assert (await client.get(url, headers=auth("la_officer", la="999"))).status_code == 200
+    assert (await client.get(url, headers=auth("la_officer", la="380"))).status_code == 403
 
 
 @pytest.mark.parametrize("urn", ["12345", "1234567", "12345a", "abcdef"])

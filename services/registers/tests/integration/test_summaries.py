@@ -170,7 +170,7 @@ async def cohort(client) -> Cohort:
     school = Cohort(urn=new_urn(), mis={})
     school.mis = auth("mis", schools=[school.urn])
     assert (
-        await client.put(f"/v1/schools/{school.urn}", json=school_body(), headers=school.mis)
+        await client.put(f"/v1/schools/{school.urn}", json=school_body(), headers=auth("admin"))
     ).status_code == 201
     pupils = [
         (characteristics("6", True, "N", False), ["I"] + ["/"] * 9),
