@@ -44,6 +44,7 @@ def test_each_process_has_an_image_its_database_and_the_broker(app):
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["ATTENDANCE_ENV"] == "production"
     assert env[f"{name.upper()}_MIGRATE_ON_START"] == "false"  # migrations are their own step
+    assert env["ATTENDANCE_ACCESS_LOG"] == "${ATTENDANCE_ACCESS_LOG:-true}"  # a line per request
 
 
 @pytest.mark.parametrize("name", SERVICES)

@@ -134,3 +134,7 @@ def test_the_production_overlay_builds():
         for c in doc["spec"]["template"]["spec"]["containers"]
     }
     assert all(image.startswith("registry.example.org/attendance/") for image in images)
+
+
+def test_access_logs_are_on_in_the_cluster():
+    assert CONFIG["ATTENDANCE_ACCESS_LOG"] == "true"

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from attendance_common.auth.tokens import DEVELOPMENT_JWT_SECRET
+from attendance_common.devtoken import DEVELOPMENT_JWT_SECRET
 
 
 class ServiceSettings(BaseSettings):
@@ -67,6 +67,9 @@ class ServiceSettings(BaseSettings):
     write_burst: int = Field(default=1000, validation_alias="ATTENDANCE_WRITE_BURST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_json: bool = Field(default=True, validation_alias="LOG_JSON")
+    # A line per HTTP request: on in the production images (Dockerfile), off by default and under
+    # `make run`, where they drowned everything else.
+    access_log: bool = Field(default=False, validation_alias="ATTENDANCE_ACCESS_LOG")
     migrate_on_start: bool = True
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
@@ -78,6 +81,8 @@ class ServiceSettings(BaseSettings):
     # A worker serves Prometheus metrics on this port when set (`<SERVICE>_WORKER_METRICS_PORT`);
     # APIs always serve theirs at /metrics on the API port.
     worker_metrics_port: int | None = None
+    # All interfaces in a container (Prometheus scrapes the pod); `make run` keeps it on loopback.
+    worker_metrics_host: str = "0.0.0.0"
     # Traces are exported by OTLP/HTTP only when this is set (the standard OpenTelemetry variable).
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -146,6 +151,21 @@ class StackSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="ATTENDANCE_HOST")
     data_dir: Path = Field(default=Path(".data"), validation_alias="ATTENDANCE_DATA_DIR")
     kafka_bootstrap_servers: str | None = None
+    # Workers' metrics: on these ports when set, else on free ones; either way written to
+    # `stack_file` for `make status`.
+    registers_worker_metrics_port: int | None = None
+    alerts_worker_metrics_port: int | None = None
+    casework_worker_metrics_port: int | None = None
+    notifications_worker_metrics_port: int | None = None
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))
+
+    def worker_metrics_port_of(self, service: str) -> int | None:
+        port = getattr(self, f"{service}_worker_metrics_port")
+        return None if port is None else int(port)
+
+    @property
+    def stack_file(self) -> Path:
+        """Where a running `make run` says what it serves (read by `make status`)."""
+        return self.data_dir / "stack.json"

@@ -1,19 +1,21 @@
-"""Verify bearer tokens (HS256 with a shared secret, or an identity provider's key) and mint HS256 ones."""
+"""Verify bearer tokens (HS256 with a shared secret, or an identity provider's key).
+
+Development tokens are minted by `attendance_common.devtoken` (light, for `make token`); its
+secret and `mint_token` are re-exported here for the services and their tests.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
 
 import jwt
 
+from attendance_common.devtoken import DEVELOPMENT_JWT_SECRET as DEVELOPMENT_JWT_SECRET
+from attendance_common.devtoken import mint_token as mint_token
 from attendance_common.errors import Unauthorized
 
 from .principal import Principal, Role
-
-# Known to everyone, so production settings refuse it; >= 32 bytes for HS256.
-DEVELOPMENT_JWT_SECRET = "dev-only-attendance-secret-change-me-0123456789"
 
 _SCHOOL_ROLES = (Role.MIS, Role.SCHOOL_STAFF)
 _EMAIL_ROLES = (Role.SOCIAL_WORKER, Role.PARENT)
@@ -120,33 +122,3 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if role in _EMAIL_ROLES and (email is None or "@" not in email):
         raise _invalid(f"role {role.value!r} needs an 'email' claim")
     return Principal(sub=sub, role=role, schools=schools, la=la, email=email, name=name)
-
-
-def mint_token(
-    *,
-    secret: str,
-    sub: str,
-    role: Role | str,
-    schools: Iterable[str] | None = None,
-    la: str | None = None,
-    email: str | None = None,
-    name: str | None = None,
-    ttl_seconds: int = 3600,
-    now: datetime | None = None,
-) -> str:
-    """Sign a token for development and tests; it does not check role claims."""
-    issued = now or datetime.now(UTC)
-    claims: dict[str, Any] = {
-        "sub": sub,
-        "role": str(role),
-        "iat": issued,
-        "exp": issued + timedelta(seconds=ttl_seconds),
-    }
-    optional = {
-        "schools": list(schools) if schools is not None else None,
-        "la": la,
-        "email": email,
-        "name": name,
-    }
-    claims.update({key: value for key, value in optional.items() if value is not None})
-    return jwt.encode(claims, secret, algorithm="HS256")

@@ -22,7 +22,13 @@ from attendance_common.events.catalog import Reader, decode, read
 from attendance_common.events.envelope import CloudEvent, EnvelopeError
 from attendance_common.messaging.inbox import already_applied, record_applied
 from attendance_common.messaging.kafka import make_consumer
-from attendance_common.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED, count_events
+from attendance_common.metrics import (
+    CONSUMER_LAG,
+    DEAD_LETTERED,
+    EVENTS_CONSUMED,
+    count_events,
+    note_last_applied,
+)
 from attendance_common.settings import ServiceSettings
 from attendance_common.tracing import context_from, tracer
 
@@ -148,6 +154,7 @@ class EventConsumer:
         self.skipped = 0
         self.first_batch_at: float | None = None  # loop time of the first fetch with records
         self.dead_lettered = 0
+        self.last_applied_type: str | None = None
         self._lag_at = 0.0
         self._lag_labels: set[tuple[str, str, str]] = set()
 
@@ -271,6 +278,9 @@ class EventConsumer:
             await record_applied(session, self.name, (item.event.id for item in fresh))
         self.applied += len(fresh)
         self.skipped += len(skipped)
+        if fresh:
+            note_last_applied(self.name, fresh[-1].event.type, self.last_applied_type)
+            self.last_applied_type = fresh[-1].event.type
         count_events(
             EVENTS_CONSUMED, ((i.topic, i.event.type) for i in fresh), self.name, suffix=("applied",)
         )
