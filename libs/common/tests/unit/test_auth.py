@@ -39,7 +39,7 @@ VALID_CLAIMS: dict[Role, dict[str, Any]] = {
 
 
 def encode(claims: dict[str, Any], secret: str = SECRET) -> str:
-    base = {"sub": "someone", "exp": int(time.time()) + 600}
+    base = {"sub": "someone", "iat": int(time.time()), "exp": int(time.time()) + 600}
     return jwt.encode({**base, **claims}, secret, algorithm="HS256")
 
 
@@ -83,9 +83,9 @@ def test_missing_or_malformed_role_claims_are_rejected(role: Role, claims: dict[
     assert error.code == "invalid_token"
 
 
-@pytest.mark.parametrize("missing", ["sub", "role", "exp"])
+@pytest.mark.parametrize("missing", ["sub", "role", "exp", "iat"])
 def test_missing_registered_claims_are_rejected(missing: str) -> None:
-    claims = {"sub": "someone", "role": "admin", "exp": int(time.time()) + 600}
+    claims = {"sub": "someone", "role": "admin", "iat": int(time.time()), "exp": int(time.time()) + 600}
     del claims[missing]
 
     error = rejection(jwt.encode(claims, SECRET, algorithm="HS256"))
@@ -322,7 +322,7 @@ def test_cli_prints_a_token_that_decodes(
     monkeypatch.delenv("ATTENDANCE_JWT_SECRET", raising=False)
     argv = ["--role", "mis", "--school", "100001", "--school", "100002", "--sub", "mis-vendor"]
 
-    assert main([*argv, "--ttl", "86400", "--name", "MIS Vendor"]) == 0
+    assert main([*argv, "--ttl", "1800", "--name", "MIS Vendor"]) == 0
 
     token = capsys.readouterr().out.strip()
     principal = decode_token(token, secret=DEVELOPMENT_JWT_SECRET)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from attendance_common.errors import Unauthorized
 
 from .principal import Role
-from .tokens import DEVELOPMENT_JWT_SECRET, decode_token, mint_token
+from .tokens import DEFAULT_MAX_LIFETIME_SECONDS, DEVELOPMENT_JWT_SECRET, decode_token, mint_token
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,10 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--la", help="local authority code, for la_officer")
     parser.add_argument("--email", help="for social_worker and parent")
     parser.add_argument("--name", help="recorded in audit trails")
-    parser.add_argument("--ttl", type=int, default=3600, help="seconds until expiry")
+    parser.add_argument(
+        "--ttl",
+        type=int,
+        help="seconds until expiry (default and most: $ATTENDANCE_JWT_MAX_LIFETIME_SECONDS, else 3600)",
+    )
     parser.add_argument(
         "--secret", help="HS256 secret (default: $ATTENDANCE_JWT_SECRET, else the development one)"
     )
+    parser.add_argument("--issuer", help="the 'iss' claim (default: $ATTENDANCE_JWT_ISSUER, if set)")
+    parser.add_argument("--audience", help="the 'aud' claim (default: $ATTENDANCE_JWT_AUDIENCE, if set)")
     return parser
 
 
@@ -36,11 +42,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Mint a token from the command line and print it to stdout."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.ttl <= 0:
-        parser.error("--ttl must be positive")
-    # A CLI entry point is outside the services' settings, so it may read the
-    # environment itself; it uses the same variable the services verify with.
+    # A CLI entry point is outside the services' settings, so it may read the environment
+    # itself; it uses the same variables the services verify with.
     secret = args.secret or os.environ.get("ATTENDANCE_JWT_SECRET") or DEVELOPMENT_JWT_SECRET
+    issuer = args.issuer or os.environ.get("ATTENDANCE_JWT_ISSUER") or None
+    audience = args.audience or os.environ.get("ATTENDANCE_JWT_AUDIENCE") or None
+    longest = os.environ.get("ATTENDANCE_JWT_MAX_LIFETIME_SECONDS") or DEFAULT_MAX_LIFETIME_SECONDS
+    max_lifetime = int(longest)
+    ttl = max_lifetime if args.ttl is None else args.ttl
+    if ttl <= 0:
+        parser.error("--ttl must be positive")
     token = mint_token(
         secret=secret,
         sub=args.sub or f"dev-{args.role}",
@@ -49,11 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         la=args.la,
         email=args.email,
         name=args.name,
-        ttl_seconds=args.ttl,
+        ttl_seconds=ttl,
+        issuer=issuer,
+        audience=audience,
     )
     # Verify before printing, so a token the services would refuse is never handed out.
     try:
-        decode_token(token, secret=secret)
+        decode_token(token, secret=secret, issuer=issuer, audience=audience, max_lifetime=max_lifetime)
     except Unauthorized as exc:
         parser.error(exc.detail)
     print(token)

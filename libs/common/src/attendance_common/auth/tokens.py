@@ -15,6 +15,10 @@ from .principal import Principal, Role
 # Known to everyone, so production settings refuse it; >= 32 bytes for HS256.
 DEVELOPMENT_JWT_SECRET = "dev-only-attendance-secret-change-me-0123456789"
 
+# The longest a token may live (`exp - iat`) unless the settings say otherwise: a stolen token is
+# useful for an hour at most.
+DEFAULT_MAX_LIFETIME_SECONDS = 3600
+
 _SCHOOL_ROLES = (Role.MIS, Role.SCHOOL_STAFF)
 _EMAIL_ROLES = (Role.SOCIAL_WORKER, Role.PARENT)
 
@@ -40,7 +44,7 @@ def _verify(
             leeway=leeway,
             audience=audience,
             issuer=issuer,
-            options={"require": ["sub", "role", "exp"]},
+            options={"require": ["sub", "role", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token_expired", "The bearer token has expired.") from exc
@@ -49,15 +53,26 @@ def _verify(
     except jwt.InvalidAudienceError as exc:
         raise _invalid("the audience ('aud') is not this service") from exc
     except jwt.InvalidIssuerError as exc:
-        raise _invalid("the issuer ('iss') is not the trusted identity provider") from exc
+        raise _invalid("the issuer ('iss') is not the one this service trusts") from exc
     except jwt.InvalidAlgorithmError as exc:
         raise _invalid(f"the algorithm is not one of {', '.join(algorithms)}") from exc
     except jwt.MissingRequiredClaimError as exc:
         raise _invalid(f"the {exc.claim!r} claim is missing") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise _invalid("it was issued in the future ('iat' is later than now)") from exc
+    except jwt.InvalidIssuedAtError as exc:
+        raise _invalid("the 'iat' claim must be a number (seconds since 1970)") from exc
     except jwt.DecodeError as exc:
         raise _invalid(f"it is not a well-formed JWT ({exc})") from exc
     except jwt.InvalidTokenError as exc:
         raise _invalid(str(exc) or type(exc).__name__) from exc
+
+
+def _check_lifetime(claims: dict[str, Any], max_lifetime: int) -> None:
+    """Refuse a token that lives longer than `max_lifetime` seconds (both claims are numbers by now)."""
+    lifetime = int(claims["exp"]) - int(claims["iat"])
+    if lifetime > max_lifetime:
+        raise _invalid(f"it lives {lifetime} s from 'iat' to 'exp', longer than the {max_lifetime} s allowed")
 
 
 def _optional_str(claims: dict[str, Any], name: str) -> str | None:
@@ -88,15 +103,19 @@ def decode_token(
     leeway: float = 10,
     audience: str | None = None,
     issuer: str | None = None,
+    max_lifetime: int = DEFAULT_MAX_LIFETIME_SECONDS,
 ) -> Principal:
     """Verify a bearer token and return its principal, or raise Unauthorized.
 
     `secret` is the HS256 secret, or the public key (PyJWK or cryptography key) for RS256/ES256.
+    `iat` is required and `exp - iat` may be at most `max_lifetime` seconds; `iss` and `aud` must
+    match `issuer` and `audience` when those are given.
     """
     # An unsigned token must never verify, whatever a caller passes in.
     if not algorithms or any(alg.lower() == "none" for alg in algorithms):
         raise ValueError("algorithms must list signing algorithms, never 'none'")
     claims = _verify(token, secret, algorithms, leeway, audience, issuer)
+    _check_lifetime(claims, max_lifetime)
     return principal_from_claims(claims)
 
 
@@ -131,8 +150,10 @@ def mint_token(
     la: str | None = None,
     email: str | None = None,
     name: str | None = None,
-    ttl_seconds: int = 3600,
+    ttl_seconds: int = DEFAULT_MAX_LIFETIME_SECONDS,
     now: datetime | None = None,
+    issuer: str | None = None,
+    audience: str | None = None,
 ) -> str:
     """Sign a token for development and tests; it does not check role claims."""
     issued = now or datetime.now(UTC)
@@ -143,6 +164,8 @@ def mint_token(
         "exp": issued + timedelta(seconds=ttl_seconds),
     }
     optional = {
+        "iss": issuer,
+        "aud": audience,
         "schools": list(schools) if schools is not None else None,
         "la": la,
         "email": email,
