@@ -17,7 +17,9 @@ class ServiceSettings(BaseSettings):
     Shared variables (api.md "Running it") keep their own names whatever the prefix.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # An empty variable counts as unset (compose passes `${VAR:-}` through as ""), so an optional
+    # setting left blank keeps its default.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     service: str = "service"
     environment: Literal["development", "test", "production"] = Field(
