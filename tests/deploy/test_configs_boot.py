@@ -139,7 +139,8 @@ def test_every_compose_container_loads_its_settings(environment, container, serv
 
 def test_compose_names_every_container_of_every_service():
     names = {container for container, _ in compose_containers()}
-    assert {f"{s}-{part}" for s in SERVICES for part in ("migrate", "api", "worker")} <= names
+    parts = ("migrate", "api", "worker", "retention")
+    assert {f"{s}-{part}" for s in SERVICES for part in parts} <= names
 
 
 # Kubernetes: the manifests as `kubectl kustomize` renders them.
@@ -209,6 +210,7 @@ def test_every_kubernetes_container_loads_its_settings(environment, folder):
     # An API and a worker Deployment and a migration Job per service, at least.
     assert len([kind for kind, _ in loaded if kind == "Deployment"]) == 2 * len(SERVICES)
     assert len([kind for kind, _ in loaded if kind == "Job"]) == len(SERVICES)
+    assert len([kind for kind, _ in loaded if kind == "CronJob"]) == len(SERVICES)  # retention
 
 
 def test_the_production_overlay_trusts_the_identity_provider_only(environment):
