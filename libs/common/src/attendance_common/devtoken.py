@@ -19,6 +19,10 @@ import jwt
 # Known to everyone, so production settings refuse it; >= 32 bytes for HS256.
 DEVELOPMENT_JWT_SECRET = "dev-only-attendance-secret-change-me-0123456789"
 
+# The longest a token may live (`exp - iat`) unless the settings say otherwise: a stolen token is
+# useful for an hour at most.
+DEFAULT_MAX_LIFETIME_SECONDS = 3600
+
 
 @dataclass(frozen=True)
 class ScopeClaim:
@@ -57,8 +61,10 @@ def mint_token(
     la: str | None = None,
     email: str | None = None,
     name: str | None = None,
-    ttl_seconds: int = 3600,
+    ttl_seconds: int = DEFAULT_MAX_LIFETIME_SECONDS,
     now: datetime | None = None,
+    issuer: str | None = None,
+    audience: str | None = None,
 ) -> str:
     """Sign an HS256 token for development and tests; it does not check role claims."""
     issued = now or datetime.now(UTC)
@@ -69,6 +75,8 @@ def mint_token(
         "exp": issued + timedelta(seconds=ttl_seconds),
     }
     optional = {
+        "iss": issuer,
+        "aud": audience,
         "schools": list(schools) if schools is not None else None,
         "la": la,
         "email": email,
@@ -99,10 +107,16 @@ def _parser() -> argparse.ArgumentParser:
             help=f"e.g. {scope.example}" + (" (repeat for more)" if scope.repeatable else ""),
         )
     parser.add_argument("--name", help="recorded in audit trails")
-    parser.add_argument("--ttl", type=int, default=3600, help="seconds until expiry")
+    parser.add_argument(
+        "--ttl",
+        type=int,
+        help="seconds until expiry (default and most: $ATTENDANCE_JWT_MAX_LIFETIME_SECONDS, else 3600)",
+    )
     parser.add_argument(
         "--secret", help="HS256 secret (default: $ATTENDANCE_JWT_SECRET, else the development one)"
     )
+    parser.add_argument("--issuer", help="the 'iss' claim (default: $ATTENDANCE_JWT_ISSUER, if set)")
+    parser.add_argument("--audience", help="the 'aud' claim (default: $ATTENDANCE_JWT_AUDIENCE, if set)")
     return parser
 
 
@@ -120,21 +134,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.role not in ROLES:
         parser.error(f"unknown role {args.role!r}: the roles are {describe_roles()}")
-    if args.ttl <= 0:
+    # A command is outside the services' settings, so it reads the environment itself; it uses
+    # the variables the services verify with.
+    longest = int(os.environ.get("ATTENDANCE_JWT_MAX_LIFETIME_SECONDS") or DEFAULT_MAX_LIFETIME_SECONDS)
+    ttl = longest if args.ttl is None else args.ttl
+    if ttl <= 0:
         parser.error("--ttl must be positive")
+    if ttl > longest:
+        parser.error(
+            f"--ttl {ttl} is longer than the {longest} s allowed (ATTENDANCE_JWT_MAX_LIFETIME_SECONDS)"
+        )
     scope = ROLES[args.role]
     given = None if scope is None else getattr(args, scope.claim)
     if scope is not None and (not given or (scope is EMAIL and "@" not in given)):
         parser.error(_missing_scope(args.role, scope))
-    # A command is outside the services' settings, so it reads the environment itself; it uses
-    # the variable the services verify with.
     secret = args.secret or os.environ.get("ATTENDANCE_JWT_SECRET") or DEVELOPMENT_JWT_SECRET
     token = mint_token(
         secret=secret,
         sub=args.sub or f"dev-{args.role}",
         role=args.role,
         name=args.name,
-        ttl_seconds=args.ttl,
+        ttl_seconds=ttl,
+        issuer=args.issuer or os.environ.get("ATTENDANCE_JWT_ISSUER") or None,
+        audience=args.audience or os.environ.get("ATTENDANCE_JWT_AUDIENCE") or None,
         **{each.claim: getattr(args, each.claim) for each in SCOPE_CLAIMS if getattr(args, each.claim)},
     )
     print(token)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from attendance_common.devtoken import DEVELOPMENT_JWT_SECRET
+from attendance_common.devtoken import DEFAULT_MAX_LIFETIME_SECONDS, DEVELOPMENT_JWT_SECRET
 
 
 class ServiceSettings(BaseSettings):
@@ -17,7 +17,9 @@ class ServiceSettings(BaseSettings):
     Shared variables (api.md "Running it") keep their own names whatever the prefix.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # An empty variable counts as unset (compose passes `${VAR:-}` through as ""), so an optional
+    # setting left blank keeps its default.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     service: str = "service"
     environment: Literal["development", "test", "production"] = Field(
@@ -29,10 +31,15 @@ class ServiceSettings(BaseSettings):
         default=DEVELOPMENT_JWT_SECRET,
         validation_alias="ATTENDANCE_JWT_SECRET",
     )
-    # Tokens from an identity provider (RS256/ES256, keys from its JWKS URL, `iss` and `aud` checked).
+    # Tokens from an identity provider (RS256/ES256, keys from its JWKS URL). `iss` and `aud` are
+    # checked on every token, HS256 included, against the issuer and audience (each when set).
     jwt_jwks_url: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_JWKS_URL")
     jwt_issuer: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_ISSUER")
     jwt_audience: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_AUDIENCE")
+    # The longest a token may live (`exp - iat`, `iat` required): an hour unless set.
+    jwt_max_lifetime_seconds: int = Field(
+        default=DEFAULT_MAX_LIFETIME_SECONDS, gt=0, validation_alias="ATTENDANCE_JWT_MAX_LIFETIME_SECONDS"
+    )
     # HS256 with the shared secret: allowed outside production unless set false; in production only
     # when set true (e.g. a deployment without an identity provider yet).
     jwt_allow_hs256: bool | None = Field(default=None, validation_alias="ATTENDANCE_JWT_ALLOW_HS256")

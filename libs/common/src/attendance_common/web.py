@@ -15,11 +15,12 @@ from attendance_common.audit import AuditTrail
 from attendance_common.audit.api import audit_router
 from attendance_common.db import Database
 from attendance_common.errors import install_error_handlers
-from attendance_common.health import broker_reachable, health_router
+from attendance_common.health import health_router
 from attendance_common.limits import install_limits
 from attendance_common.logging import configure_logging
 from attendance_common.metrics import metrics_router
 from attendance_common.migrations import upgrade_database
+from attendance_common.outage import install_outage_handlers
 from attendance_common.runtime import tune_gc
 from attendance_common.settings import ServiceSettings
 from attendance_common.telemetry import RequestLatency, untraced
@@ -48,10 +49,9 @@ def create_service_app(
             await asyncio.to_thread(upgrade_database, migrations, settings.resolved_database_url)
         database = Database(settings.resolved_database_url)
         app.state.database = database
-        app.state.readiness_checks = {
-            "database": database.ping,
-            "broker": lambda: broker_reachable(settings.kafka_bootstrap_servers),
-        }
+        # The database only: an API writes events to its outbox, so a broker outage delays them (watch
+        # outbox_backlog and consumer_lag) but must not take the API out of its Service.
+        app.state.readiness_checks = {"database": database.ping}
         tune_gc()
         log.info("api_started", service=settings.service)
         try:
@@ -70,6 +70,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.jwt_secret = settings.jwt_secret
     install_error_handlers(app)
+    install_outage_handlers(app)
     install_limits(app, settings)
     app.add_middleware(AuditTrail)
     app.add_middleware(RequestLatency, service=settings.service)

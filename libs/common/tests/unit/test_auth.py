@@ -1,4 +1,4 @@
-"""Bearer tokens: verification, role claims, scopes and dependencies (the CLI: test_token_cli)."""
+"""Bearer tokens: verification, role claims, scopes, dependencies and the CLI."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ VALID_CLAIMS: dict[Role, dict[str, Any]] = {
 
 
 def encode(claims: dict[str, Any], secret: str = SECRET) -> str:
-    base = {"sub": "someone", "exp": int(time.time()) + 600}
+    base = {"sub": "someone", "iat": int(time.time()), "exp": int(time.time()) + 600}
     return jwt.encode({**base, **claims}, secret, algorithm="HS256")
 
 
@@ -81,9 +81,9 @@ def test_missing_or_malformed_role_claims_are_rejected(role: Role, claims: dict[
     assert error.code == "invalid_token"
 
 
-@pytest.mark.parametrize("missing", ["sub", "role", "exp"])
+@pytest.mark.parametrize("missing", ["sub", "role", "exp", "iat"])
 def test_missing_registered_claims_are_rejected(missing: str) -> None:
-    claims = {"sub": "someone", "role": "admin", "exp": int(time.time()) + 600}
+    claims = {"sub": "someone", "role": "admin", "iat": int(time.time()), "exp": int(time.time()) + 600}
     del claims[missing]
 
     error = rejection(jwt.encode(claims, SECRET, algorithm="HS256"))
@@ -309,3 +309,4 @@ def test_openapi_declares_the_bearer_scheme() -> None:
     assert any({"type": "http", "scheme": "bearer"}.items() <= s.items() for s in schemes.values())
     assert document["paths"]["/me"]["get"]["security"]
     assert document["paths"]["/registers"]["get"]["security"]
+

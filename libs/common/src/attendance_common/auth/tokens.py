@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 
+from attendance_common.devtoken import DEFAULT_MAX_LIFETIME_SECONDS as DEFAULT_MAX_LIFETIME_SECONDS
 from attendance_common.devtoken import DEVELOPMENT_JWT_SECRET as DEVELOPMENT_JWT_SECRET
 from attendance_common.devtoken import mint_token as mint_token
 from attendance_common.errors import Unauthorized
@@ -42,7 +43,7 @@ def _verify(
             leeway=leeway,
             audience=audience,
             issuer=issuer,
-            options={"require": ["sub", "role", "exp"]},
+            options={"require": ["sub", "role", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token_expired", "The bearer token has expired.") from exc
@@ -51,15 +52,26 @@ def _verify(
     except jwt.InvalidAudienceError as exc:
         raise _invalid("the audience ('aud') is not this service") from exc
     except jwt.InvalidIssuerError as exc:
-        raise _invalid("the issuer ('iss') is not the trusted identity provider") from exc
+        raise _invalid("the issuer ('iss') is not the one this service trusts") from exc
     except jwt.InvalidAlgorithmError as exc:
         raise _invalid(f"the algorithm is not one of {', '.join(algorithms)}") from exc
     except jwt.MissingRequiredClaimError as exc:
         raise _invalid(f"the {exc.claim!r} claim is missing") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise _invalid("it was issued in the future ('iat' is later than now)") from exc
+    except jwt.InvalidIssuedAtError as exc:
+        raise _invalid("the 'iat' claim must be a number (seconds since 1970)") from exc
     except jwt.DecodeError as exc:
         raise _invalid(f"it is not a well-formed JWT ({exc})") from exc
     except jwt.InvalidTokenError as exc:
         raise _invalid(str(exc) or type(exc).__name__) from exc
+
+
+def _check_lifetime(claims: dict[str, Any], max_lifetime: int) -> None:
+    """Refuse a token that lives longer than `max_lifetime` seconds (both claims are numbers by now)."""
+    lifetime = int(claims["exp"]) - int(claims["iat"])
+    if lifetime > max_lifetime:
+        raise _invalid(f"it lives {lifetime} s from 'iat' to 'exp', longer than the {max_lifetime} s allowed")
 
 
 def _optional_str(claims: dict[str, Any], name: str) -> str | None:
@@ -90,15 +102,19 @@ def decode_token(
     leeway: float = 10,
     audience: str | None = None,
     issuer: str | None = None,
+    max_lifetime: int = DEFAULT_MAX_LIFETIME_SECONDS,
 ) -> Principal:
     """Verify a bearer token and return its principal, or raise Unauthorized.
 
     `secret` is the HS256 secret, or the public key (PyJWK or cryptography key) for RS256/ES256.
+    `iat` is required and `exp - iat` may be at most `max_lifetime` seconds; `iss` and `aud` must
+    match `issuer` and `audience` when those are given.
     """
     # An unsigned token must never verify, whatever a caller passes in.
     if not algorithms or any(alg.lower() == "none" for alg in algorithms):
         raise ValueError("algorithms must list signing algorithms, never 'none'")
     claims = _verify(token, secret, algorithms, leeway, audience, issuer)
+    _check_lifetime(claims, max_lifetime)
     return principal_from_claims(claims)
 
 
