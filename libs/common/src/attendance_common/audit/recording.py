@@ -14,11 +14,11 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs
 
 import structlog
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attendance_common.clock import now_utc
@@ -38,7 +38,8 @@ PupilRef = tuple[str | None, str]
 # Many rows, one statement: with RETURNING, SQLAlchemy sends an executemany INSERT as multi-row VALUES
 # ("insertmanyvalues", up to 1,000 rows a statement) on PostgreSQL and SQLite alike; without it asyncpg
 # would run the INSERT once per row.
-_INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
+_TABLE = cast(Table, AuditEntry.__table__)  # Core, not the ORM: it would split rows by which are None
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 RETRY_AFTER_SECONDS = 5
 
 
