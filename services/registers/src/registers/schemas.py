@@ -104,13 +104,14 @@ class MarkIn(BaseModel):
 
 
 class MarksIn(BaseModel):
-    marks: list[MarkIn]
+    # Counted before any item is validated (api.py): more is 413 `batch_too_large`, not a 422.
+    marks: list[MarkIn] = Field(json_schema_extra={"maxItems": 10_000})
 
 
 class RejectedMark(BaseModel):
     index: int
-    upn: Any = Field(description="as sent")
-    code: Any = Field(description="as sent")
+    upn: str | None = Field(description="as sent, as text of at most 50 characters")
+    code: str | None = Field(description="as sent, as text of at most 50 characters")
     error_code: str
     error: str
 
