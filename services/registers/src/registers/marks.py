@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal
 from attendance_common.clock import now_utc
 from attendance_common.codes import ECHO_LENGTH, CodeError, lookup
@@ -172,6 +173,7 @@ async def record_marks(
     valid = [v for i, item in enumerate(items) if (v := checker.check(i, item))]
     pupils = await bulk.pupils_by_upn(session, school.urn, (v.upn for v in valid))
     on_roll: list[tuple[_Valid, int]] = []
+    revealed: list[str] = []  # pupils whose record a rejection's message tells of (for the audit log)
     for v in valid:
         pupil = pupils.get(v.upn)
         item = items[v.index]
@@ -180,10 +182,13 @@ async def record_marks(
             outcome.reject(v.index, item, "unknown_pupil", f"no pupil {shown} at school {school.urn}")
         elif v.date < pupil.start_date:
             outcome.reject(v.index, item, "before_start_date", f"{v.date} is before {pupil.start_date}")
+            revealed.append(v.upn)
         elif pupil.deleted_on is not None and v.date > pupil.deleted_on:
             outcome.reject(v.index, item, "not_on_roll", f"deleted from roll on {pupil.deleted_on}")
+            revealed.append(v.upn)
         else:
             on_roll.append((v, pupil.id))
+    note_pupils((school.urn, upn) for upn in revealed)
     outcome.rejected.sort(key=lambda rejected: rejected.index)
 
     existing = await bulk.existing_marks(session, (pid for _, pid in on_roll), (v.date for v, _ in on_roll))

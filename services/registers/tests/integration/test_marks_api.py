@@ -374,3 +374,15 @@ async def test_more_than_10000_marks_are_refused_413_before_any_item_is_validate
 
     assert response.status_code == 413
     assert response.json()["code"] == "batch_too_large"
+
+
+async def test_a_rejection_that_tells_of_a_pupils_record_is_in_the_audit_log_under_that_pupil(client, school):
+    rejected = await _rejected_between_two_good_marks(
+        client, school, mark(school.upn, "2025-08-29", "AM", "N")
+    )
+    assert rejected["error_code"] == "before_start_date"  # its message gives the start date
+
+    answer = await client.get("/v1/audit", params={"upn": school.upn}, headers=auth("admin"))
+
+    entries = [(e["resource"], e["school_urn"], e["action"]) for e in answer.json()["entries"]]
+    assert ("/v1/schools/{urn}/marks", school.urn, "change") in entries
