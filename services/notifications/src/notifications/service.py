@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common import scopes
+from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, Unprocessable
@@ -77,6 +78,7 @@ async def list_notifications(
     rows = list(await session.scalars(query.order_by(Delivery.seq).limit(limit + 1)))
     page = rows[:limit]
     cursor = encode_cursor(page[-1].seq) if len(rows) > limit else None
+    note_pupils((d.school_urn, d.upn) for d in page)
     return NotificationsOut(notifications=[notification_out(d) for d in page], next=cursor)
 
 
