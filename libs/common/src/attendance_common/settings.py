@@ -36,9 +36,11 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_JWKS_URL")
     jwt_issuer: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_ISSUER")
     jwt_audience: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_AUDIENCE")
-    # The longest a token may live (`exp - iat`, `iat` required): an hour unless set.
-    jwt_max_lifetime_seconds: int = Field(
-        default=DEFAULT_MAX_LIFETIME_SECONDS, gt=0, validation_alias="ATTENDANCE_JWT_MAX_LIFETIME_SECONDS"
+    # The longest a token may live (`exp - iat`, `iat` then required). Production: an hour unless set.
+    # Elsewhere only when set, so a development stack accepts tokens of api.md's claims (`sub`, `role`,
+    # `exp`) as any client mints them.
+    jwt_max_lifetime_seconds: int | None = Field(
+        default=None, gt=0, validation_alias="ATTENDANCE_JWT_MAX_LIFETIME_SECONDS"
     )
     # HS256 with the shared secret: allowed outside production unless set false; in production only
     # when set true (e.g. a deployment without an identity provider yet).
@@ -98,6 +100,13 @@ class ServiceSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def token_max_lifetime(self) -> int | None:
+        """The cap on `exp - iat` (which makes `iat` required), or None: no cap, `iat` optional."""
+        if self.jwt_max_lifetime_seconds is not None:
+            return self.jwt_max_lifetime_seconds
+        return DEFAULT_MAX_LIFETIME_SECONDS if self.is_production else None
 
     @property
     def hs256_allowed(self) -> bool:

@@ -309,4 +309,3 @@ def test_openapi_declares_the_bearer_scheme() -> None:
     assert any({"type": "http", "scheme": "bearer"}.items() <= s.items() for s in schemes.values())
     assert document["paths"]["/me"]["get"]["security"]
     assert document["paths"]["/registers"]["get"]["security"]
-

@@ -1,5 +1,6 @@
-"""Token lifetime and origin: `iat` required, `exp - iat` capped (an hour unless configured), and `iss`
-and `aud` checked for HS256 tokens too whenever an issuer and an audience are configured.
+"""Token lifetime and origin: `iat` required, `exp - iat` capped (an hour in production unless
+configured), and `iss` and `aud` checked for HS256 tokens too whenever an issuer and an audience are
+configured.
 
 Every refusal is a 401 problem with code `invalid_token` whose detail says what was wrong.
 """
@@ -157,3 +158,44 @@ def test_the_cli_refuses_a_ttl_over_the_cap(capsys, monkeypatch):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "3600 s allowed" in captured.err
+
+
+# Which settings cap: production always (an hour unless set); development only when set, so a local
+# stack accepts a token of api.md's claims alone (`sub`, `role`, `exp`), however a client mints it.
+
+PRODUCTION = {
+    "environment": "production",
+    "jwt_allow_hs256": True,
+    "database_url": "postgresql://attendance@db/registers",
+}
+
+
+def settings_of(monkeypatch: pytest.MonkeyPatch, **values: Any) -> ServiceSettings:
+    monkeypatch.delenv("ATTENDANCE_JWT_MAX_LIFETIME_SECONDS", raising=False)
+    return ServiceSettings(jwt_secret=SECRET, **values)
+
+
+def test_production_caps_at_an_hour_and_development_does_not_unless_set(monkeypatch):
+    assert settings_of(monkeypatch, **PRODUCTION).token_max_lifetime == 3600
+    assert settings_of(monkeypatch, **PRODUCTION, jwt_max_lifetime_seconds=600).token_max_lifetime == 600
+    assert settings_of(monkeypatch).token_max_lifetime is None
+    assert settings_of(monkeypatch, jwt_max_lifetime_seconds=600).token_max_lifetime == 600
+
+
+async def test_development_accepts_a_token_of_the_contracts_claims_alone(monkeypatch):
+    monkeypatch.delenv("ATTENDANCE_JWT_MAX_LIFETIME_SECONDS", raising=False)
+    app = app_for()
+    day = signed(lifetime=86400)
+    bare = jwt.encode({**ADMIN, "exp": int(time.time()) + 86400}, SECRET, algorithm="HS256")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        for token in (day, bare):
+            assert (await c.get("/me", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+
+
+async def test_production_refuses_a_token_without_iat_or_living_over_an_hour(monkeypatch):
+    monkeypatch.delenv("ATTENDANCE_JWT_MAX_LIFETIME_SECONDS", raising=False)
+    app = app_for(**PRODUCTION)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        assert "'iat' claim is missing" in await refused_over_http(c, signed(iat=None))
+        assert "3600 s allowed" in await refused_over_http(c, signed(lifetime=3601))
+        assert (await c.get("/me", headers={"Authorization": f"Bearer {signed(3600)}"})).status_code == 200

@@ -5,8 +5,8 @@ pupil the answer names, so the log answers "who saw pupil X" for list reads too.
 what the route learns reaches this middleware); a use case names the pupils its answer shows with
 `note_pupils` (a page of alerts, a family's case) when the path and query do not name them.
 
-A request whose entries cannot be written is answered 503 `audit_unavailable` instead: personal data
-never goes out unrecorded.
+A successful answer whose entries cannot be written is replaced by a 503 `audit_unavailable`: personal
+data never goes out unrecorded. A problem answer (4xx, 5xx) holds none and goes out as it is.
 """
 
 from __future__ import annotations
@@ -156,7 +156,13 @@ class AuditTrail:
             if withheld:
                 return  # the rest of an answer that was replaced by the 503
             starting = message["type"] == "http.response.start" and note.principal is not None
-            if starting and not await self._recorded(scope, entries_for(scope, note, message["status"])):
+            if not starting:
+                await send(message)
+                return
+            recorded = await self._recorded(scope, entries_for(scope, note, message["status"]))
+            # A problem answer carries no personal data: it goes out as it is (a database outage stays
+            # a 503 `database_unavailable`, not an audit one), its failed entry logged.
+            if not recorded and message["status"] < 400:
                 withheld = True
                 await _unavailable(scope["path"])(scope, receive, send)
                 return

@@ -33,6 +33,7 @@ def _verify(
     leeway: float,
     audience: str | None,
     issuer: str | None,
+    required: Sequence[str] = ("sub", "role", "exp", "iat"),
 ) -> dict[str, Any]:
     """Check signature and registered claims; map PyJWT errors to 401 problems."""
     try:
@@ -43,7 +44,7 @@ def _verify(
             leeway=leeway,
             audience=audience,
             issuer=issuer,
-            options={"require": ["sub", "role", "exp", "iat"]},
+            options={"require": list(required)},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token_expired", "The bearer token has expired.") from exc
@@ -102,19 +103,23 @@ def decode_token(
     leeway: float = 10,
     audience: str | None = None,
     issuer: str | None = None,
-    max_lifetime: int = DEFAULT_MAX_LIFETIME_SECONDS,
+    max_lifetime: int | None = DEFAULT_MAX_LIFETIME_SECONDS,
 ) -> Principal:
     """Verify a bearer token and return its principal, or raise Unauthorized.
 
     `secret` is the HS256 secret, or the public key (PyJWK or cryptography key) for RS256/ES256.
-    `iat` is required and `exp - iat` may be at most `max_lifetime` seconds; `iss` and `aud` must
-    match `issuer` and `audience` when those are given.
+    `iat` is required and `exp - iat` may be at most `max_lifetime` seconds; with `max_lifetime` None
+    (development, see `ServiceSettings.token_max_lifetime`) a token of api.md's claims alone, `sub`,
+    `role` and `exp`, is enough. `iss` and `aud` must match `issuer` and `audience` when those are given.
     """
     # An unsigned token must never verify, whatever a caller passes in.
     if not algorithms or any(alg.lower() == "none" for alg in algorithms):
         raise ValueError("algorithms must list signing algorithms, never 'none'")
-    claims = _verify(token, secret, algorithms, leeway, audience, issuer)
-    _check_lifetime(claims, max_lifetime)
+    if max_lifetime is None:
+        claims = _verify(token, secret, algorithms, leeway, audience, issuer, required=("sub", "role", "exp"))
+    else:
+        claims = _verify(token, secret, algorithms, leeway, audience, issuer)
+        _check_lifetime(claims, max_lifetime)
     return principal_from_claims(claims)
 
 

@@ -49,7 +49,7 @@ class TokenVerifier:
     audience: str | None = None
     provider_algorithms: Sequence[str] = PROVIDER_ALGORITHMS
     leeway: float = 10
-    max_lifetime: int = DEFAULT_MAX_LIFETIME_SECONDS
+    max_lifetime: int | None = DEFAULT_MAX_LIFETIME_SECONDS
     jwks_cache_seconds: int = 300
     _jwks: jwt.PyJWKClient | None = field(default=None, init=False, repr=False)
 
@@ -66,7 +66,7 @@ class TokenVerifier:
             jwks_url=settings.jwt_jwks_url,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
-            max_lifetime=settings.jwt_max_lifetime_seconds,
+            max_lifetime=settings.token_max_lifetime,
         )
 
     @property
