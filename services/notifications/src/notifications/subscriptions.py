@@ -13,23 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import Forbidden, NotFound, Unprocessable
-from attendance_common.events.alerts import ALERT_TYPES, AlertCleared, AlertRaised
-from attendance_common.events.casework import ReferralMade
-from attendance_common.events.registers import PupilDeleted
+from attendance_common.events.alerts import ALERT_TYPES
 from attendance_common.pagination import encode_cursor
 from notifications.cursors import time_id_position
 from notifications.deliveries import mark_skipped
 from notifications.models import Delivery, Subscription
+from notifications.outward import EVENT_TYPES
 from notifications.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut, SubscriptionsOut
 from notifications.webhook_urls import check_url
-
-# The events a webhook can carry: those that notify the LA (api.md "Routing").
-EVENT_TYPES = (
-    AlertRaised.event_type,
-    AlertCleared.event_type,
-    PupilDeleted.event_type,
-    ReferralMade.event_type,
-)
 
 
 def _la_of(principal: Principal, asked: str | None) -> str:
