@@ -77,10 +77,11 @@ class HttpStandIn:
     port: int
     requests: list[Received] = field(default_factory=list)
     fail: dict[str, list[int]] = field(default_factory=dict)
+    scheme: str = "http"
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def hook(self, name: str) -> str:
         return f"{self.base_url}/hooks/{name}"
@@ -137,9 +138,12 @@ async def smtp_server() -> AsyncIterator[tuple[SmtpHandler, int]]:
 
 
 @asynccontextmanager
-async def http_stand_in() -> AsyncIterator[HttpStandIn]:
-    stand_in = HttpStandIn(port=free_port())
-    config = uvicorn.Config(stand_in.app(), host="127.0.0.1", port=stand_in.port, log_level="warning")
+async def http_stand_in(certfile: str | None = None) -> AsyncIterator[HttpStandIn]:
+    """The stand-in over HTTP, or over HTTPS with `certfile` (its key and certificate chain)."""
+    stand_in = HttpStandIn(port=free_port(), scheme="https" if certfile else "http")
+    config = uvicorn.Config(
+        stand_in.app(), host="127.0.0.1", port=stand_in.port, log_level="warning", ssl_certfile=certfile
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
