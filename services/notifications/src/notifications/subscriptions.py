@@ -20,7 +20,7 @@ from notifications.deliveries import mark_skipped
 from notifications.models import Delivery, Subscription
 from notifications.outward import EVENT_TYPES
 from notifications.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut, SubscriptionsOut
-from notifications.webhook_urls import check_url
+from notifications.webhook_urls import check_url, shown_url
 
 
 def _la_of(principal: Principal, asked: str | None) -> str:
@@ -36,8 +36,9 @@ def _la_of(principal: Principal, asked: str | None) -> str:
     raise Forbidden("forbidden_role", f"role {principal.role} cannot manage webhook subscriptions")
 
 
-def subscription_out(row: Subscription) -> SubscriptionOut:
-    return SubscriptionOut.model_validate(row, from_attributes=True)
+def subscription_out(row: Subscription, principal: Principal) -> SubscriptionOut:
+    out = SubscriptionOut.model_validate(row, from_attributes=True)
+    return out.model_copy(update={"url": shown_url(row.url, principal, row.la_code)})
 
 
 async def create_subscription(
@@ -70,7 +71,7 @@ async def create_subscription(
         created_by=principal.sub,
     )
     session.add(row)
-    return SubscriptionCreated(**subscription_out(row).model_dump(), secret=secret)
+    return SubscriptionCreated(**subscription_out(row, principal).model_dump(), secret=secret)
 
 
 def _mine(principal: Principal) -> list[ColumnElement[bool]]:
@@ -95,7 +96,7 @@ async def list_subscriptions(
     )
     page = rows[:limit]
     cursor = encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if len(rows) > limit else None
-    return SubscriptionsOut(subscriptions=[subscription_out(r) for r in page], next=cursor)
+    return SubscriptionsOut(subscriptions=[subscription_out(r, principal) for r in page], next=cursor)
 
 
 async def delete_subscription(session: AsyncSession, principal: Principal, subscription_id: str) -> None:
