@@ -42,6 +42,9 @@ class Outgoing:
     subject: str
     body: str
     secret: str | None = None  # webhooks: the subscription's signing secret
+    # An earlier attempt may have reached the provider (its outcome was lost): ask it by the
+    # delivery's reference before sending again, where the provider can be asked (Notify).
+    check_first: bool = False
 
 
 class Sender(Protocol):
@@ -86,7 +89,8 @@ class EmailSender:
 
 class SmsSender:
     """GOV.UK Notify through its official (blocking) client, run in a thread; one client per send,
-    as the client is not thread-safe."""
+    as the client is not thread-safe. The delivery id is Notify's `reference`: a send whose outcome
+    was lost is looked up by it, and not repeated if Notify has it."""
 
     def __init__(self, settings: Settings) -> None:
         assert settings.notify_api_key
@@ -100,6 +104,8 @@ class SmsSender:
     def _send(self, outgoing: Outgoing) -> None:
         client = NotificationsAPIClient(self.api_key, base_url=self.base_url, timeout=30)
         try:
+            if outgoing.check_first and _notify_has(client, outgoing.id):
+                return
             client.send_sms_notification(
                 phone_number=outgoing.address,
                 template_id=self.template_id,
@@ -111,6 +117,12 @@ class SmsSender:
             raise SendError(f"Notify: {error}", permanent=error.status_code == 400) from error
         except Exception as error:  # the client lets connection errors through as requests' own
             raise SendError(f"Notify: {error!r}") from error
+
+
+def _notify_has(client: NotificationsAPIClient, reference: str) -> bool:
+    """Whether Notify accepted an SMS with this reference (whatever became of it since)."""
+    found = client.get_all_notifications(template_type="sms", reference=reference)
+    return any(n.get("reference") == reference for n in found.get("notifications", []))
 
 
 class WebhookSender:
