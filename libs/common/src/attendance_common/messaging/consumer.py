@@ -59,7 +59,8 @@ def staging_span(item: Received) -> SpanContext | None:
 
 
 class TransientError(Exception):
-    """Raise from a handler when retrying later can succeed; such events never go to the DLQ."""
+    """Raise from a handler when retrying later can succeed; such events are retried while the
+    database is away, and go to the DLQ only when the same error repeats with the database up."""
 
 
 # SQLSTATEs that mean "later": connection failures (08), too many connections or no resources (53),
@@ -69,7 +70,8 @@ TRANSIENT_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01")
 
 
 def is_transient(error: BaseException) -> bool:
-    """Outages (database or broker unreachable, restarting) are retried forever; anything else is poison."""
+    """Outages (database or broker unreachable, restarting) are retried as long as they last;
+    anything else is poison."""
     if isinstance(error, TransientError | OperationalError | InterfaceError | OSError | TimeoutError):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
@@ -150,6 +152,7 @@ class EventConsumer:
         self.dead_lettered = 0
         self._lag_at = 0.0
         self._lag_labels: set[tuple[str, str, str]] = set()
+        self._stop = asyncio.Event()  # the running loop's stop event, for retries to watch
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; committed offsets always trail the database commit."""
@@ -216,12 +219,15 @@ class EventConsumer:
 
     async def process(self, records: Sequence[ConsumerRecord[Any, Any]], stop: asyncio.Event) -> bool:
         """Apply a fetched batch: in one transaction if it can, else event by event. False if stopped."""
+        self._stop = stop
         received: list[Received] = []
         for record in records:
             try:
                 item = self.decode(record)
             except EnvelopeError as error:
                 await self.dead_letter(record, error)
+                if stop.is_set():  # stopped while the broker was away: the record comes again
+                    return False
                 continue
             if item is not None:
                 received.append(item)
@@ -345,18 +351,30 @@ class EventConsumer:
         }
 
     async def apply_with_retries(self, item: Received, stop: asyncio.Event) -> bool:
-        """Retry with backoff; an outage retries until it ends, poison goes to the DLQ. False if stopped."""
-        attempt = 0
+        """Retry with backoff. Poison goes to the DLQ after `consumer_max_attempts`; an outage is
+        retried while it lasts, but an outage-like error repeating identically
+        `consumer_max_transient_repeats` times while the database answers is poison too (a bug
+        that looks like an outage must not hold the partition for ever). False if stopped."""
+        attempt = repeats = 0
+        last: tuple[str, str] | None = None
         while not stop.is_set():
             attempt += 1
             try:
                 await self.apply([item])
                 return True
             except Exception as error:
-                if not is_transient(error) and attempt >= self.settings.consumer_max_attempts:
+                same = (type(error).__name__, str(error))
+                repeats, last = (repeats + 1 if same == last else 1), same
+                if is_transient(error):
+                    poison = (
+                        repeats >= self.settings.consumer_max_transient_repeats and await self.database_up()
+                    )
+                else:
+                    poison = attempt >= self.settings.consumer_max_attempts
+                if poison:
                     await self.dead_letter_received(item, error)
-                    return True
-                delay = min(30.0, self.settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+                    return not stop.is_set()  # stopped while the broker was away: it comes again
+                delay = self.backoff(attempt)
                 log.warning(
                     "event_failed",
                     consumer=self.name,
@@ -366,11 +384,18 @@ class EventConsumer:
                     retry_in=delay,
                     error=repr(error),
                 )
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
-                except TimeoutError:
-                    pass
+                await _wait(stop, delay)
         return False
+
+    def backoff(self, attempt: int) -> float:
+        return min(30.0, self.settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+
+    async def database_up(self) -> bool:
+        try:
+            await self.database.ping()
+        except Exception:
+            return False
+        return True
 
     async def dead_letter_received(self, item: Received, error: BaseException) -> None:
         headers, value = item.event.to_kafka()
@@ -403,7 +428,12 @@ class EventConsumer:
         error: BaseException,
         event_type: str,
     ) -> None:
-        """Send the event as it came to `<topic>.dlq`, with the error and its origin as headers."""
+        """Send the event as it came to `<topic>.dlq`, with the error and its origin as headers.
+
+        A failed publish is retried with backoff while the broker is away (not fatal to the
+        worker), until the consumer is stopped (its caller then leaves the offset uncommitted: the
+        event comes again); an error the broker says retrying cannot cure is tried
+        `consumer_max_attempts` times, then the event is dropped with an error log."""
         headers = [
             *headers,
             ("dlq_error", repr(error)[:2000].encode()),
@@ -412,10 +442,46 @@ class EventConsumer:
             ("dlq_partition", str(partition).encode()),
             ("dlq_offset", str(offset).encode()),
         ]
-        await self.producer.send_and_wait(
-            dlq_topic(topic), value=value, key=key.encode() if key else None, headers=headers
-        )
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self.producer.send_and_wait(
+                    dlq_topic(topic), value=value, key=key.encode() if key else None, headers=headers
+                )
+                break
+            except (KafkaError, OSError, TimeoutError) as failed:
+                if not _retriable(failed) and attempt >= self.settings.consumer_max_attempts:
+                    log.error(
+                        "dead_letter_dropped",
+                        consumer=self.name,
+                        topic=topic,
+                        offset=offset,
+                        error=repr(failed),
+                    )
+                    EVENTS_CONSUMED.labels(self.name, topic, event_type, "dropped").inc()
+                    return
+                delay = self.backoff(attempt)
+                log.warning(
+                    "dead_letter_publish_failed", consumer=self.name, error=repr(failed), retry_in=delay
+                )
+                if not await _wait(self._stop, delay):
+                    return
         self.dead_lettered += 1
         DEAD_LETTERED.labels(self.name, topic).inc()
         EVENTS_CONSUMED.labels(self.name, topic, event_type, "dead_lettered").inc()
         log.error("event_dead_lettered", consumer=self.name, topic=topic, offset=offset, error=repr(error))
+
+
+def _retriable(error: BaseException) -> bool:
+    """Whether a publish may succeed later (the broker away or slow), per aiokafka's own flag."""
+    return isinstance(error, OSError | TimeoutError) or bool(getattr(error, "retriable", False))
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds` unless `stop` is set first; True if not stopped."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return True
+    return False
