@@ -5,13 +5,14 @@ A batch is claimed in one short transaction (each row's `sending_at` set and lea
 outcomes recorded in another. Failures retry with exponential backoff up to
 `delivery_max_attempts`, then `failed`; an unconfigured channel is `skipped` with the reason.
 
-Not twice: outcomes a failed recording left are recorded first on the next round. A claim whose
-lease ran out with `sending_at` still set (the worker died between sending and recording) may or
-may not have been sent: an SMS is looked up at Notify by its reference (the delivery id) and sent
-only if Notify does not have it; an email is not sent again, as SMTP cannot be asked: it is
-`failed` with the reason, for staff to follow up (its Message-ID, `<id>@attendance.notifications`,
-finds it in the mail server's log); a webhook is sent again with the same `webhook-id`, which
-receivers deduplicate (Standard Webhooks).
+Not twice where it can be known: outcomes a failed recording left are recorded first on the next
+round, never sent again. A claim whose lease ran out with `sending_at` still set (the worker died
+between claiming and recording) may or may not have been sent; it counts as an attempt, so a send
+that keeps killing its worker ends `failed` after `delivery_max_attempts`. An SMS is then looked
+up at Notify by its reference (the delivery id) and sent only if Notify does not have it. SMTP
+cannot be asked: the email is sent again with the same Message-ID (`<id>@attendance.notifications`,
+which receivers deduplicate on), as a first-day contact lost is worse than one shown twice; a
+webhook is sent again with the same `webhook-id` (Standard Webhooks receivers deduplicate).
 """
 
 from __future__ import annotations
@@ -32,10 +33,7 @@ from notifications.models import Delivery, Subscription
 from notifications.settings import Settings
 
 log = structlog.get_logger(__name__)
-OUTCOME_LOST = (
-    "not sent again: the worker stopped between sending this email and recording the outcome, so it"
-    " may have gone; SMTP cannot be asked (see Message-ID in the mail server's log)"
-)
+OUTCOME_LOST = "the worker stopped before recording this attempt's outcome"
 
 
 class Dispatcher:
@@ -141,13 +139,17 @@ class Dispatcher:
                     settled += 1
                     continue
                 lost = delivery.sending_at is not None
-                if lost and delivery.channel == "email":
-                    delivery.attempts += 1
-                    mark_failed(session, delivery, OUTCOME_LOST, now)
-                    delivery.sending_at = None
-                    self.failed += 1
-                    settled += 1
-                    continue
+                if lost:
+                    delivery.attempts, delivery.error, delivery.sending_at = (
+                        delivery.attempts + 1,
+                        OUTCOME_LOST,
+                        None,
+                    )
+                    if delivery.attempts >= self.settings.delivery_max_attempts:
+                        mark_failed(session, delivery, OUTCOME_LOST, now)
+                        self.failed += 1
+                        settled += 1
+                        continue
                 delivery.sending_at, delivery.next_attempt_at = now, lease
                 outgoing.append(
                     Outgoing(
@@ -158,7 +160,7 @@ class Dispatcher:
                         subject=delivery.subject,
                         body=delivery.body,
                         secret=secret,
-                        check_first=lost or delivery.attempts > 0,
+                        check_first=delivery.attempts > 0,
                     )
                 )
         return outgoing, settled
