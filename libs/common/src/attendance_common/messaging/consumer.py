@@ -17,12 +17,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.db import Database
-from attendance_common.events.base import dlq_topic
 from attendance_common.events.catalog import Reader, decode, read
 from attendance_common.events.envelope import CloudEvent, EnvelopeError
+from attendance_common.messaging.dead_letters import publish_dead_letter, wait
 from attendance_common.messaging.inbox import already_applied, record_applied
 from attendance_common.messaging.kafka import make_consumer
-from attendance_common.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED, count_events
+from attendance_common.metrics import CONSUMER_LAG, EVENTS_CONSUMED, count_events
 from attendance_common.settings import ServiceSettings
 from attendance_common.tracing import context_from, tracer
 
@@ -152,7 +152,7 @@ class EventConsumer:
         self.dead_lettered = 0
         self._lag_at = 0.0
         self._lag_labels: set[tuple[str, str, str]] = set()
-        self._stop = asyncio.Event()  # the running loop's stop event, for retries to watch
+        self.stop = asyncio.Event()  # the running loop's stop event, for retries to watch
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; committed offsets always trail the database commit."""
@@ -219,7 +219,7 @@ class EventConsumer:
 
     async def process(self, records: Sequence[ConsumerRecord[Any, Any]], stop: asyncio.Event) -> bool:
         """Apply a fetched batch: in one transaction if it can, else event by event. False if stopped."""
-        self._stop = stop
+        self.stop = stop
         received: list[Received] = []
         for record in records:
             try:
@@ -384,7 +384,7 @@ class EventConsumer:
                     retry_in=delay,
                     error=repr(error),
                 )
-                await _wait(stop, delay)
+                await wait(stop, delay)
         return False
 
     def backoff(self, attempt: int) -> float:
@@ -400,13 +400,14 @@ class EventConsumer:
     async def dead_letter_received(self, item: Received, error: BaseException) -> None:
         headers, value = item.event.to_kafka()
         value = item.value if item.value is not None else value
-        await self._publish_dead_letter(
-            item.topic, item.partition, item.offset, item.key, headers, value, error, item.event.type
+        await publish_dead_letter(
+            self, item.topic, item.partition, item.offset, item.key, headers, value, error, item.event.type
         )
 
     async def dead_letter(self, record: ConsumerRecord[Any, Any], error: BaseException) -> None:
         key = record.key.decode() if isinstance(record.key, bytes) else record.key
-        await self._publish_dead_letter(
+        await publish_dead_letter(
+            self,
             record.topic,
             record.partition,
             record.offset,
@@ -416,72 +417,3 @@ class EventConsumer:
             error,
             "unreadable",  # not a type this platform knows: a bounded label, whatever the header says
         )
-
-    async def _publish_dead_letter(
-        self,
-        topic: str,
-        partition: int,
-        offset: int,
-        key: str | None,
-        headers: list[tuple[str, bytes]],
-        value: bytes | None,
-        error: BaseException,
-        event_type: str,
-    ) -> None:
-        """Send the event as it came to `<topic>.dlq`, with the error and its origin as headers.
-
-        A failed publish is retried with backoff while the broker is away (not fatal to the
-        worker), until the consumer is stopped (its caller then leaves the offset uncommitted: the
-        event comes again); an error the broker says retrying cannot cure is tried
-        `consumer_max_attempts` times, then the event is dropped with an error log."""
-        headers = [
-            *headers,
-            ("dlq_error", repr(error)[:2000].encode()),
-            ("dlq_consumer", self.name.encode()),
-            ("dlq_topic", topic.encode()),
-            ("dlq_partition", str(partition).encode()),
-            ("dlq_offset", str(offset).encode()),
-        ]
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await self.producer.send_and_wait(
-                    dlq_topic(topic), value=value, key=key.encode() if key else None, headers=headers
-                )
-                break
-            except (KafkaError, OSError, TimeoutError) as failed:
-                if not _retriable(failed) and attempt >= self.settings.consumer_max_attempts:
-                    log.error(
-                        "dead_letter_dropped",
-                        consumer=self.name,
-                        topic=topic,
-                        offset=offset,
-                        error=repr(failed),
-                    )
-                    EVENTS_CONSUMED.labels(self.name, topic, event_type, "dropped").inc()
-                    return
-                delay = self.backoff(attempt)
-                log.warning(
-                    "dead_letter_publish_failed", consumer=self.name, error=repr(failed), retry_in=delay
-                )
-                if not await _wait(self._stop, delay):
-                    return
-        self.dead_lettered += 1
-        DEAD_LETTERED.labels(self.name, topic).inc()
-        EVENTS_CONSUMED.labels(self.name, topic, event_type, "dead_lettered").inc()
-        log.error("event_dead_lettered", consumer=self.name, topic=topic, offset=offset, error=repr(error))
-
-
-def _retriable(error: BaseException) -> bool:
-    """Whether a publish may succeed later (the broker away or slow), per aiokafka's own flag."""
-    return isinstance(error, OSError | TimeoutError) or bool(getattr(error, "retriable", False))
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep `seconds` unless `stop` is set first; True if not stopped."""
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return True
-    return False
