@@ -133,14 +133,13 @@ class WebhookSender:
     def __init__(
         self,
         settings: Settings,
-        client: httpx.AsyncClient | None = None,
         *,
         network: httpcore.AsyncNetworkBackend | None = None,
         verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.production = settings.is_production
         vet = settings.is_production and not settings.webhook_allow_private
-        self.client = client or pinned_client(
+        self.client = pinned_client(
             vet=vet, timeout=settings.webhook_timeout_seconds, verify=verify, network=network
         )
 
