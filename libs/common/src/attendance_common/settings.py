@@ -82,6 +82,9 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
+    # An outage-like error (consumer.is_transient) that repeats identically this many times in a
+    # row while the database answers is the event's own fault: it goes to the DLQ.
+    consumer_max_transient_repeats: int = 20
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.05
     # SIGTERM: how long a worker lets its consumers finish their batch and its relay flush before

@@ -177,7 +177,9 @@ async def get_history(
 ):
     """Every entry of one session's mark, oldest first: the original, then each amendment."""
     _, pupil = await access.pupil_for_read(session, principal, urn, _upn(upn))
-    return await history.mark_history(session, pupil=pupil, date=date, session_name=session_name.upper())
+    return await history.mark_history(
+        session, pupil=pupil, date=date, session_name=session_name.upper(), principal=principal
+    )
 
 
 @router.get("/{urn}/pupils/{upn}/attendance", response_model=PupilAttendance, response_model_by_alias=True)

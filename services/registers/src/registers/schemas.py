@@ -140,7 +140,7 @@ class MarksOut(BaseModel):
 
 
 class ChangedBy(BaseModel):
-    sub: str
+    sub: str | None  # null for parents and social workers (history.SEES_WHO_CHANGED)
     role: str
     name: str | None
 
