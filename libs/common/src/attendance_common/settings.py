@@ -36,7 +36,8 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_JWKS_URL")
     jwt_issuer: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_ISSUER")
     jwt_audience: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_AUDIENCE")
-    # The longest a token may live (`exp - iat`, `iat` then required). Production: an hour unless set.
+    # The longest a token may live (`exp - iat`, `iat` then required). Production, or with an identity
+    # provider: an hour unless set.
     # Elsewhere only when set, so a development stack accepts tokens of api.md's claims (`sub`, `role`,
     # `exp`) as any client mints them.
     jwt_max_lifetime_seconds: int | None = Field(
@@ -109,7 +110,8 @@ class ServiceSettings(BaseSettings):
         """The cap on `exp - iat` (which makes `iat` required), or None: no cap, `iat` optional."""
         if self.jwt_max_lifetime_seconds is not None:
             return self.jwt_max_lifetime_seconds
-        return DEFAULT_MAX_LIFETIME_SECONDS if self.is_production else None
+        # Tokens from an identity provider always carry `iat`; a development stack's may not.
+        return DEFAULT_MAX_LIFETIME_SECONDS if self.is_production or self.jwt_jwks_url else None
 
     @property
     def hs256_allowed(self) -> bool:
