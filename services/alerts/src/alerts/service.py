@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerts import rules
-from alerts.models import Alert, Pupil, RuleScope, School
+from alerts import access, rules
+from alerts.models import Alert, RuleScope, School
 from alerts.schemas import AlertOut, AlertsOut, RulesIn, RulesOut
 from attendance_common import scopes
 from attendance_common.audit import note_pupil, note_pupils
@@ -17,23 +17,6 @@ from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, NotFound, Unprocessable
 from attendance_common.pagination import decode_cursor, encode_cursor
-
-_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER, Role.SOCIAL_WORKER)
-
-
-def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Only the alerts this principal may see (api.md "Auth")."""
-    if principal.role not in _READERS:
-        raise Forbidden("forbidden_role", f"role {principal.role} cannot read alerts")
-    if principal.role == Role.SCHOOL_STAFF:
-        return query.where(Alert.school_urn.in_(sorted(principal.schools)))
-    if principal.role == Role.LA_OFFICER:
-        return query.where(Alert.la_code == principal.la)
-    if principal.role == Role.SOCIAL_WORKER:
-        return query.join(Pupil, Pupil.id == Alert.pupil_id).where(
-            Pupil.social_worker_email == principal.email
-        )
-    return query
 
 
 def alert_out(alert: Alert) -> AlertOut:
@@ -51,7 +34,7 @@ async def list_alerts(
     limit: int,
     after: str | None,
 ) -> AlertsOut:
-    query = scoped(select(Alert), principal)
+    query = access.scoped(select(Alert), principal)
     if school:
         if principal.role == Role.SCHOOL_STAFF and school not in principal.schools:
             raise Forbidden("forbidden_school", f"this token may not read school {school}")
@@ -87,7 +70,7 @@ def _position(after: str) -> tuple[dt.datetime, str]:
 
 async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) -> Alert:
     """The alert, or 404 when it does not exist or is outside the caller's scope."""
-    alert = await session.scalar(scoped(select(Alert), principal).where(Alert.id == alert_id))
+    alert = await session.scalar(access.scoped(select(Alert), principal).where(Alert.id == alert_id))
     if alert is None:
         raise NotFound("unknown_alert", f"no alert {alert_id}")
     note_pupil(alert.upn, alert.school_urn)
@@ -95,38 +78,22 @@ async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) 
 
 
 async def acknowledge(session: AsyncSession, principal: Principal, alert_id: str, note: str | None) -> Alert:
-    """Staff and LA officers act on alerts; a social worker reads them (api.md "Auth")."""
-    if principal.role == Role.SOCIAL_WORKER:
-        raise Forbidden("forbidden_role", "a social worker may read alerts, not acknowledge them")
+    """Record who saw the alert and what they did (the alert stays open while it holds)."""
+    access.ensure_may_acknowledge(principal)
     alert = await get_alert(session, principal, alert_id)
     alert.acknowledged_at, alert.acknowledged_by, alert.acknowledgement_note = now_utc(), principal.sub, note
     return alert
 
 
 async def get_rules(session: AsyncSession, principal: Principal, school: str | None) -> RulesOut:
-    if principal.role not in _READERS:
-        raise Forbidden("forbidden_role", f"role {principal.role} cannot read rules")
+    access.ensure_reader(principal, "rules")
     stored = {row.scope: row.settings for row in await session.scalars(select(RuleScope))}
     if school is None:
         # Other schools' and LAs' overrides are theirs to see: the default scope for everyone else.
         shown = stored if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}
         return RulesOut(scope="default", thresholds=rules.resolve(stored, "", None).as_json(), scopes=shown)
-    await _ensure_may_read_school(session, principal, school)
+    await access.ensure_may_read_school_rules(session, principal, school)
     return await _in_force(session, stored, f"school:{school}")
-
-
-async def _ensure_may_read_school(session: AsyncSession, principal: Principal, urn: str) -> None:
-    """A school's overrides: its staff, its LA's officer, admins, and the social worker of a pupil there."""
-    if principal.role == Role.SOCIAL_WORKER:
-        theirs = await session.scalar(
-            select(Pupil.id)
-            .where(Pupil.school_urn == urn, Pupil.social_worker_email == principal.email)
-            .limit(1)
-        )
-        if theirs is not None:
-            return
-    school_la = await session.scalar(select(School.la_code).where(School.urn == urn))
-    scopes.ensure_may_read_school(principal, urn, school_la, "rules")
 
 
 async def _in_force(session: AsyncSession, stored: dict[str, dict[str, Any]], scope: str) -> RulesOut:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.audit import note_pupil, note_pupils
@@ -17,31 +17,19 @@ from attendance_common.clock import today_in_london
 from attendance_common.codes import CODES, Counts, academic_year_start, summarise
 from attendance_common.errors import BadRequest, NotFound, Unprocessable
 from attendance_common.pagination import decode_cursor, encode_cursor
-from notifications.models import Contact, Mark, Message, Pupil
+from notifications import access
+from notifications.models import Mark, Message, Pupil
 from notifications.schemas import ChildAttendance, ChildOut, ChildrenOut, MessageOut, MessagesOut, RecentMark
 
 RECENT_SCHOOL_DAYS = 10
 
 
-def own_children(principal: Principal, today: dt.date) -> Select[Pupil]:
-    """On-roll pupils (deletion, if any, not yet in effect) this parent has responsibility for."""
-    return (
-        select(Pupil)
-        .join(Contact, Contact.pupil_id == Pupil.id)
-        .where(
-            Contact.email == (principal.email or ""),
-            Contact.parental_responsibility.is_(True),
-            Pupil.given_name.is_not(None),
-            or_(Pupil.deleted_on.is_(None), Pupil.deleted_on >= today),
-        )
-        .distinct()
-    )
-
-
 async def list_children(session: AsyncSession, principal: Principal) -> ChildrenOut:
     pupils = list(
         await session.scalars(
-            own_children(principal, today_in_london()).order_by(Pupil.given_name, Pupil.upn, Pupil.school_urn)
+            access.own_children(principal, today_in_london()).order_by(
+                Pupil.given_name, Pupil.upn, Pupil.school_urn
+            )
         )
     )
     note_pupils((p.school_urn, p.upn) for p in pupils)
@@ -61,7 +49,7 @@ async def list_children(session: AsyncSession, principal: Principal) -> Children
 
 async def own_child(session: AsyncSession, principal: Principal, upn: str, school: str | None) -> Pupil:
     """The parent's child with this UPN (at `school`, else the latest enrolment), or 404."""
-    query = own_children(principal, today_in_london()).where(Pupil.upn == upn.strip().upper())
+    query = access.own_children(principal, today_in_london()).where(Pupil.upn == upn.strip().upper())
     if school:
         query = query.where(Pupil.school_urn == school)
     pupil = await session.scalar(query.order_by(Pupil.start_date.desc()).limit(1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common import scopes
@@ -13,29 +13,16 @@ from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, Unprocessable
 from attendance_common.pagination import decode_cursor, encode_cursor
-from notifications import routing
+from notifications import access
+from notifications.delivery import routing
 from notifications.models import Delivery, RoutingScope, School
 from notifications.schemas import NotificationOut, NotificationsOut, Recipient, RoutingIn, RoutingOut
-from notifications.webhook_urls import shown_url
-
-_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
-
-
-def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Only deliveries about pupils of the caller's schools (staff) or LA (officers)."""
-    if principal.role not in _READERS:
-        raise Forbidden("forbidden_role", f"role {principal.role} cannot read the notification log")
-    if principal.role == Role.SCHOOL_STAFF:
-        return query.where(Delivery.school_urn.in_(sorted(principal.schools)))
-    if principal.role == Role.LA_OFFICER:
-        return query.where(Delivery.la_code == principal.la)
-    return query
 
 
 def notification_out(delivery: Delivery, principal: Principal) -> NotificationOut:
     address = delivery.address
     if delivery.channel == "webhook":
-        address = shown_url(address, principal, delivery.la_code)
+        address = access.shown_url(address, principal, delivery.la_code)
     return NotificationOut(
         id=delivery.id,
         upn=delivery.upn,
@@ -64,7 +51,7 @@ async def list_notifications(
     after: str | None,
 ) -> NotificationsOut:
     """The delivery log in the caller's scope, oldest first (creation order)."""
-    query = scoped(select(Delivery), principal)
+    query = access.scoped(select(Delivery), principal)
     if school:
         if principal.role == Role.SCHOOL_STAFF and school not in principal.schools:
             raise Forbidden("forbidden_school", f"this token may not read school {school}")
@@ -92,8 +79,7 @@ def _seq_position(after: str) -> int:
 
 
 async def get_routing(session: AsyncSession, principal: Principal, school: str | None) -> RoutingOut:
-    if principal.role not in _READERS:
-        raise Forbidden("forbidden_role", f"role {principal.role} cannot read routing")
+    access.ensure_reader(principal, "routing")
     stored = {row.scope: row.routes for row in await session.scalars(select(RoutingScope))}
     if school is None:
         shown = stored if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}

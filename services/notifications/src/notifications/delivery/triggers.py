@@ -18,11 +18,11 @@ from attendance_common.bulk import upsert_rows
 from attendance_common.events.alerts import AlertCleared
 from attendance_common.events.envelope import CloudEvent
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
-from notifications import routing, templates
-from notifications.deliveries import NewDeliveries, write_new
+from notifications.delivery import routing, templates
+from notifications.delivery.deliveries import NewDeliveries, write_new
+from notifications.delivery.la_events import outward_event
+from notifications.delivery.recipients import Child, TriggerRow, child_of, children_of, context
 from notifications.models import Delivery, Message, RoutingScope, Subscription, Trigger
-from notifications.outward import outward_event
-from notifications.people import Child, TriggerRow, child_of, children_of, context
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def to_social_worker(new: NewDeliveries, child: Child) -> None:
 
 async def to_local_authority(session: AsyncSession, new: NewDeliveries) -> None:
     """A webhook per subscription of the pupil's LA that asked for this event (and alert type),
-    carrying what that LA may be told about that pupil (outward.py)."""
+    carrying what that LA may be told about that pupil (la_events.py)."""
     trigger = new.trigger
     if trigger.la_code is None:
         return
