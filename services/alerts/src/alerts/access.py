@@ -43,8 +43,10 @@ def ensure_may_acknowledge(principal: Principal) -> None:
         raise Forbidden("forbidden_role", "a social worker may read alerts, not acknowledge them")
 
 
-async def ensure_may_read_school_rules(session: AsyncSession, principal: Principal, urn: str) -> None:
-    """A school's overrides: its staff, its LA's officer, admins, and the social worker of a pupil there."""
+async def ensure_may_read_school_rules(session: AsyncSession, principal: Principal, urn: str) -> str | None:
+    """A school's overrides: its staff, its LA's officer, admins, and the social worker of a pupil
+    there (403 `forbidden_school`). Answers the school's LA."""
+    school_la = await scopes.school_la(session, School, urn)
     if principal.role == Role.SOCIAL_WORKER:
         theirs = await session.scalar(
             select(Pupil.id)
@@ -52,6 +54,6 @@ async def ensure_may_read_school_rules(session: AsyncSession, principal: Princip
             .limit(1)
         )
         if theirs is not None:
-            return
-    school_la = await session.scalar(select(School.la_code).where(School.urn == urn))
+            return school_la
     scopes.ensure_may_read_school(principal, urn, school_la, "rules")
+    return school_la

@@ -28,11 +28,11 @@ from attendance_common.events.registers import (
     SchoolUpserted,
 )
 from attendance_common.messaging import Received
+from attendance_common.scopes import stored_settings
 
 
 async def thresholds_for(session: AsyncSession, school_urn: str, la_code: str | None) -> Thresholds:
-    scopes = {row.scope: row.settings for row in await session.scalars(select(RuleScope))}
-    return resolve(scopes, school_urn, la_code)
+    return resolve(await stored_settings(session, RuleScope), school_urn, la_code)
 
 
 async def on_marks(session: AsyncSession, received: Received) -> None:

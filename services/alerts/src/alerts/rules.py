@@ -16,6 +16,7 @@ from typing import Any
 
 from attendance_common.codes import RULES_VERSION, UNAUTHORISED_FOR_PENALTY, Counts
 from attendance_common.events.alerts import ALERT_TYPES
+from attendance_common.scopes import applying
 
 RULE_VERSION = f"{RULES_VERSION}/alerts.1"
 PER_DATE_TYPES = ("first_day_absence", "social_worker_unexplained_absence")
@@ -68,12 +69,12 @@ def merge(base: Thresholds, overrides: Mapping[str, Any]) -> Thresholds:
     return replace(base, **changes)
 
 
-def resolve(scopes: Mapping[str, Mapping[str, Any]], school_urn: str, la_code: str | None) -> Thresholds:
+def resolve(stored: Mapping[str, Mapping[str, Any]], school_urn: str, la_code: str | None) -> Thresholds:
     """Most specific wins, field by field: `default`, then `la:{code}`, then `school:{urn}`."""
-    thresholds = merge(DEFAULT, scopes.get("default", {}))
-    if la_code:
-        thresholds = merge(thresholds, scopes.get(f"la:{la_code}", {}))
-    return merge(thresholds, scopes.get(f"school:{school_urn}", {}))
+    thresholds = DEFAULT
+    for scope in applying(school_urn, la_code):
+        thresholds = merge(thresholds, stored.get(scope, {}))
+    return thresholds
 
 
 def _at_least(counts: Counts, rate: Fraction) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,26 +85,26 @@ async def acknowledge(session: AsyncSession, principal: Principal, alert_id: str
 
 
 async def get_rules(session: AsyncSession, principal: Principal, school: str | None) -> RulesOut:
+    """The thresholds in force at `school` and the scopes they come from, or the default ones."""
     access.ensure_reader(principal, "rules")
-    stored = {row.scope: row.settings for row in await session.scalars(select(RuleScope))}
+    stored = await scopes.stored_settings(session, RuleScope)
     if school is None:
-        # Other schools' and LAs' overrides are theirs to see: the default scope for everyone else.
-        shown = stored if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}
-        return RulesOut(scope="default", thresholds=rules.resolve(stored, "", None).as_json(), scopes=shown)
-    await access.ensure_may_read_school_rules(session, principal, school)
-    return await _in_force(session, stored, f"school:{school}")
+        return _rules_out("default", stored, "", None, scopes.shown_without_school(stored, principal))
+    school_la = await access.ensure_may_read_school_rules(session, principal, school)
+    return _rules_out(f"school:{school}", stored, school, school_la)
 
 
-async def _in_force(session: AsyncSession, stored: dict[str, dict[str, Any]], scope: str) -> RulesOut:
+def _rules_out(
+    scope: str,
+    stored: dict[str, scopes.Settings],
+    urn: str,
+    la_code: str | None,
+    shown: dict[str, scopes.Settings] | None = None,
+) -> RulesOut:
     """What applies at `scope` (most specific wins), and the stored scopes it is resolved from."""
-    urn, la_code = "", None
-    if scope.startswith("school:"):
-        urn = scope.removeprefix("school:")
-        la_code = await session.scalar(select(School.la_code).where(School.urn == urn))
-    elif scope.startswith("la:"):
-        la_code = scope.removeprefix("la:")
-    relevant = {k: v for k, v in stored.items() if k in ("default", f"la:{la_code}", f"school:{urn}")}
-    return RulesOut(scope=scope, thresholds=rules.resolve(stored, urn, la_code).as_json(), scopes=relevant)
+    thresholds = rules.resolve(stored, urn, la_code).as_json()
+    shown = scopes.in_force(stored, urn, la_code) if shown is None else shown
+    return RulesOut(scope=scope, thresholds=thresholds, scopes=shown)
 
 
 _RATES = ("persistent_rate", "persistent_clear_below", "severe_rate", "severe_clear_below")
@@ -114,11 +113,18 @@ _RATES = ("persistent_rate", "persistent_clear_below", "severe_rate", "severe_cl
 async def put_rules(
     session: AsyncSession, principal: Principal, scope: str, body: RulesIn
 ) -> tuple[RulesOut, bool]:
-    """Set a scope's thresholds: admins any, LA officers their LA and its schools, staff their school."""
-    urn = scopes.school_of(scopes.checked(scope))
-    school_la = await session.scalar(select(School.la_code).where(School.urn == urn)) if urn else None
-    scopes.ensure_may_write(principal, scope, school_la, "rules")
+    """Set a scope's thresholds: admins any, LA officers their LA and its schools, staff their school.
+    Answers what now applies at that scope, less specific scopes included (as GET says)."""
+    school_la = await scopes.writable(session, principal, scope, School, "rules")
     settings = body.model_dump(exclude_none=True)
+    _check(scope, settings)
+    stored, created = await scopes.put_settings(session, RuleScope, scope, settings, principal.sub)
+    return _rules_out(scope, stored, scopes.school_of(scope) or "", scopes.la_of(scope, school_la)), created
+
+
+def _check(scope: str, settings: scopes.Settings) -> None:
+    """422 for unknown alert types and thresholds out of range; 403 for statutory types switched off
+    at a school."""
     unknown = set(settings.get("enabled", [])) - set(rules.ALERT_TYPES)
     if unknown:
         raise Unprocessable("unknown_alert_type", f"unknown alert types: {sorted(unknown)}")
@@ -136,12 +142,3 @@ async def put_rules(
         if getattr(merged, clear) > getattr(merged, rate):
             # A clear level above the opening rate would open and clear the alert on alternate marks.
             raise Unprocessable("bad_threshold", f"{clear} must not be above {rate}")
-    row = await session.get(RuleScope, scope)
-    created = row is None
-    if row is None:
-        row = RuleScope(scope=scope)
-        session.add(row)
-    row.settings, row.updated_at, row.updated_by = settings, now_utc(), principal.sub
-    # The answer is what now applies at this scope, less specific scopes included (as GET says).
-    stored = {r.scope: r.settings for r in await session.scalars(select(RuleScope)) if r.scope != scope}
-    return await _in_force(session, {**stored, scope: settings}, scope), created

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common import scopes
 from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal, Role
-from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, Unprocessable
 from attendance_common.pagination import decode_cursor, encode_cursor
 from notifications import access
@@ -79,19 +76,26 @@ def _seq_position(after: str) -> int:
 
 
 async def get_routing(session: AsyncSession, principal: Principal, school: str | None) -> RoutingOut:
+    """Who is told what on which channel at `school` and the scopes it comes from, or the default."""
     access.ensure_reader(principal, "routing")
-    stored = {row.scope: row.routes for row in await session.scalars(select(RoutingScope))}
+    stored = await scopes.stored_settings(session, RoutingScope)
     if school is None:
-        shown = stored if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}
-        return RoutingOut(scope="default", routes=routing.resolve(stored, "", None), scopes=shown)
-    la_code = await session.scalar(select(School.la_code).where(School.urn == school))
+        return _routing_out("default", stored, "", None, scopes.shown_without_school(stored, principal))
+    la_code = await scopes.school_la(session, School, school)
     scopes.ensure_may_read_school(principal, school, la_code, "routing")
-    return _in_force(stored, school, la_code, f"school:{school}")
+    return _routing_out(f"school:{school}", stored, school, la_code)
 
 
-def _in_force(stored: dict[str, dict[str, Any]], urn: str, la_code: str | None, scope: str) -> RoutingOut:
-    relevant = {k: v for k, v in stored.items() if k in ("default", f"la:{la_code}", f"school:{urn}")}
-    return RoutingOut(scope=scope, routes=routing.resolve(stored, urn, la_code), scopes=relevant)
+def _routing_out(
+    scope: str,
+    stored: dict[str, scopes.Settings],
+    urn: str,
+    la_code: str | None,
+    shown: dict[str, scopes.Settings] | None = None,
+) -> RoutingOut:
+    """What applies at `scope` (most specific wins), and the stored scopes it is resolved from."""
+    shown = scopes.in_force(stored, urn, la_code) if shown is None else shown
+    return RoutingOut(scope=scope, routes=routing.resolve(stored, urn, la_code), scopes=shown)
 
 
 async def put_routing(
@@ -99,21 +103,12 @@ async def put_routing(
 ) -> tuple[RoutingOut, bool]:
     """Override routing at `default` (admins), `la:{code}` (its officers) or `school:{urn}` (its staff
     and its LA's officers). Answers what now applies at that scope."""
-    urn = scopes.school_of(scopes.checked(scope)) or ""
-    school_la = await session.scalar(select(School.la_code).where(School.urn == urn)) if urn else None
-    scopes.ensure_may_write(principal, scope, school_la, "routing")
+    school_la = await scopes.writable(session, principal, scope, School, "routing")
     try:
         routes = routing.check(body.routes)
     except ValueError as error:
         raise Unprocessable("bad_route", str(error)) from error
     scopes.ensure_statutory_kept(scope, routing.statutory_switched_off(routes))
-    row = await session.get(RoutingScope, scope)
-    created = row is None
-    if row is None:
-        row = RoutingScope(scope=scope)
-        session.add(row)
-    row.routes, row.updated_at, row.updated_by = routes, now_utc(), principal.sub
-    stored = {r.scope: r.routes for r in await session.scalars(select(RoutingScope)) if r.scope != scope}
-    stored[scope] = routes
-    la_code = scope.removeprefix("la:") if scope.startswith("la:") else school_la
-    return _in_force(stored, urn, la_code, scope), created
+    stored, created = await scopes.put_settings(session, RoutingScope, scope, routes, principal.sub)
+    urn = scopes.school_of(scope) or ""
+    return _routing_out(scope, stored, urn, scopes.la_of(scope, school_la)), created

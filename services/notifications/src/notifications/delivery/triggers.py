@@ -18,6 +18,7 @@ from attendance_common.bulk import upsert_rows
 from attendance_common.events.alerts import AlertCleared
 from attendance_common.events.envelope import CloudEvent
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
+from attendance_common.scopes import stored_settings
 from notifications.delivery import routing, templates
 from notifications.delivery.deliveries import NewDeliveries, write_new
 from notifications.delivery.la_events import outward_event
@@ -114,10 +115,7 @@ async def routes_for(session: AsyncSession, school_urn: str, la_code: str | None
     """The routes in force; the overrides are read once per transaction (one consumed batch)."""
     scopes: dict[str, Any] | None = session.info.get("notify_scopes")
     if scopes is None:
-        scopes = {
-            row.scope: row.routes
-            for row in await session.execute(select(RoutingScope.scope, RoutingScope.routes))
-        }
+        scopes = await stored_settings(session, RoutingScope)
         session.info["notify_scopes"] = scopes
     return routing.resolve(scopes, school_urn, la_code)
 
