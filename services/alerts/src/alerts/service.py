@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts import access, rules
@@ -14,8 +12,8 @@ from attendance_common import scopes
 from attendance_common.audit import note_pupil, note_pupils
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
-from attendance_common.errors import BadRequest, Forbidden, NotFound, Unprocessable
-from attendance_common.pagination import decode_cursor, encode_cursor
+from attendance_common.errors import Forbidden, NotFound, Unprocessable
+from attendance_common.pagination import keyset_page
 
 
 def alert_out(alert: Alert) -> AlertOut:
@@ -44,27 +42,9 @@ async def list_alerts(
         query = query.where(Alert.type == kind)
     if status != "all":
         query = query.where(Alert.status == status)
-    if after:
-        at, last_id = _position(after)
-        query = query.where(or_(Alert.raised_at > at, and_(Alert.raised_at == at, Alert.id > last_id)))
-    rows = list(await session.scalars(query.order_by(Alert.raised_at, Alert.id).limit(limit + 1)))
-    page = rows[:limit]
-    cursor = encode_cursor(page[-1].raised_at.isoformat(), page[-1].id) if len(rows) > limit else None
+    page, cursor = await keyset_page(session, query, (Alert.raised_at, Alert.id), limit=limit, after=after)
     note_pupils((a.school_urn, a.upn) for a in page)
     return AlertsOut(alerts=[alert_out(a) for a in page], next=cursor)
-
-
-def _position(after: str) -> tuple[dt.datetime, str]:
-    """The (raised_at, id) a `next` cursor points after; 400 `bad_cursor` for anything else."""
-    values = decode_cursor(after)
-    try:
-        raised, last_id = values
-        at = dt.datetime.fromisoformat(raised)
-    except (TypeError, ValueError) as error:
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out") from error
-    if at.tzinfo is None or not isinstance(last_id, str):
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
-    return at, last_id
 
 
 async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) -> Alert:

@@ -15,8 +15,8 @@ from attendance_common.audit import note_pupil, note_pupils
 from attendance_common.auth import Principal
 from attendance_common.clock import today_in_london
 from attendance_common.codes import CODES, Counts, academic_year_start, summarise
-from attendance_common.errors import BadRequest, NotFound, Unprocessable
-from attendance_common.pagination import decode_cursor, encode_cursor
+from attendance_common.errors import NotFound, Unprocessable
+from attendance_common.pagination import keyset_page
 from notifications import access
 from notifications.models import Mark, Message, Pupil
 from notifications.schemas import ChildAttendance, ChildOut, ChildrenOut, MessageOut, MessagesOut, RecentMark
@@ -125,10 +125,7 @@ async def list_messages(
     """The parent's feed, newest first; `next` pages on to older messages and never shifts when
     new messages arrive (the cursor is the last message's id)."""
     query = select(Message).where(Message.parent_email == (principal.email or ""))
-    if after:
-        query = query.where(Message.id < _message_position(after))
-    rows = list(await session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
-    page = rows[:limit]
+    page, cursor = await keyset_page(session, query, (Message.id,), limit=limit, after=after, descending=True)
     note_pupils((m.school_urn, m.upn) for m in page)
     return MessagesOut(
         messages=[
@@ -144,12 +141,5 @@ async def list_messages(
             )
             for m in page
         ],
-        next=encode_cursor(page[-1].id) if len(rows) > limit else None,
+        next=cursor,
     )
-
-
-def _message_position(after: str) -> int:
-    values = decode_cursor(after)
-    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
-    return values[0]

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common import scopes
 from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal, Role
-from attendance_common.errors import BadRequest, Forbidden, Unprocessable
-from attendance_common.pagination import decode_cursor, encode_cursor
+from attendance_common.errors import Forbidden, Unprocessable
+from attendance_common.pagination import keyset_page
 from notifications import access
 from notifications.delivery import routing
 from notifications.models import Delivery, RoutingScope, School
@@ -59,20 +59,9 @@ async def list_notifications(
         query = query.where(Delivery.channel == channel)
     if status:
         query = query.where(Delivery.status == status)
-    if after:
-        query = query.where(Delivery.seq > _seq_position(after))
-    rows = list(await session.scalars(query.order_by(Delivery.seq).limit(limit + 1)))
-    page = rows[:limit]
-    cursor = encode_cursor(page[-1].seq) if len(rows) > limit else None
+    page, cursor = await keyset_page(session, query, (Delivery.seq,), limit=limit, after=after)
     note_pupils((d.school_urn, d.upn) for d in page)
     return NotificationsOut(notifications=[notification_out(d, principal) for d in page], next=cursor)
-
-
-def _seq_position(after: str) -> int:
-    values = decode_cursor(after)
-    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
-    return int(values[0])
 
 
 async def get_routing(session: AsyncSession, principal: Principal, school: str | None) -> RoutingOut:

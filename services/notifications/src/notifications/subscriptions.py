@@ -7,16 +7,15 @@ import base64
 import secrets
 import uuid
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal
 from attendance_common.clock import now_utc
 from attendance_common.errors import NotFound, Unprocessable
 from attendance_common.events.alerts import ALERT_TYPES
-from attendance_common.pagination import encode_cursor
+from attendance_common.pagination import keyset_page
 from notifications import access
-from notifications.cursors import time_id_position
 from notifications.delivery.deliveries import mark_skipped
 from notifications.delivery.la_events import EVENT_TYPES
 from notifications.delivery.webhook_urls import check_url
@@ -66,16 +65,8 @@ async def list_subscriptions(
     session: AsyncSession, principal: Principal, *, limit: int, after: str | None
 ) -> SubscriptionsOut:
     query = select(Subscription).where(*access.own_subscriptions(principal))
-    if after:
-        at, last_id = time_id_position(after)
-        query = query.where(
-            or_(Subscription.created_at > at, and_(Subscription.created_at == at, Subscription.id > last_id))
-        )
-    rows = list(
-        await session.scalars(query.order_by(Subscription.created_at, Subscription.id).limit(limit + 1))
-    )
-    page = rows[:limit]
-    cursor = encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if len(rows) > limit else None
+    keys = (Subscription.created_at, Subscription.id)
+    page, cursor = await keyset_page(session, query, keys, limit=limit, after=after)
     return SubscriptionsOut(subscriptions=[subscription_out(r, principal) for r in page], next=cursor)
 
 
