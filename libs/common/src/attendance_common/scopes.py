@@ -1,20 +1,41 @@
-"""The scopes alerts' rules and notifications' routing are set at (`default`, `la:{code}`,
-`school:{urn}`), and who may read or change each (api.md "Alerts", "Authorisation clarified").
+"""Settings per scope: alerts' rules and notifications' routing are set at `default`, `la:{code}` or
+`school:{urn}`, the most specific applying (api.md "Alerts", "Notifications", "Authorisation
+clarified"). Who may read or change each scope, which scopes apply at a school, and the stored rows.
 
-One copy for both services, so a school's or an LA officer's reach is the same in both.
+One module for both services, so a school's, an LA officer's or an admin's reach is the same in both:
+an LA officer reads and changes its `la:` scope and its LA's schools' scopes, never `default`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import JSON, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from attendance_common.auth import Principal, Role
+from attendance_common.clock import now_utc
+from attendance_common.db import UtcDateTime
 from attendance_common.errors import Forbidden, Unprocessable
 
 # Matched whole (fullmatch): `la:380x`, `school:1000011` and a trailing newline are not scopes.
 _SCOPE = re.compile(r"default|la:[0-9]{3}|school:[0-9]{6}")
 _SETTERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
+Settings = dict[str, Any]
+T = TypeVar("T")
+
+
+class ScopedSettingsRow:
+    """The columns of a table of settings per scope (a declarative mixin)."""
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    settings: Mapped[Settings] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(200))
 
 
 def checked(scope: str) -> str:
@@ -27,6 +48,30 @@ def checked(scope: str) -> str:
 def school_of(scope: str) -> str | None:
     """The URN of a `school:` scope, else None."""
     return scope.removeprefix("school:") if scope.startswith("school:") else None
+
+
+def la_of(scope: str, school_la: str | None) -> str | None:
+    """The LA whose settings apply at `scope`: an `la:` scope's own, a school's LA, else None."""
+    return scope.removeprefix("la:") if scope.startswith("la:") else school_la
+
+
+def applying(school_urn: str, la_code: str | None) -> tuple[str, ...]:
+    """The scopes whose settings apply at a school of this LA, least specific first: the last wins."""
+    return (
+        "default",
+        *([f"la:{la_code}"] if la_code else ()),
+        *([f"school:{school_urn}"] if school_urn else ()),
+    )
+
+
+def in_force(stored: Mapping[str, T], school_urn: str, la_code: str | None) -> dict[str, T]:
+    """The stored settings that apply at a school of this LA, least specific first."""
+    return {scope: stored[scope] for scope in applying(school_urn, la_code) if scope in stored}
+
+
+def shown_without_school(stored: Mapping[str, T], principal: Principal) -> dict[str, T]:
+    """Other schools' and LAs' overrides are theirs to see: the `default` scope for all but admins."""
+    return dict(stored) if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}
 
 
 def ensure_may_write(principal: Principal, scope: str, school_la: str | None, settings: str) -> None:
@@ -59,3 +104,42 @@ def ensure_statutory_kept(scope: str, switched_off: Iterable[str]) -> None:
             f"{', '.join(off)} cannot be switched off at {scope}: statutory duties, "
             "which only the LA may switch off for its schools (la:{code}) or an admin",
         )
+
+
+async def school_la(session: AsyncSession, schools: type[Any], urn: str | None) -> str | None:
+    """The LA of a school the service has heard of (`schools`: its table of urn and la_code)."""
+    if not urn:
+        return None
+    la_code: str | None = await session.scalar(select(schools.la_code).where(schools.urn == urn))
+    return la_code
+
+
+async def writable(
+    session: AsyncSession, principal: Principal, scope: str, schools: type[Any], settings: str
+) -> str | None:
+    """Check the scope (422 `bad_scope`) and that the caller may change it (403); answers the LA of
+    a `school:` scope's school (None for the others, or a school not heard of)."""
+    school_la_code = await school_la(session, schools, school_of(checked(scope)))
+    ensure_may_write(principal, scope, school_la_code, settings)
+    return school_la_code
+
+
+async def stored_settings(session: AsyncSession, table: type[ScopedSettingsRow]) -> dict[str, Settings]:
+    """Every stored scope's settings."""
+    return {row.scope: row.settings for row in await session.scalars(select(table))}
+
+
+async def put_settings(
+    session: AsyncSession, table: type[ScopedSettingsRow], scope: str, settings: Settings, by: str
+) -> tuple[dict[str, Settings], bool]:
+    """Store a scope's settings, replacing any; answers every scope's settings as they now stand,
+    and whether the scope was new (a PUT's 201)."""
+    row = await session.get(table, scope)
+    created = row is None
+    if row is None:
+        row = table()
+        row.scope = scope
+        session.add(row)
+    row.settings, row.updated_at, row.updated_by = settings, now_utc(), by
+    others = {r.scope: r.settings for r in await session.scalars(select(table)) if r.scope != scope}
+    return {**others, scope: settings}, created

@@ -87,3 +87,25 @@ def test_statutory_triggers_are_never_switched_off_at_school_scope():
     with pytest.raises(Forbidden) as refused:
         scopes.ensure_statutory_kept("school:100001", ["first_day_absence"])
     assert refused.value.code == "statutory_trigger"
+
+
+def test_at_a_school_the_default_then_its_las_then_its_own_settings_apply():
+    stored = {"school:100001": {"x": 3}, "la:381": {"x": 9}, "default": {"x": 1}, "la:380": {"x": 2}}
+    assert scopes.applying("100001", "380") == ("default", "la:380", "school:100001")
+    assert list(scopes.in_force(stored, "100001", "380").items()) == [
+        ("default", {"x": 1}),
+        ("la:380", {"x": 2}),
+        ("school:100001", {"x": 3}),
+    ]
+
+
+def test_a_school_of_no_known_la_has_the_default_and_its_own_settings():
+    stored = {"la:380": {"x": 2}, "school:100001": {"x": 3}}
+    assert scopes.in_force(stored, "100001", None) == {"school:100001": {"x": 3}}
+    assert scopes.in_force(stored, "", "380") == {"la:380": {"x": 2}}  # an `la:` scope's own answer
+
+
+@pytest.mark.parametrize(("principal", "shown"), [(ADMIN, {"default", "la:380"}), (OFFICER, {"default"})])
+def test_without_a_school_only_an_admin_is_shown_every_scope(principal, shown):
+    stored = {"default": {}, "la:380": {}}
+    assert set(scopes.shown_without_school(stored, principal)) == shown

@@ -5,11 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerts import upserts
-from alerts.evaluate import Evaluation
-from alerts.models import Alert, Mark, Pupil, RuleScope
-from alerts.rules import Thresholds, resolve
-from alerts.state import (
+from alerts.evaluation import upserts
+from alerts.evaluation.evaluate import Evaluation
+from alerts.evaluation.pupil_state import (
     READER,
     BatchChanges,
     MarksFacts,
@@ -18,6 +16,8 @@ from alerts.state import (
     ensure_pupils,
     pupil_days,
 )
+from alerts.models import Alert, Mark, Pupil, RuleScope
+from alerts.rules import Thresholds, resolve
 from attendance_common.clock import now_utc
 from attendance_common.codes import academic_year_end, academic_year_start
 from attendance_common.events.registers import (
@@ -28,11 +28,11 @@ from attendance_common.events.registers import (
     SchoolUpserted,
 )
 from attendance_common.messaging import Received
+from attendance_common.scopes import stored_settings
 
 
 async def thresholds_for(session: AsyncSession, school_urn: str, la_code: str | None) -> Thresholds:
-    scopes = {row.scope: row.settings for row in await session.scalars(select(RuleScope))}
-    return resolve(scopes, school_urn, la_code)
+    return resolve(await stored_settings(session, RuleScope), school_urn, la_code)
 
 
 async def on_marks(session: AsyncSession, received: Received) -> None:

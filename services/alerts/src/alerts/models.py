@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from attendance_common.db import BIG_ID, UtcDateTime, new_metadata
+from attendance_common.scopes import ScopedSettingsRow
 
 
 class Base(DeclarativeBase):
@@ -134,12 +135,7 @@ class Alert(Base):
     acknowledgement_note: Mapped[str | None] = mapped_column(String(1000))
 
 
-class RuleScope(Base):
+class RuleScope(ScopedSettingsRow, Base):
     """Thresholds and switches for `default`, `la:{code}` or `school:{urn}`."""
 
     __tablename__ = "rule_scopes"
-
-    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    updated_by: Mapped[str] = mapped_column(String(200))

@@ -14,8 +14,16 @@ from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from typing import Any
 
-from attendance_common.codes import RULES_VERSION, UNAUTHORISED_FOR_PENALTY, Counts
+from attendance_common.codes import (
+    PERSISTENT_THRESHOLD,
+    RULES_VERSION,
+    SEVERE_THRESHOLD,
+    UNAUTHORISED_FOR_PENALTY,
+    Counts,
+    absence_at_least,
+)
 from attendance_common.events.alerts import ALERT_TYPES
+from attendance_common.scopes import applying
 
 RULE_VERSION = f"{RULES_VERSION}/alerts.1"
 PER_DATE_TYPES = ("first_day_absence", "social_worker_unexplained_absence")
@@ -26,11 +34,16 @@ STATUTORY_TYPES = ("first_day_absence", "social_worker_unexplained_absence")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The configurable part of the rules; `/v1/rules` sets them per scope."""
+    """The configurable part of the rules; `/v1/rules` sets them per scope.
 
-    persistent_rate: Fraction = Fraction(1, 10)
+    The rates open at DfE's persistent and severe absence measures (`codes`) by default. The measure
+    itself (registers' summary flags) is fixed, as published figures are; these thresholds are an
+    LA's or a school's choice of when to act, and close with hysteresis so an alert does not flap.
+    """
+
+    persistent_rate: Fraction = PERSISTENT_THRESHOLD
     persistent_clear_below: Fraction = Fraction(9, 100)
-    severe_rate: Fraction = Fraction(1, 2)
+    severe_rate: Fraction = SEVERE_THRESHOLD
     severe_clear_below: Fraction = Fraction(49, 100)
     min_possible_sessions: int = 30
     ten_day_run_days: int = 10
@@ -68,17 +81,12 @@ def merge(base: Thresholds, overrides: Mapping[str, Any]) -> Thresholds:
     return replace(base, **changes)
 
 
-def resolve(scopes: Mapping[str, Mapping[str, Any]], school_urn: str, la_code: str | None) -> Thresholds:
+def resolve(stored: Mapping[str, Mapping[str, Any]], school_urn: str, la_code: str | None) -> Thresholds:
     """Most specific wins, field by field: `default`, then `la:{code}`, then `school:{urn}`."""
-    thresholds = merge(DEFAULT, scopes.get("default", {}))
-    if la_code:
-        thresholds = merge(thresholds, scopes.get(f"la:{la_code}", {}))
-    return merge(thresholds, scopes.get(f"school:{school_urn}", {}))
-
-
-def _at_least(counts: Counts, rate: Fraction) -> bool:
-    """absence / possible >= rate, exactly (no float rounding at the boundary)."""
-    return counts.absence_sessions * rate.denominator >= rate.numerator * counts.possible_sessions
+    thresholds = DEFAULT
+    for scope in applying(school_urn, la_code):
+        thresholds = merge(thresholds, stored.get(scope, {}))
+    return thresholds
 
 
 def rate_alert_holds(
@@ -88,8 +96,8 @@ def rate_alert_holds(
     if counts.possible_sessions == 0:
         return False
     if is_open:
-        return _at_least(counts, clear_below)
-    return counts.possible_sessions >= min_possible and _at_least(counts, rate)
+        return absence_at_least(counts, clear_below)
+    return counts.possible_sessions >= min_possible and absence_at_least(counts, rate)
 
 
 def persistent_absence_holds(counts: Counts, is_open: bool, t: Thresholds) -> bool:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
-from attendance_common.errors import BadRequest, Conflict, Forbidden, Unprocessable
+from attendance_common.errors import Conflict, Forbidden, Unprocessable
 from attendance_common.identifiers import compact_upn
-from attendance_common.pagination import decode_cursor, encode_cursor
+from attendance_common.pagination import keyset_page
 from casework import cases
 from casework.access import check_role, get_case, may_act_on, scoped
 from casework.models import Action, Barrier, Case, CasePupil, Pupil
@@ -43,25 +42,8 @@ async def list_cases(
         query = query.where(Case.status == status)
     if stage:
         query = query.where(Case.stage == stage)
-    if after:
-        at, last_id = _position(after)
-        query = query.where(or_(Case.opened_at > at, and_(Case.opened_at == at, Case.id > last_id)))
-    rows = list(await session.scalars(query.order_by(Case.opened_at, Case.id).limit(limit + 1)))
-    page = rows[:limit]
-    cursor = encode_cursor(page[-1].opened_at.isoformat(), page[-1].id) if len(rows) > limit else None
+    page, cursor = await keyset_page(session, query, (Case.opened_at, Case.id), limit=limit, after=after)
     return CasesOut(cases=await render_cases(session, page), next=cursor)
-
-
-def _position(after: str) -> tuple[dt.datetime, str]:
-    """The (opened_at, id) a `next` cursor points after; 400 `bad_cursor` for anything else."""
-    try:
-        opened, last_id = decode_cursor(after)
-        at = dt.datetime.fromisoformat(opened)
-    except (TypeError, ValueError) as error:
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out") from error
-    if at.tzinfo is None or not isinstance(last_id, str):
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
-    return at, last_id
 
 
 async def open_case(session: AsyncSession, principal: Principal, body: OpenIn) -> tuple[Case, bool]:

@@ -21,7 +21,8 @@ from attendance_common.events.registers import (
     SchoolUpserted,
 )
 from attendance_common.messaging import Received
-from notifications import notify, outward, projections
+from notifications import projections
+from notifications.delivery import la_events, triggers
 
 
 async def on_school(session: AsyncSession, received: Received) -> None:
@@ -34,7 +35,7 @@ async def on_pupil(session: AsyncSession, received: Received) -> None:
     data = received.data
     assert isinstance(data, PupilUpserted)
     await projections.upsert_pupil(session, data)
-    await notify.route_waiting(session, data.school_urn, data.upn, now_utc())
+    await triggers.route_waiting(session, data.school_urn, data.upn, now_utc())
 
 
 async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
@@ -42,7 +43,7 @@ async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
     data = received.data
     assert isinstance(data, PupilDeleted)
     await projections.mark_deleted(session, data)
-    incoming = notify.Incoming(
+    incoming = triggers.Incoming(
         key=f"event:{received.event.id}",
         kind="pupil_deleted",
         event=received.event,
@@ -50,16 +51,16 @@ async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
         la_code=data.la_code,
         upn=data.upn,
     )
-    await notify.record_trigger(session, incoming, now_utc())
+    await triggers.record_trigger(session, incoming, now_utc())
 
 
 async def on_alert_raised(session: AsyncSession, received: Received) -> None:
-    await notify.record_trigger(session, alert_trigger(received, "alert"), now_utc())
+    await triggers.record_trigger(session, alert_trigger(received, "alert"), now_utc())
 
 
 async def on_alerts_raised(session: AsyncSession, items: Sequence[Received]) -> None:
     """A run of raised alerts at once (the consumer's batch handler): as `on_alert_raised` on each."""
-    await notify.record_triggers(session, [alert_trigger(item, "alert") for item in items], now_utc())
+    await triggers.record_triggers(session, [alert_trigger(item, "alert") for item in items], now_utc())
 
 
 async def on_alert_cleared(session: AsyncSession, received: Received) -> None:
@@ -75,15 +76,15 @@ async def on_alerts_cleared(session: AsyncSession, items: Sequence[Received]) ->
         data = item.data
         assert isinstance(data, AlertCleared)
         reasons.setdefault(data.alert_id, data.reason)
-    await notify.clear_alerts(session, reasons, now)
-    await notify.record_triggers(session, [alert_trigger(item, "cleared") for item in items], now)
+    await triggers.clear_alerts(session, reasons, now)
+    await triggers.record_triggers(session, [alert_trigger(item, "cleared") for item in items], now)
 
 
-def alert_trigger(received: Received, prefix: str) -> notify.Incoming:
+def alert_trigger(received: Received, prefix: str) -> triggers.Incoming:
     """The trigger an alert event makes: `alert:<id>` when raised, `cleared:<id>` when cleared."""
     data = received.data
     assert isinstance(data, AlertRaised | AlertCleared)
-    return notify.Incoming(
+    return triggers.Incoming(
         key=f"{prefix}:{data.alert_id}",
         kind=data.type,
         event=received.event,
@@ -98,9 +99,9 @@ async def on_referral(session: AsyncSession, received: Received) -> None:
     pupil's own LA, never the rest of the family."""
     data = received.data
     assert isinstance(data, ReferralMade)
-    named = outward.referral_made(data)
+    named = la_events.referral_made(data)
     incomings = [
-        notify.Incoming(
+        triggers.Incoming(
             key=f"event:{received.event.id}" if len(named) == 1 else f"event:{received.event.id}:{item.upn}",
             kind="referral_made",
             event=received.event,
@@ -110,7 +111,7 @@ async def on_referral(session: AsyncSession, received: Received) -> None:
         )
         for item in named
     ]
-    await notify.record_triggers(session, incomings, now_utc())
+    await triggers.record_triggers(session, incomings, now_utc())
 
 
 async def on_marks(session: AsyncSession, received: Received) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from attendance_common.db import BIG_ID, UtcDateTime, new_metadata
+from attendance_common.scopes import ScopedSettingsRow
 
 
 class Base(DeclarativeBase):
@@ -177,12 +178,9 @@ class Subscription(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
 
-class RoutingScope(Base):
+class RoutingScope(ScopedSettingsRow, Base):
     """Routing overrides for `default`, `la:{code}` or `school:{urn}`; the most specific wins."""
 
     __tablename__ = "routing_scopes"
 
-    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
-    routes: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    updated_by: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict[str, Any]] = mapped_column("routes", JSON)  # the routes, by trigger

@@ -8,40 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.audit import note_pupil, note_pupils
 from attendance_common.auth import Principal
 from attendance_common.clock import today_in_london
 from attendance_common.codes import CODES, Counts, academic_year_start, summarise
-from attendance_common.errors import BadRequest, NotFound, Unprocessable
-from attendance_common.pagination import decode_cursor, encode_cursor
-from notifications.models import Contact, Mark, Message, Pupil
+from attendance_common.errors import NotFound, Unprocessable
+from attendance_common.pagination import keyset_page
+from notifications import access
+from notifications.models import Mark, Message, Pupil
 from notifications.schemas import ChildAttendance, ChildOut, ChildrenOut, MessageOut, MessagesOut, RecentMark
 
 RECENT_SCHOOL_DAYS = 10
 
 
-def own_children(principal: Principal, today: dt.date) -> Select[Pupil]:
-    """On-roll pupils (deletion, if any, not yet in effect) this parent has responsibility for."""
-    return (
-        select(Pupil)
-        .join(Contact, Contact.pupil_id == Pupil.id)
-        .where(
-            Contact.email == (principal.email or ""),
-            Contact.parental_responsibility.is_(True),
-            Pupil.given_name.is_not(None),
-            or_(Pupil.deleted_on.is_(None), Pupil.deleted_on >= today),
-        )
-        .distinct()
-    )
-
-
 async def list_children(session: AsyncSession, principal: Principal) -> ChildrenOut:
     pupils = list(
         await session.scalars(
-            own_children(principal, today_in_london()).order_by(Pupil.given_name, Pupil.upn, Pupil.school_urn)
+            access.own_children(principal, today_in_london()).order_by(
+                Pupil.given_name, Pupil.upn, Pupil.school_urn
+            )
         )
     )
     note_pupils((p.school_urn, p.upn) for p in pupils)
@@ -61,7 +49,7 @@ async def list_children(session: AsyncSession, principal: Principal) -> Children
 
 async def own_child(session: AsyncSession, principal: Principal, upn: str, school: str | None) -> Pupil:
     """The parent's child with this UPN (at `school`, else the latest enrolment), or 404."""
-    query = own_children(principal, today_in_london()).where(Pupil.upn == upn.strip().upper())
+    query = access.own_children(principal, today_in_london()).where(Pupil.upn == upn.strip().upper())
     if school:
         query = query.where(Pupil.school_urn == school)
     pupil = await session.scalar(query.order_by(Pupil.start_date.desc()).limit(1))
@@ -137,10 +125,7 @@ async def list_messages(
     """The parent's feed, newest first; `next` pages on to older messages and never shifts when
     new messages arrive (the cursor is the last message's id)."""
     query = select(Message).where(Message.parent_email == (principal.email or ""))
-    if after:
-        query = query.where(Message.id < _message_position(after))
-    rows = list(await session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
-    page = rows[:limit]
+    page, cursor = await keyset_page(session, query, (Message.id,), limit=limit, after=after, descending=True)
     note_pupils((m.school_urn, m.upn) for m in page)
     return MessagesOut(
         messages=[
@@ -156,12 +141,5 @@ async def list_messages(
             )
             for m in page
         ],
-        next=encode_cursor(page[-1].id) if len(rows) > limit else None,
+        next=cursor,
     )
-
-
-def _message_position(after: str) -> int:
-    values = decode_cursor(after)
-    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
-    return values[0]

@@ -12,7 +12,7 @@ from notifications_support import NOW, Feed, auth, contact, new_upn
 from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import Webhook
 
-from notifications.dispatch import Dispatcher
+from notifications.delivery.dispatch import Dispatcher
 
 pytestmark = pytest.mark.integration
 LATER = NOW + dt.timedelta(days=365)  # every pending delivery is due by then

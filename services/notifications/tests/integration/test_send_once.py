@@ -12,7 +12,7 @@ import json
 import pytest
 from notifications_support import NOW, Feed, contact, new_upn
 
-from notifications.dispatch import OUTCOME_LOST, Dispatcher
+from notifications.delivery.dispatch import OUTCOME_LOST, Dispatcher
 
 pytestmark = pytest.mark.integration
 LATER = NOW + dt.timedelta(days=365)  # every pending delivery is due by then

@@ -12,7 +12,7 @@ from notifications_support import NOW, Feed, auth, cleared, contact, new_upn, ne
 from standardwebhooks.webhooks import Webhook
 
 from attendance_common.events.casework import CasePupil, ReferralMade
-from notifications.dispatch import Dispatcher
+from notifications.delivery.dispatch import Dispatcher
 
 pytestmark = pytest.mark.integration
 LATER = NOW + dt.timedelta(days=365)

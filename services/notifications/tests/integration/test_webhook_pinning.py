@@ -13,7 +13,7 @@ import pytest
 import trustme
 from notifications_servers import HttpStandIn, http_stand_in
 
-from notifications.channels import Outgoing, SendError, WebhookSender
+from notifications.delivery.channels import Outgoing, SendError, WebhookSender
 from notifications.settings import Settings
 
 HOST = "hooks.la.example"

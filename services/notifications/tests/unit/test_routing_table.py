@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications.routing import DEFAULT_ROUTES, TRIGGERS, check, resolve
+from notifications.delivery.routing import DEFAULT_ROUTES, TRIGGERS, check, resolve
 
 # api.md "Default routing", row by row: (parents, social worker, LA webhook).
 API_MD = {

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from notifications import templates
+from notifications.delivery import templates
 
 THREATS = ("fine", "penalt", "prosecut", "court", "legal", "sanction", "£", "must")
 CONTEXT = {

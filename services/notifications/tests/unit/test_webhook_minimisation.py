@@ -8,7 +8,7 @@ from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence,
 from attendance_common.events.casework import CasePupil, ReferralMade
 from attendance_common.events.envelope import make_event
 from attendance_common.events.registers import Contact, PupilDeleted, SocialWorker
-from notifications import outward
+from notifications.delivery import la_events
 from notifications.subscriptions import EVENT_TYPES
 
 AT = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)
@@ -48,26 +48,26 @@ def family_referral(upn: str | None) -> ReferralMade:
 
 
 def test_every_type_an_la_can_subscribe_to_has_a_shape():
-    assert set(EVENT_TYPES) == set(outward.SHAPES) == {
+    assert set(EVENT_TYPES) == set(la_events.SHAPES) == {
         "attendance.alert.raised", "attendance.alert.cleared",
         "attendance.referral.made", "attendance.pupil.deleted",
     }  # fmt: skip
 
 
 def test_a_raised_alert_keeps_only_the_fields_api_md_lists():
-    (item,) = outward.alert_raised(alert())
+    (item,) = la_events.alert_raised(alert())
     assert set(item.data.model_dump()) == ALERT_KEYS
     assert (item.la_code, item.upn) == ("380", "A801200115001")
 
 
 def test_a_cleared_alert_adds_only_when_it_cleared():
     cleared = AlertCleared(**alert().model_dump(exclude={"evidence"}), cleared_at=AT, reason="amended")
-    (item,) = outward.alert_cleared(cleared)
+    (item,) = la_events.alert_cleared(cleared)
     assert set(item.data.model_dump()) == {*ALERT_KEYS, "cleared_at"}
 
 
 def test_a_referral_names_only_the_referred_pupil_to_its_own_la():
-    (item,) = outward.referral_made(family_referral("B801200115002"))
+    (item,) = la_events.referral_made(family_referral("B801200115002"))
     assert item.data.model_dump(mode="json") == {
         "case_id": "c1",
         "reason": "severe_absence",
@@ -81,7 +81,7 @@ def test_a_referral_names_only_the_referred_pupil_to_its_own_la():
 
 
 def test_a_family_referral_tells_each_la_of_its_own_pupils_one_at_a_time():
-    named = outward.referral_made(family_referral(None))
+    named = la_events.referral_made(family_referral(None))
     assert [(i.la_code, i.upn) for i in named] == [
         ("380", "A801200115001"), ("381", "B801200115002"), ("380", "C801200115003")
     ]  # fmt: skip
@@ -89,7 +89,7 @@ def test_a_family_referral_tells_each_la_of_its_own_pupils_one_at_a_time():
 
 
 def test_a_referral_naming_a_pupil_outside_the_case_tells_no_one():
-    assert outward.referral_made(family_referral("Z801200115009")) == []
+    assert la_events.referral_made(family_referral("Z801200115009")) == []
 
 
 def test_a_deletion_notice_gives_the_la_what_domain_md_asks_and_no_more():
@@ -106,7 +106,7 @@ def test_a_deletion_notice_gives_the_la_what_domain_md_asks_and_no_more():
         contacts=[Contact(contact_id="c1", name="Mum", email="m@x.example", phone="07700900001")],
         social_worker=SocialWorker(name="Sam", email="sam@x.example"),
     )
-    (item,) = outward.pupil_deleted(deleted)
+    (item,) = la_events.pupil_deleted(deleted)
     data = item.data.model_dump(mode="json")
     assert set(data) == {
         "school_urn", "la_code", "upn", "given_name", "family_name", "date_of_birth",
@@ -126,7 +126,7 @@ def test_a_deletion_notice_gives_the_la_what_domain_md_asks_and_no_more():
 
 def test_the_outward_envelope_drops_the_internal_trace_context():
     event = make_event(alert(), source="alerts", traceparent="00-" + "1" * 32 + "-" + "2" * 16 + "-01")
-    sent = outward.outward_event(event.structured(), "100001", "A801200115001")
+    sent = la_events.outward_event(event.structured(), "100001", "A801200115001")
     assert sent is not None and "traceparent" not in sent
     assert set(sent["data"]) == ALERT_KEYS
-    assert outward.outward_event(event.structured(), "100001", "B801200115002") is None
+    assert la_events.outward_event(event.structured(), "100001", "B801200115002") is None

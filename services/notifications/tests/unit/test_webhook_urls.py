@@ -3,9 +3,9 @@
 import pytest
 
 from attendance_common.errors import Unprocessable
-from notifications.channels import Outgoing, SendError, WebhookSender
+from notifications.delivery.channels import Outgoing, SendError, WebhookSender
+from notifications.delivery.webhook_urls import check_url, is_public
 from notifications.settings import Settings
-from notifications.webhook_urls import check_url, is_public
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from attendance_common.auth import Principal, require_roles
 from attendance_common.db import SessionDep
-from attendance_common.errors import BadRequest, Unprocessable
+from attendance_common.errors import Unprocessable
 from attendance_common.identifiers import compact_upn
-from attendance_common.pagination import After, Limit, decode_cursor, encode_cursor
+from attendance_common.pagination import After, Limit, keyset_page
 
 from .models import AuditEntry
 from .recording import note_pupils
@@ -71,11 +71,7 @@ def audit_router() -> APIRouter:
             query = query.where(AuditEntry.at >= _aware(since))
         if until is not None:
             query = query.where(AuditEntry.at < _aware(until))
-        if after:
-            query = query.where(AuditEntry.id > _position(after))
-        rows = list(await session.scalars(query.order_by(AuditEntry.id).limit(limit + 1)))
-        page = rows[:limit]
-        cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+        page, cursor = await keyset_page(session, query, (AuditEntry.id,), limit=limit, after=after)
         note_pupils((entry.school_urn, entry.upn) for entry in page if entry.upn)
         return AuditOut(
             entries=[AuditEntryOut.model_validate(r, from_attributes=True) for r in page], next=cursor
@@ -90,10 +86,3 @@ def _aware(moment: dt.datetime) -> dt.datetime:
         return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
     except OverflowError as error:
         raise Unprocessable("bad_time", f"{moment.isoformat()} is out of range in UTC") from error
-
-
-def _position(after: str) -> int:
-    values = decode_cursor(after)
-    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
-    return int(values[0])

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import TypedDict
 
-from alerts import upserts
+from alerts.evaluation import upserts
+from alerts.evaluation.upserts import YEAR_COLUMNS, YearCounts
 from alerts.models import Mark, SchoolDay
 from alerts.rules import week_of
-from alerts.upserts import YEAR_COLUMNS, YearCounts
 from attendance_common.bulk import any_of, driver_connection
 from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
 

@@ -18,11 +18,12 @@ from attendance_common.bulk import upsert_rows
 from attendance_common.events.alerts import AlertCleared
 from attendance_common.events.envelope import CloudEvent
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
-from notifications import routing, templates
-from notifications.deliveries import NewDeliveries, write_new
+from attendance_common.scopes import stored_settings
+from notifications.delivery import routing, templates
+from notifications.delivery.deliveries import NewDeliveries, write_new
+from notifications.delivery.la_events import outward_event
+from notifications.delivery.recipients import Child, TriggerRow, child_of, children_of, context
 from notifications.models import Delivery, Message, RoutingScope, Subscription, Trigger
-from notifications.outward import outward_event
-from notifications.people import Child, TriggerRow, child_of, children_of, context
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,7 @@ async def routes_for(session: AsyncSession, school_urn: str, la_code: str | None
     """The routes in force; the overrides are read once per transaction (one consumed batch)."""
     scopes: dict[str, Any] | None = session.info.get("notify_scopes")
     if scopes is None:
-        scopes = {
-            row.scope: row.routes
-            for row in await session.execute(select(RoutingScope.scope, RoutingScope.routes))
-        }
+        scopes = await stored_settings(session, RoutingScope)
         session.info["notify_scopes"] = scopes
     return routing.resolve(scopes, school_urn, la_code)
 
@@ -241,7 +239,7 @@ def to_social_worker(new: NewDeliveries, child: Child) -> None:
 
 async def to_local_authority(session: AsyncSession, new: NewDeliveries) -> None:
     """A webhook per subscription of the pupil's LA that asked for this event (and alert type),
-    carrying what that LA may be told about that pupil (outward.py)."""
+    carrying what that LA may be told about that pupil (la_events.py)."""
     trigger = new.trigger
     if trigger.la_code is None:
         return

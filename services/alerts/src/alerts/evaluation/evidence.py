@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerts.state import Day, PupilChanges, pupil_days
+from alerts.evaluation.pupil_state import Day, PupilChanges, pupil_days
 from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, academic_year_end, academic_year_start
 
 EvidenceFn = Callable[[], Awaitable[dict[str, Any]]]

@@ -8,8 +8,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerts.evaluation.pupil_state import Day
 from alerts.models import Mark, WeekCount
-from alerts.state import Day
 from attendance_common.bulk import any_of
 
 

@@ -21,8 +21,8 @@ from notifications_python_client.notifications import NotificationsAPIClient
 from standardwebhooks.webhooks import Webhook
 
 from attendance_common.errors import Unprocessable
+from notifications.delivery.webhook_urls import check_scheme, pinned_client
 from notifications.settings import Settings
-from notifications.webhook_urls import check_scheme, pinned_client
 
 
 class SendError(Exception):

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from attendance_common.events.alerts import ALERT_TYPES
+from attendance_common.scopes import applying
 
 TRIGGERS: tuple[str, ...] = (*ALERT_TYPES, "pupil_deleted", "referral_made")
 # Audience -> the channels it can be reached on.
@@ -83,14 +84,14 @@ def check(routes: Mapping[str, Any]) -> Routes:
     return checked
 
 
-def resolve(scopes: Mapping[str, Mapping[str, Any]], school_urn: str, la_code: str | None) -> Routes:
+def resolve(stored: Mapping[str, Mapping[str, Any]], school_urn: str, la_code: str | None) -> Routes:
     """The routes in force at a school: the default table, then `default`, `la:` and `school:` overrides.
 
     An override replaces the channels of the audiences it names, per trigger; others are kept.
     """
     routes: Routes = {t: {a: list(c) for a, c in DEFAULT_ROUTES[t].items()} for t in TRIGGERS}
-    for scope in ("default", f"la:{la_code}", f"school:{school_urn}"):
-        for trigger, audiences in scopes.get(scope, {}).items():
+    for scope in applying(school_urn, la_code):
+        for trigger, audiences in stored.get(scope, {}).items():
             if trigger in routes:
                 routes[trigger].update({a: list(c) for a, c in audiences.items()})
     return routes

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from attendance_common.auth import Principal, Role
 from attendance_common.errors import Unprocessable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -148,17 +147,3 @@ def pinned_client(
         network_backend=PinnedBackend(vet=vet, network=network),
     )
     return httpx.AsyncClient(transport=transport, timeout=timeout, trust_env=False, follow_redirects=False)
-
-
-def shown_url(url: str, principal: Principal, la_code: str | None) -> str:
-    """A webhook URL as `principal` may see it: whole for admins and the officers of the LA it
-    belongs to (it may hold that LA's token in its path or query); to anyone else only where it
-    goes, `scheme://host[:port]/***`."""
-    if principal.is_admin or (principal.role == Role.LA_OFFICER and principal.la == la_code):
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}/***"

@@ -16,8 +16,8 @@ from attendance_common.bulk import upsert_rows
 from attendance_common.events.notifications import NotificationFailed, NotificationSent
 from attendance_common.messaging import add_event, add_events
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
+from notifications.delivery.recipients import TriggerRow
 from notifications.models import Delivery, Message
-from notifications.people import TriggerRow
 
 SOURCE = "notifications"
 

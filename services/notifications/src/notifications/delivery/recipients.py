@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common.bulk import any_of
 from attendance_common.clock import today_in_london
 from attendance_common.events.registers import PupilDeleted
-from notifications import templates
+from notifications.delivery import templates
 from notifications.models import Contact, Pupil, School
 
 

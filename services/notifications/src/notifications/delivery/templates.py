@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, TemplateNotFound
 
 _env = Environment(
-    loader=PackageLoader("notifications", "templates"),
+    loader=PackageLoader("notifications.delivery", "templates"),
     undefined=StrictUndefined,
     autoescape=False,  # plain text (email text/plain, SMS, the app feed): nothing is rendered as HTML
     keep_trailing_newline=False,

@@ -27,8 +27,8 @@ from sqlalchemy import select
 from attendance_common.clock import now_utc
 from attendance_common.db import Database
 from attendance_common.messaging.consumer import is_transient
-from notifications.channels import Outgoing, Sender, SendError, configured_senders
-from notifications.deliveries import mark_failed, mark_sent, mark_skipped
+from notifications.delivery.channels import Outgoing, Sender, SendError, configured_senders
+from notifications.delivery.deliveries import mark_failed, mark_sent, mark_skipped
 from notifications.models import Delivery, Subscription
 from notifications.settings import Settings
 

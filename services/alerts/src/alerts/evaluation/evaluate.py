@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts import rules
-from alerts.evidence import (
+from alerts.evaluation.evidence import (
     ABSENCE_CODES,
     EvidenceFn,
     date_key,
@@ -33,12 +33,18 @@ from alerts.evidence import (
     window_evidence,
     year_evidence,
 )
-from alerts.ledger import Ledger, OpenAlert
+from alerts.evaluation.neighbourhood import (
+    best_window_containing,
+    neighbours,
+    pupils_days,
+    week_counts,
+    weeks_counts,
+)
+from alerts.evaluation.open_alerts import Ledger, OpenAlert
+from alerts.evaluation.pupil_state import BatchChanges, PupilChanges, pupil_days
+from alerts.evaluation.upserts import YEAR_COLUMNS, YearCounts
 from alerts.models import Mark, Pupil, SchoolDay, YearCount
-from alerts.nearby import best_window_containing, neighbours, pupils_days, week_counts, weeks_counts
 from alerts.rules import Thresholds
-from alerts.state import BatchChanges, PupilChanges, pupil_days
-from alerts.upserts import YEAR_COLUMNS, YearCounts
 from attendance_common.bulk import any_of, select_where_in
 from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
 
