@@ -14,7 +14,7 @@ from attendance_common.errors import Forbidden, Unprocessable
 
 # Matched whole (fullmatch): `la:380x`, `school:1000011` and a trailing newline are not scopes.
 _SCOPE = re.compile(r"default|la:[0-9]{3}|school:[0-9]{6}")
-_SETTERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
+_SETTERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
 
 
 def checked(scope: str) -> str:
@@ -29,20 +29,30 @@ def school_of(scope: str) -> str | None:
     return scope.removeprefix("school:") if scope.startswith("school:") else None
 
 
-def ensure_may_write(principal: Principal, scope: str, school_la: str | None, settings: str) -> None:
+def ensure_may_write(
+    principal: Principal, scope: str, school_la: str | None, settings: str, school_trust: str | None = None
+) -> None:
     """Admins any scope; an LA officer its `la:` scope and its LA's schools; school staff their own
-    schools (`school_la`: the LA of a `school:` scope's school, None if unknown). Else 403."""
+    schools, a trust officer its trust's (`school_la`, `school_trust`: the LA and trust of a
+    `school:` scope's school, None if unknown). Else 403."""
     urn = school_of(scope)
     if principal.is_admin or (principal.role is Role.LA_OFFICER and scope == f"la:{principal.la}"):
         return
-    if urn is not None and principal.role in _SETTERS and principal.can_read_school(urn, school_la):
+    if (
+        urn is not None
+        and principal.role in _SETTERS
+        and principal.can_read_school(urn, school_la, school_trust)
+    ):
         return
     raise Forbidden("forbidden_scope", f"this token may not change the {settings} of {scope}")
 
 
-def ensure_may_read_school(principal: Principal, urn: str, school_la: str | None, settings: str) -> None:
-    """A school's overrides are for its staff, its LA's officer and admins: 403 `forbidden_school`."""
-    if principal.role in _SETTERS and principal.can_read_school(urn, school_la):
+def ensure_may_read_school(
+    principal: Principal, urn: str, school_la: str | None, settings: str, school_trust: str | None = None
+) -> None:
+    """A school's overrides are for its staff, its trust's and LA's officers and admins: 403
+    `forbidden_school`."""
+    if principal.role in _SETTERS and principal.can_read_school(urn, school_la, school_trust):
         return
     raise Forbidden("forbidden_school", f"this token may not read the {settings} of school {urn}")
 

@@ -18,7 +18,12 @@ from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, NotFound, Unprocessable
 from attendance_common.pagination import decode_cursor, encode_cursor
 
-_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER, Role.SOCIAL_WORKER)
+_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER, Role.SOCIAL_WORKER)
+
+
+def trust_schools(principal: Principal) -> Select[Any]:
+    """The URNs of the schools of a trust officer's trust."""
+    return select(School.urn).where(School.trust_id == principal.trust)
 
 
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
@@ -29,6 +34,8 @@ def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
         return query.where(Alert.school_urn.in_(sorted(principal.schools)))
     if principal.role == Role.LA_OFFICER:
         return query.where(Alert.la_code == principal.la)
+    if principal.role == Role.TRUST_OFFICER:
+        return query.where(Alert.school_urn.in_(trust_schools(principal)))
     if principal.role == Role.SOCIAL_WORKER:
         return query.join(Pupil, Pupil.id == Alert.pupil_id).where(
             Pupil.social_worker_email == principal.email
@@ -94,7 +101,7 @@ async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) 
 
 
 async def acknowledge(session: AsyncSession, principal: Principal, alert_id: str, note: str | None) -> Alert:
-    """Staff and LA officers act on alerts; a social worker reads them (api.md "Auth")."""
+    """Staff, trust and LA officers act on alerts; a social worker reads them (api.md "Auth")."""
     if principal.role == Role.SOCIAL_WORKER:
         raise Forbidden("forbidden_role", "a social worker may read alerts, not acknowledge them")
     alert = await get_alert(session, principal, alert_id)
@@ -115,7 +122,8 @@ async def get_rules(session: AsyncSession, principal: Principal, school: str | N
 
 
 async def _ensure_may_read_school(session: AsyncSession, principal: Principal, urn: str) -> None:
-    """A school's overrides: its staff, its LA's officer, admins, and the social worker of a pupil there."""
+    """A school's overrides: its staff, its trust's and LA's officers, admins, and the social worker of
+    a pupil there."""
     if principal.role == Role.SOCIAL_WORKER:
         theirs = await session.scalar(
             select(Pupil.id)
@@ -124,8 +132,16 @@ async def _ensure_may_read_school(session: AsyncSession, principal: Principal, u
         )
         if theirs is not None:
             return
-    school_la = await session.scalar(select(School.la_code).where(School.urn == urn))
-    scopes.ensure_may_read_school(principal, urn, school_la, "rules")
+    school_la, school_trust = await _school_la_and_trust(session, urn)
+    scopes.ensure_may_read_school(principal, urn, school_la, "rules", school_trust)
+
+
+async def _school_la_and_trust(session: AsyncSession, urn: str | None) -> tuple[str | None, str | None]:
+    """The LA and trust of a school this service has heard of; (None, None) otherwise."""
+    if urn is None:
+        return None, None
+    row = (await session.execute(select(School.la_code, School.trust_id).where(School.urn == urn))).first()
+    return (row.la_code, row.trust_id) if row else (None, None)
 
 
 async def _in_force(session: AsyncSession, stored: dict[str, dict[str, Any]], scope: str) -> RulesOut:
@@ -148,8 +164,8 @@ async def put_rules(
 ) -> tuple[RulesOut, bool]:
     """Set a scope's thresholds: admins any, LA officers their LA and its schools, staff their school."""
     urn = scopes.school_of(scopes.checked(scope))
-    school_la = await session.scalar(select(School.la_code).where(School.urn == urn)) if urn else None
-    scopes.ensure_may_write(principal, scope, school_la, "rules")
+    school_la, school_trust = await _school_la_and_trust(session, urn)
+    scopes.ensure_may_write(principal, scope, school_la, "rules", school_trust)
     settings = body.model_dump(exclude_none=True)
     unknown = set(settings.get("enabled", [])) - set(rules.ALERT_TYPES)
     if unknown:

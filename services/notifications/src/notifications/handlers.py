@@ -27,7 +27,7 @@ from notifications import notify, projections
 async def on_school(session: AsyncSession, received: Received) -> None:
     data = received.data
     assert isinstance(data, SchoolUpserted)
-    await projections.ensure_school(session, data.urn, data.la_code, data.name)
+    await projections.put_school(session, data)
 
 
 async def on_pupil(session: AsyncSession, received: Received) -> None:

@@ -16,17 +16,20 @@ from notifications import routing
 from notifications.models import Delivery, RoutingScope, School
 from notifications.schemas import NotificationOut, NotificationsOut, Recipient, RoutingIn, RoutingOut
 
-_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
+_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
 
 
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Only deliveries about pupils of the caller's schools (staff) or LA (officers)."""
+    """Only deliveries about pupils of the caller's schools (staff), trust or LA (officers)."""
     if principal.role not in _READERS:
         raise Forbidden("forbidden_role", f"role {principal.role} cannot read the notification log")
     if principal.role == Role.SCHOOL_STAFF:
         return query.where(Delivery.school_urn.in_(sorted(principal.schools)))
     if principal.role == Role.LA_OFFICER:
         return query.where(Delivery.la_code == principal.la)
+    if principal.role == Role.TRUST_OFFICER:
+        trust_schools = select(School.urn).where(School.trust_id == principal.trust)
+        return query.where(Delivery.school_urn.in_(trust_schools))
     return query
 
 
@@ -94,9 +97,17 @@ async def get_routing(session: AsyncSession, principal: Principal, school: str |
     if school is None:
         shown = stored if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}
         return RoutingOut(scope="default", routes=routing.resolve(stored, "", None), scopes=shown)
-    la_code = await session.scalar(select(School.la_code).where(School.urn == school))
-    scopes.ensure_may_read_school(principal, school, la_code, "routing")
+    la_code, trust_id = await _school_la_and_trust(session, school)
+    scopes.ensure_may_read_school(principal, school, la_code, "routing", trust_id)
     return _in_force(stored, school, la_code, f"school:{school}")
+
+
+async def _school_la_and_trust(session: AsyncSession, urn: str) -> tuple[str | None, str | None]:
+    """The LA and trust of a school this service has heard of; (None, None) otherwise."""
+    if not urn:
+        return None, None
+    row = (await session.execute(select(School.la_code, School.trust_id).where(School.urn == urn))).first()
+    return (row.la_code, row.trust_id) if row else (None, None)
 
 
 def _in_force(stored: dict[str, dict[str, Any]], urn: str, la_code: str | None, scope: str) -> RoutingOut:
@@ -108,10 +119,10 @@ async def put_routing(
     session: AsyncSession, principal: Principal, scope: str, body: RoutingIn
 ) -> tuple[RoutingOut, bool]:
     """Override routing at `default` (admins), `la:{code}` (its officers) or `school:{urn}` (its staff
-    and its LA's officers). Answers what now applies at that scope."""
+    and its trust's and LA's officers). Answers what now applies at that scope."""
     urn = scopes.school_of(scopes.checked(scope)) or ""
-    school_la = await session.scalar(select(School.la_code).where(School.urn == urn)) if urn else None
-    scopes.ensure_may_write(principal, scope, school_la, "routing")
+    school_la, school_trust = await _school_la_and_trust(session, urn)
+    scopes.ensure_may_write(principal, scope, school_la, "routing", school_trust)
     try:
         routes = routing.check(body.routes)
     except ValueError as error:

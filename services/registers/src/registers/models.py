@@ -31,6 +31,11 @@ class School(Base):
     name: Mapped[str] = mapped_column(String(200))
     la_code: Mapped[str] = mapped_column(String(3), index=True)
     phase: Mapped[str | None] = mapped_column(String(50))
+    # The academy trust (api.md Part 2): a trust officer's `trust` claim matches `trust_id`.
+    trust_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    trust_name: Mapped[str | None] = mapped_column(String(200))
+    attendance_lead_name: Mapped[str | None] = mapped_column(String(200))
+    attendance_lead_email: Mapped[str | None] = mapped_column(String(320))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 

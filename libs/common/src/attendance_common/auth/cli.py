@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         "--school", dest="schools", action="append", metavar="URN", help="repeat for each school"
     )
     parser.add_argument("--la", help="local authority code, for la_officer")
+    parser.add_argument("--trust", help="trust id, for trust_officer")
     parser.add_argument("--email", help="for social_worker and parent")
     parser.add_argument("--name", help="recorded in audit trails")
     parser.add_argument("--ttl", type=int, default=3600, help="seconds until expiry")
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         role=args.role,
         schools=args.schools,
         la=args.la,
+        trust=args.trust,
         email=args.email,
         name=args.name,
         ttl_seconds=args.ttl,

@@ -15,7 +15,7 @@ from .principal import Principal, Role
 # Known to everyone, so production settings refuse it; >= 32 bytes for HS256.
 DEVELOPMENT_JWT_SECRET = "dev-only-attendance-secret-change-me-0123456789"
 
-_SCHOOL_ROLES = (Role.MIS, Role.SCHOOL_STAFF)
+_SCHOOL_ROLES = (Role.MIS, Role.SCHOOL_STAFF, Role.GOVERNOR)
 _EMAIL_ROLES = (Role.SOCIAL_WORKER, Role.PARENT)
 
 
@@ -111,15 +111,18 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise _invalid(f"unknown role {claims['role']!r}") from None
 
     la = _optional_str(claims, "la")
+    trust = _optional_str(claims, "trust")
     email = _optional_str(claims, "email")
     name = _optional_str(claims, "name")
     # Only school roles are scoped by the list; ignore it elsewhere so it grants nothing.
     schools = _schools(claims) if role in _SCHOOL_ROLES else frozenset[str]()
     if role is Role.LA_OFFICER and la is None:
         raise _invalid("role 'la_officer' needs the 'la' claim")
+    if role is Role.TRUST_OFFICER and trust is None:
+        raise _invalid("role 'trust_officer' needs the 'trust' claim")
     if role in _EMAIL_ROLES and (email is None or "@" not in email):
         raise _invalid(f"role {role.value!r} needs an 'email' claim")
-    return Principal(sub=sub, role=role, schools=schools, la=la, email=email, name=name)
+    return Principal(sub=sub, role=role, schools=schools, la=la, trust=trust, email=email, name=name)
 
 
 def mint_token(
@@ -129,6 +132,7 @@ def mint_token(
     role: Role | str,
     schools: Iterable[str] | None = None,
     la: str | None = None,
+    trust: str | None = None,
     email: str | None = None,
     name: str | None = None,
     ttl_seconds: int = 3600,
@@ -145,6 +149,7 @@ def mint_token(
     optional = {
         "schools": list(schools) if schools is not None else None,
         "la": la,
+        "trust": trust,
         "email": email,
         "name": name,
     }
