@@ -43,6 +43,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         # Aggregates: a governor reads its schools' summary, groups under 5 pupils suppressed.
         "GET /v1/schools/{urn}/attendance":                                   "ok    ok  ok   ok  no  no  "
                                                                               "ok  ok",
+        "GET /v1/schools/{urn}/attendance/pupils":                            "ok    no  ok   ok  no  no",
+        "GET /v1/las/{la_code}/attendance/pupils":                            "ok    no  no   ok  no  no",
     },
     "alerts": {
         "GET /v1/alerts":                                                     "ok    no  ok   ok  ok  no",
@@ -224,6 +226,8 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         ),
         "GET /v1/schools/{urn}/pupils/{upn}/attendance": static("GET", f"{PUPIL}/attendance"),
         "GET /v1/schools/{urn}/attendance": static("GET", f"/v1/schools/{URN}/attendance"),
+        "GET /v1/schools/{urn}/attendance/pupils": static("GET", f"/v1/schools/{URN}/attendance/pupils"),
+        "GET /v1/las/{la_code}/attendance/pupils": static("GET", f"/v1/las/{LA}/attendance/pupils"),
         "GET /v1/audit": static("GET", "/v1/audit"),
     },
     "alerts": {

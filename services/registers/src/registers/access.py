@@ -110,3 +110,24 @@ def _is_theirs(principal: Principal, pupil: Pupil) -> bool:
         contact.get("parental_responsibility") and (contact.get("email") or "").lower() == email
         for contact in pupil.contacts
     )
+
+
+_PUPIL_LIST_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
+
+
+async def school_for_pupil_list(session: AsyncSession, principal: Principal, urn: str) -> School:
+    """A school's pupils who need support: its staff, its trust's and LA's officers, admins (api.md
+    "Finding pupils who need support"); not its MIS, which writes registers rather than reads lists."""
+    if principal.role not in _PUPIL_LIST_READERS:
+        raise Forbidden("forbidden_role", f"role {principal.role} cannot list a school's pupils")
+    return await school_for_read(session, principal, urn)
+
+
+def ensure_can_read_la(principal: Principal, la_code: str) -> None:
+    """Every school of an LA at once: that LA's officers and admins."""
+    if principal.is_admin:
+        return
+    if principal.role is not Role.LA_OFFICER:
+        raise Forbidden("forbidden_role", f"role {principal.role} cannot list an LA's pupils")
+    if principal.la != la_code:
+        raise Forbidden("forbidden_la", f"this token may not read LA {la_code}")

@@ -129,3 +129,15 @@ class MarkMonthCount(Base):
     approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
     authorised_absence: Mapped[int] = mapped_column(Integer, default=0)
     unauthorised_absence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchoolDay(Base):
+    """A date the school held sessions (domain.md 4: any mark other than `#` for its pupils), with how
+    many such marks it has: kept with the marks (marks.py), so an amendment to `#` can end it. The
+    pupil lists read a school's last 20 school days from here, not from every pupil's marks."""
+
+    __tablename__ = "school_days"
+
+    school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    marks: Mapped[int] = mapped_column(Integer, default=0)

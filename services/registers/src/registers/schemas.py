@@ -214,3 +214,44 @@ class SchoolAttendance(BaseModel):
     groups: list[KeyedGroupSummary]
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+Band = Literal["severe", "persistent", "at_risk", "expected"]
+Trend = Literal["worsening", "improving", "steady"]
+
+
+class RecentAttendance(BaseModel):
+    """The school's last 20 school days up to `to` (null dates: the school has held none)."""
+
+    from_: dt.date | None = Field(alias="from", serialization_alias="from")
+    to: dt.date | None
+    possible_sessions: int
+    absence_rate: float | None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class PupilRow(BaseModel):
+    upn: str
+    # An LA's list says whose pupil each row is; a school's list is all its own.
+    school_urn: str | None = Field(default=None, exclude_if=lambda urn: urn is None)
+    given_name: str
+    family_name: str
+    year_group: str
+    characteristics: Characteristics
+    possible_sessions: int
+    absence_rate: float | None
+    authorised_absence: int
+    unauthorised_absence: int
+    band: Band | None
+    recent: RecentAttendance
+    trend: Trend | None
+
+
+class PupilList(BaseModel):
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    pupils: list[PupilRow]
+    next: str | None
+
+    model_config = ConfigDict(populate_by_name=True)
