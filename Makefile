@@ -79,7 +79,7 @@ asyncapi: setup
 ROLE ?= admin
 token: setup
 	@$(VENV)/bin/attendance-token --role $(ROLE) \
-		$(foreach s,$(SCHOOL),--school $(s)) $(if $(LA),--la $(LA)) $(if $(EMAIL),--email $(EMAIL))
+		$(foreach s,$(SCHOOL),--school $(s)) $(if $(LA),--la $(LA)) $(if $(TRUST),--trust $(TRUST)) $(if $(EMAIL),--email $(EMAIL))
 
 clean:
 	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,12 @@
 """Every endpoint of every service: how to call it in the seeded world, and who may (api.md "Auth").
 
 `ok` = 2xx, `no` = 403 or 404 (404 where the resource's existence is private). The four bad tokens
-(none, expired, another key, `alg: none`) are 401 on every `/v1` endpoint. A route missing from
-EXPECTED fails test_every_route_has_a_decision, so a new endpoint cannot ship without one.
+(none, expired, another key, `alg: none`) are 401 on every `/v1` endpoint.
+
+The roles of api.md Part 2 follow a rule unless a row says otherwise: a row of six decisions refuses a
+governor (who reads aggregates only) and lets a trust officer do what the school's staff may; a row of
+eight decides for `governor` and `trust_officer` too. A route missing from EXPECTED fails
+test_every_route_has_a_decision, so a new endpoint cannot ship without one.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from security_world import ADMIN, LA, MARKED_ON, ROLES, UPN, URN, new_upn, pupil_upserted
+from security_world import ADMIN, LA, MARKED_ON, ROLES, TRUST, UPN, URN, new_upn, pupil_upserted
 
 from attendance_common.clock import today_in_london
 
@@ -24,6 +28,7 @@ PUBLIC = {"GET /", "GET /healthz", "GET /readyz", "GET /metrics"}
 
 # fmt: off
 #                                                                           admin mis staff la  sw  parent
+#                                                               (a row of eight adds: governor trust_officer)
 EXPECTED: dict[str, dict[str, str]] = {
     "registers": {
         "PUT /v1/schools/{urn}":                                              "ok    ok  no   no  no  no",
@@ -35,7 +40,11 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET /v1/schools/{urn}/pupils/{upn}/marks/{date}/{session_name}/history":
                                                                               "ok    ok  ok   ok  ok  ok",
         "GET /v1/schools/{urn}/pupils/{upn}/attendance":                      "ok    ok  ok   ok  ok  ok",
-        "GET /v1/schools/{urn}/attendance":                                   "ok    ok  ok   ok  no  no",
+        # Aggregates: a governor reads its schools' summary, groups under 5 pupils suppressed.
+        "GET /v1/schools/{urn}/attendance":                                   "ok    ok  ok   ok  no  no  "
+                                                                              "ok  ok",
+        "GET /v1/schools/{urn}/attendance/pupils":                            "ok    no  ok   ok  no  no",
+        "GET /v1/las/{la_code}/attendance/pupils":                            "ok    no  no   ok  no  no",
     },
     "alerts": {
         "GET /v1/alerts":                                                     "ok    no  ok   ok  ok  no",
@@ -79,7 +88,12 @@ def expected(service: str, route: str, caller: str) -> str:
     """`ok`, `no` or `401` for this caller on this route."""
     if caller not in ROLES:
         return "401"
-    return dict(zip(ROLES, EXPECTED[service][route].split(), strict=True))[caller]
+    row = EXPECTED[service][route].split()
+    assert len(row) in (6, 8), f"{service} {route}: a row of six or eight decisions"
+    decisions = dict(zip(ROLES, row, strict=False))
+    decisions.setdefault("governor", "no")
+    decisions.setdefault("trust_officer", decisions["school_staff"])
+    return decisions[caller]
 
 
 # How to call each route. A recipe that changes or removes something makes its own fresh target first.
@@ -92,12 +106,13 @@ def pupil_body(parent_email: str = "pat.parent@example.com") -> dict[str, Any]:
     return {**{k: event[k] for k in keep}, "contacts": event["contacts"]}
 
 
+MATRIX_TRUST = {"id": TRUST, "name": "Matrix Trust"}
 MARKS = {"marks": [{"upn": UPN, "date": MARKED_ON.isoformat(), "session": "AM", "code": "N"}]}
 
 
 async def seed_registers(client: httpx.AsyncClient) -> None:
-    """The school, the pupil and an `N` mark, put by an admin."""
-    school = {"name": "Matrix Primary", "la_code": LA, "phase": "primary"}
+    """The school (in trust T123), the pupil and an `N` mark, put by an admin."""
+    school = {"name": "Matrix Primary", "la_code": LA, "phase": "primary", "trust": MATRIX_TRUST}
     assert (await client.put(f"/v1/schools/{URN}", json=school, headers=ADMIN)).status_code in (200, 201)
     assert (await client.put(PUPIL, json=pupil_body(), headers=ADMIN)).status_code in (200, 201)
     assert (await client.post(f"/v1/schools/{URN}/marks", json=MARKS, headers=ADMIN)).status_code == 200
@@ -211,6 +226,8 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         ),
         "GET /v1/schools/{urn}/pupils/{upn}/attendance": static("GET", f"{PUPIL}/attendance"),
         "GET /v1/schools/{urn}/attendance": static("GET", f"/v1/schools/{URN}/attendance"),
+        "GET /v1/schools/{urn}/attendance/pupils": static("GET", f"/v1/schools/{URN}/attendance/pupils"),
+        "GET /v1/las/{la_code}/attendance/pupils": static("GET", f"/v1/las/{LA}/attendance/pupils"),
         "GET /v1/audit": static("GET", "/v1/audit"),
     },
     "alerts": {

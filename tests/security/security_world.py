@@ -1,5 +1,6 @@
-"""The world every authorisation check runs in: one school in LA 380, one pupil with a parent and a social
-worker, and a caller per role of api.md whose scope covers them, plus four tokens that must never work."""
+"""The world every authorisation check runs in: one school in LA 380 and trust T123, one pupil with a parent
+and a social worker, and a caller per role of api.md whose scope covers them, plus four tokens that must
+never work."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from attendance_common.events.registers import (
     PupilUpserted,
     SchoolUpserted,
     SocialWorker,
+    Trust,
 )
 from attendance_common.identifiers import make_upn
 from attendance_common.messaging import EventConsumer, Received
 
 URN = "142857"
 LA = "380"
+TRUST = "T123"
 PARENT_EMAIL = "pat.parent@example.com"
 WORKER_EMAIL = "sam.worker@example.gov.uk"
 MARKED_ON = dt.date(2026, 11, 16)  # a Monday before "today" in every run from 2026-11-16 on
@@ -50,6 +53,8 @@ ROLE_CLAIMS: dict[str, dict[str, Any]] = {
     "la_officer": {"la": LA},
     "social_worker": {"email": WORKER_EMAIL},
     "parent": {"email": PARENT_EMAIL},
+    "governor": {"schools": [URN]},
+    "trust_officer": {"trust": TRUST},
 }
 ROLES = tuple(ROLE_CLAIMS)
 
@@ -105,7 +110,13 @@ def parent() -> Contact:
 
 
 def school_upserted() -> SchoolUpserted:
-    return SchoolUpserted(urn=URN, name="Matrix Primary", la_code=LA, phase="primary")
+    return SchoolUpserted(
+        urn=URN,
+        name="Matrix Primary",
+        la_code=LA,
+        phase="primary",
+        trust=Trust(id=TRUST, name="Matrix Trust"),
+    )
 
 
 def pupil_upserted(upn: str = UPN, *, parent_email: str = PARENT_EMAIL) -> PupilUpserted:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -53,15 +55,21 @@ async def test_authorisation_matrix(stack, service, route, caller):
     assert answer.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("change", ["register", "move_to_another_la"])
+@pytest.mark.parametrize("change", ["register", "move_to_another_la", "move_to_another_trust", "leave_trust"])
 @pytest.mark.parametrize("caller", CALLERS)
 async def test_registering_or_moving_a_school_is_for_admins(stack, caller, change):
     """api.md "Authorisation clarified": not even the MIS of the school (its token names the URN)."""
     registers, urn = stack.clients["registers"], new_urn()
-    school = {"name": "Fresh Primary", "la_code": LA, "phase": "primary"}
-    if change == "move_to_another_la":
+    school: dict[str, Any] = {"name": "Fresh Primary", "la_code": LA, "phase": "primary"}
+    if change != "register":
+        school["trust"] = {"id": "T123", "name": "Matrix Trust"}
         assert (await registers.put(f"/v1/schools/{urn}", json=school, headers=ADMIN)).status_code == 201
+    if change == "move_to_another_la":
         school["la_code"] = "381"
+    elif change == "move_to_another_trust":
+        school["trust"] = {"id": "T999", "name": "Another Trust"}
+    elif change == "leave_trust":
+        school["trust"] = None
     answer = await registers.put(f"/v1/schools/{urn}", json=school, headers=headers_at(caller, urn))
 
     if caller == "admin":
@@ -71,3 +79,21 @@ async def test_registering_or_moving_a_school_is_for_admins(stack, caller, chang
     assert answer.headers["content-type"] == "application/problem+json"
     if caller == "mis":
         assert answer.json()["code"] == "admin_only"
+
+
+async def test_a_school_mis_updates_name_phase_and_attendance_lead_but_keeps_the_trust(stack):
+    """An MIS that sends no `trust` (it may not know of trusts) leaves the school's trust as it is."""
+    registers, urn = stack.clients["registers"], new_urn()
+    school: dict[str, Any] = {
+        "name": "Fresh Primary",
+        "la_code": LA,
+        "trust": {"id": "T123", "name": "Matrix Trust"},
+    }
+    assert (await registers.put(f"/v1/schools/{urn}", json=school, headers=ADMIN)).status_code == 201
+    lead = {"name": "Grace Hopper", "email": "g.hopper@fresh.sch.uk"}
+    update = {"name": "Fresh Primary Academy", "la_code": LA, "phase": "primary", "attendance_lead": lead}
+
+    answer = await registers.put(f"/v1/schools/{urn}", json=update, headers=headers_at("mis", urn))
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {**update, "urn": urn, "trust": school["trust"]}

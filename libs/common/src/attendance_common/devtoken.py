@@ -38,6 +38,7 @@ class ScopeClaim:
 SCHOOLS = ScopeClaim("schools", "--school", "SCHOOL", "100001", repeatable=True)
 LA = ScopeClaim("la", "--la", "LA", "380")
 EMAIL = ScopeClaim("email", "--email", "EMAIL", "ada@example.com")
+TRUST = ScopeClaim("trust", "--trust", "TRUST", "T123")
 
 # Every role of api.md "Auth" and the claim its scope needs: a new role is one line here (a test
 # keeps this in step with auth.principal.Role).
@@ -47,6 +48,8 @@ ROLES: dict[str, ScopeClaim | None] = {
     "la_officer": LA,
     "social_worker": EMAIL,
     "parent": EMAIL,
+    "governor": SCHOOLS,
+    "trust_officer": TRUST,
     "admin": None,
 }
 SCOPE_CLAIMS = tuple({scope.claim: scope for scope in ROLES.values() if scope is not None}.values())
@@ -59,6 +62,7 @@ def mint_token(
     role: str,
     schools: Iterable[str] | None = None,
     la: str | None = None,
+    trust: str | None = None,
     email: str | None = None,
     name: str | None = None,
     ttl_seconds: int = DEFAULT_MAX_LIFETIME_SECONDS,
@@ -79,6 +83,7 @@ def mint_token(
         "aud": audience,
         "schools": list(schools) if schools is not None else None,
         "la": la,
+        "trust": trust,
         "email": email,
         "name": name,
     }

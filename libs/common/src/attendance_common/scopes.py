@@ -24,7 +24,7 @@ from attendance_common.errors import Forbidden, Unprocessable
 
 # Matched whole (fullmatch): `la:380x`, `school:1000011` and a trailing newline are not scopes.
 _SCOPE = re.compile(r"default|la:[0-9]{3}|school:[0-9]{6}")
-_SETTERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
+_SETTERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
 Settings = dict[str, Any]
 T = TypeVar("T")
 
@@ -74,20 +74,30 @@ def shown_without_school(stored: Mapping[str, T], principal: Principal) -> dict[
     return dict(stored) if principal.is_admin else {k: v for k, v in stored.items() if k == "default"}
 
 
-def ensure_may_write(principal: Principal, scope: str, school_la: str | None, settings: str) -> None:
+def ensure_may_write(
+    principal: Principal, scope: str, school_la: str | None, settings: str, school_trust: str | None = None
+) -> None:
     """Admins any scope; an LA officer its `la:` scope and its LA's schools; school staff their own
-    schools (`school_la`: the LA of a `school:` scope's school, None if unknown). Else 403."""
+    schools, a trust officer its trust's (`school_la`, `school_trust`: the LA and trust of a
+    `school:` scope's school, None if unknown). Else 403."""
     urn = school_of(scope)
     if principal.is_admin or (principal.role is Role.LA_OFFICER and scope == f"la:{principal.la}"):
         return
-    if urn is not None and principal.role in _SETTERS and principal.can_read_school(urn, school_la):
+    if (
+        urn is not None
+        and principal.role in _SETTERS
+        and principal.can_read_school(urn, school_la, school_trust)
+    ):
         return
     raise Forbidden("forbidden_scope", f"this token may not change the {settings} of {scope}")
 
 
-def ensure_may_read_school(principal: Principal, urn: str, school_la: str | None, settings: str) -> None:
-    """A school's overrides are for its staff, its LA's officer and admins: 403 `forbidden_school`."""
-    if principal.role in _SETTERS and principal.can_read_school(urn, school_la):
+def ensure_may_read_school(
+    principal: Principal, urn: str, school_la: str | None, settings: str, school_trust: str | None = None
+) -> None:
+    """A school's overrides are for its staff, its trust's and LA's officers and admins: 403
+    `forbidden_school`."""
+    if principal.role in _SETTERS and principal.can_read_school(urn, school_la, school_trust):
         return
     raise Forbidden("forbidden_school", f"this token may not read the {settings} of school {urn}")
 
@@ -106,12 +116,15 @@ def ensure_statutory_kept(scope: str, switched_off: Iterable[str]) -> None:
         )
 
 
-async def school_la(session: AsyncSession, schools: type[Any], urn: str | None) -> str | None:
-    """The LA of a school the service has heard of (`schools`: its table of urn and la_code)."""
+async def school_place(
+    session: AsyncSession, schools: type[Any], urn: str | None
+) -> tuple[str | None, str | None]:
+    """The LA and trust of a school the service has heard of (`schools`: its table of urn, la_code
+    and trust_id); (None, None) otherwise."""
     if not urn:
-        return None
-    la_code: str | None = await session.scalar(select(schools.la_code).where(schools.urn == urn))
-    return la_code
+        return None, None
+    row = (await session.execute(select(schools.la_code, schools.trust_id).where(schools.urn == urn))).first()
+    return (row.la_code, row.trust_id) if row else (None, None)
 
 
 async def writable(
@@ -119,8 +132,8 @@ async def writable(
 ) -> str | None:
     """Check the scope (422 `bad_scope`) and that the caller may change it (403); answers the LA of
     a `school:` scope's school (None for the others, or a school not heard of)."""
-    school_la_code = await school_la(session, schools, school_of(checked(scope)))
-    ensure_may_write(principal, scope, school_la_code, settings)
+    school_la_code, school_trust = await school_place(session, schools, school_of(checked(scope)))
+    ensure_may_write(principal, scope, school_la_code, settings, school_trust)
     return school_la_code
 
 

@@ -33,6 +33,8 @@ VALID_CLAIMS: dict[Role, dict[str, Any]] = {
     Role.LA_OFFICER: {"la": "380"},
     Role.SOCIAL_WORKER: {"email": "sw@example.gov.uk"},
     Role.PARENT: {"email": "parent@example.com"},
+    Role.GOVERNOR: {"schools": ["100001"]},
+    Role.TRUST_OFFICER: {"trust": "T123"},
 }
 
 
@@ -72,6 +74,11 @@ def test_each_role_with_its_claims_is_accepted(role: Role) -> None:
         (Role.SOCIAL_WORKER, {}),
         (Role.PARENT, {}),
         (Role.PARENT, {"email": "not-an-email"}),
+        (Role.GOVERNOR, {}),
+        (Role.GOVERNOR, {"schools": []}),
+        (Role.TRUST_OFFICER, {}),
+        (Role.TRUST_OFFICER, {"trust": ""}),
+        (Role.TRUST_OFFICER, {"trust": 123}),
     ],
 )
 def test_missing_or_malformed_role_claims_are_rejected(role: Role, claims: dict[str, Any]) -> None:
@@ -215,6 +222,26 @@ def test_social_workers_and_parents_have_no_school_wide_access(role: Role) -> No
 
     assert not person.can_read_school("100001", "380")
     assert not person.can_write_school("100001")
+
+
+def test_trust_officer_reads_schools_of_its_trust_only() -> None:
+    officer = decode_token(encode({"role": "trust_officer", "trust": "T123", "la": "380"}), secret=SECRET)
+
+    assert officer.trust == "T123"
+    assert officer.can_read_school("100001", "381", "T123")
+    assert not officer.can_read_school("100001", "380", "T999")
+    assert not officer.can_read_school("100001", "380", None)  # its LA's claim grants nothing
+    assert not officer.can_write_school("100001")
+    assert officer.acts_as_school_staff
+
+
+def test_governor_reads_aggregates_of_its_schools_and_no_pupil() -> None:
+    governor = decode_token(encode({"role": "governor", "schools": ["100001"]}), secret=SECRET)
+
+    assert governor.can_read_aggregates("100001", "380")
+    assert not governor.can_read_aggregates("100002", "380")
+    assert not governor.can_read_school("100001", "380")
+    assert not governor.can_write_school("100001")
 
 
 def test_hand_built_principal_is_normalised() -> None:

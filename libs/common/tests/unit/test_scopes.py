@@ -13,6 +13,8 @@ STAFF = Principal(sub="s", role=Role.SCHOOL_STAFF, schools=frozenset({"100001"})
 OFFICER = Principal(sub="o", role=Role.LA_OFFICER, la="380")
 MIS = Principal(sub="m", role=Role.MIS, schools=frozenset({"100001"}))
 WORKER = Principal(sub="w", role=Role.SOCIAL_WORKER, email="w@la.example")
+TRUST_OFFICER = Principal(sub="t", role=Role.TRUST_OFFICER, trust="T123")
+GOVERNOR = Principal(sub="g", role=Role.GOVERNOR, schools=frozenset({"100001"}))
 
 
 @pytest.mark.parametrize("scope", ["default", "la:380", "school:100001"])
@@ -109,3 +111,39 @@ def test_a_school_of_no_known_la_has_the_default_and_its_own_settings():
 def test_without_a_school_only_an_admin_is_shown_every_scope(principal, shown):
     stored = {"default": {}, "la:380": {}}
     assert set(scopes.shown_without_school(stored, principal)) == shown
+
+
+# (principal, scope, the trust of the scope's school) -> may write; a trust officer is its trust's staff.
+TRUST_WRITES = [
+    (TRUST_OFFICER, "school:100001", "T123", True),
+    (TRUST_OFFICER, "school:100001", "T999", False),
+    (TRUST_OFFICER, "school:100001", None, False),  # in no trust, or not heard of
+    (TRUST_OFFICER, "la:380", None, False),
+    (TRUST_OFFICER, "default", None, False),
+    (GOVERNOR, "school:100001", None, False),
+]
+
+
+@pytest.mark.parametrize(("principal", "scope", "school_trust", "may"), TRUST_WRITES)
+def test_a_trust_officer_writes_its_trust_schools_scopes_and_a_governor_none(
+    principal, scope, school_trust, may
+):
+    if may:
+        scopes.ensure_may_write(principal, scope, "380", "rules", school_trust)
+        return
+    with pytest.raises(Forbidden) as refused:
+        scopes.ensure_may_write(principal, scope, "380", "rules", school_trust)
+    assert refused.value.code == "forbidden_scope"
+
+
+@pytest.mark.parametrize(
+    ("principal", "school_trust", "may"),
+    [(TRUST_OFFICER, "T123", True), (TRUST_OFFICER, "T999", False), (GOVERNOR, None, False)],
+)
+def test_a_trust_officer_reads_its_trust_schools_overrides_and_a_governor_none(principal, school_trust, may):
+    if may:
+        scopes.ensure_may_read_school(principal, "100001", "380", "rules", school_trust)
+        return
+    with pytest.raises(Forbidden) as refused:
+        scopes.ensure_may_read_school(principal, "100001", "380", "rules", school_trust)
+    assert refused.value.code == "forbidden_school"

@@ -98,3 +98,10 @@ def test_the_command_imports_no_web_or_database_framework():
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
 
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_trust_officer_token_carries_its_trust(capsys):
+    assert main(["--role", "trust_officer", "--trust", "T123"]) == 0
+
+    token = capsys.readouterr().out.strip()
+    assert decode_token(token, secret=DEVELOPMENT_JWT_SECRET, max_lifetime=None).trust == "T123"

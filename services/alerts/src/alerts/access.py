@@ -1,6 +1,7 @@
 """Who may see and act on which alerts and rules (api.md "Auth", "Authorisation clarified"): school
-staff their schools' alerts, an LA officer its LA's, a social worker those of the pupils whose
-social worker they are, admins all. Other roles are refused; an out-of-scope alert is 404."""
+staff their schools' alerts, a trust officer its trust's schools', an LA officer its LA's, a social
+worker those of the pupils whose social worker they are, admins all. Other roles are refused; an
+out-of-scope alert is 404."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from attendance_common import scopes
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden
 
-_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER, Role.SOCIAL_WORKER)
+_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER, Role.SOCIAL_WORKER)
 
 
 def ensure_reader(principal: Principal, what: str) -> None:
@@ -30,6 +31,8 @@ def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
         return query.where(Alert.school_urn.in_(sorted(principal.schools)))
     if principal.role == Role.LA_OFFICER:
         return query.where(Alert.la_code == principal.la)
+    if principal.role == Role.TRUST_OFFICER:
+        return query.where(Alert.school_urn.in_(trust_schools(principal)))
     if principal.role == Role.SOCIAL_WORKER:
         return query.join(Pupil, Pupil.id == Alert.pupil_id).where(
             Pupil.social_worker_email == principal.email
@@ -37,16 +40,21 @@ def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
     return query
 
 
+def trust_schools(principal: Principal) -> Select[Any]:
+    """The URNs of the schools of a trust officer's trust."""
+    return select(School.urn).where(School.trust_id == principal.trust)
+
+
 def ensure_may_acknowledge(principal: Principal) -> None:
-    """Staff and LA officers act on alerts; a social worker reads them (api.md "Auth")."""
+    """Staff, trust and LA officers act on alerts; a social worker reads them (api.md "Auth")."""
     if principal.role == Role.SOCIAL_WORKER:
         raise Forbidden("forbidden_role", "a social worker may read alerts, not acknowledge them")
 
 
 async def ensure_may_read_school_rules(session: AsyncSession, principal: Principal, urn: str) -> str | None:
-    """A school's overrides: its staff, its LA's officer, admins, and the social worker of a pupil
-    there (403 `forbidden_school`). Answers the school's LA."""
-    school_la = await scopes.school_la(session, School, urn)
+    """A school's overrides: its staff, its trust's and LA's officers, admins, and the social worker
+    of a pupil there (403 `forbidden_school`). Answers the school's LA."""
+    school_la, school_trust = await scopes.school_place(session, School, urn)
     if principal.role == Role.SOCIAL_WORKER:
         theirs = await session.scalar(
             select(Pupil.id)
@@ -55,5 +63,5 @@ async def ensure_may_read_school_rules(session: AsyncSession, principal: Princip
         )
         if theirs is not None:
             return school_la
-    scopes.ensure_may_read_school(principal, urn, school_la, "rules")
+    scopes.ensure_may_read_school(principal, urn, school_la, "rules", school_trust)
     return school_la

@@ -47,7 +47,7 @@ async def on_marks(session: AsyncSession, received: Received) -> None:
 async def on_school(session: AsyncSession, received: Received) -> None:
     data = received.data
     assert isinstance(data, SchoolUpserted)
-    await upserts.ensure_school(session, data.urn, data.la_code)
+    await upserts.put_school(session, data.urn, data.la_code, data.trust.id if data.trust else None)
 
 
 async def on_pupil(session: AsyncSession, received: Received) -> None:

@@ -26,6 +26,8 @@ class School(Base):
 
     urn: Mapped[str] = mapped_column(String(6), primary_key=True)
     la_code: Mapped[str | None] = mapped_column(String(3))
+    # From `attendance.school.upserted` only: a trust officer reaches its trust's schools' alerts.
+    trust_id: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
 class Pupil(Base):

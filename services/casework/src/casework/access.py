@@ -1,7 +1,7 @@
 """Who may see and act on which cases (api.md "Auth", "Authorisation clarified"): staff of any school
-in the family, the LA officer of any of those schools' LA, and admins read and support a case; a write
-that names one pupil is for that pupil's school and LA only. Other roles are refused; an out-of-scope
-case is 404."""
+in the family (a trust officer being staff of its trust's schools), the LA officer of any of those
+schools' LA, and admins read and support a case; a write that names one pupil is for that pupil's
+school, trust and LA only. Other roles are refused; an out-of-scope case is 404."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden, NotFound
-from casework.models import Case, CasePupil, Pupil
+from casework.models import Case, CasePupil, Pupil, School
 
-CASEWORKERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
+CASEWORKERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
 
 
 def check_role(principal: Principal) -> None:
@@ -31,25 +31,34 @@ def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
         mine = CasePupil.school_urn.in_(sorted(principal.schools))
     elif principal.role == Role.LA_OFFICER:
         mine = CasePupil.la_code == principal.la
+    elif principal.role == Role.TRUST_OFFICER:
+        mine = CasePupil.school_urn.in_(select(School.urn).where(School.trust_id == principal.trust))
     else:
         return query
     return query.where(exists().where(CasePupil.case_id == Case.id, mine))
 
 
-def may_act_on(principal: Principal, pupil: Pupil) -> bool:
-    return principal.can_read_school(pupil.school_urn, pupil.la_code) and principal.role in CASEWORKERS
+async def may_act_on(session: AsyncSession, principal: Principal, pupil: Pupil) -> bool:
+    if principal.role not in CASEWORKERS:
+        return False
+    trust_id = None
+    if principal.role == Role.TRUST_OFFICER:  # the only role whose reach needs the school's trust
+        trust_id = await session.scalar(select(School.trust_id).where(School.urn == pupil.school_urn))
+    return principal.can_read_school(pupil.school_urn, pupil.la_code, trust_id)
 
 
-def pupil_to_name(principal: Principal, enrolments: Iterable[Pupil], upn: str) -> Pupil:
+async def pupil_to_name(
+    session: AsyncSession, principal: Principal, enrolments: Iterable[Pupil], upn: str
+) -> Pupil:
     """The enrolment of the named pupil that the caller acts for, or 403 `forbidden_school`.
 
     Seeing a family's case lets a sibling's school or LA support it, not take a legal action
     against a parent about a child at another school in another LA: that is for the child's own
-    school staff, the child's LA officer or an admin. A dual-registered pupil has an enrolment per
-    school, and either school's staff may name them.
+    school staff or trust officer, the child's LA officer or an admin. A dual-registered pupil has
+    an enrolment per school, and either school's staff may name them.
     """
     for pupil in enrolments:
-        if may_act_on(principal, pupil):
+        if await may_act_on(session, principal, pupil):
             return pupil
     raise Forbidden(
         "forbidden_school",

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.events.alerts import AlertCleared, AlertRaised
-from attendance_common.events.registers import PupilUpserted
+from attendance_common.events.registers import PupilUpserted, SchoolUpserted
 from attendance_common.messaging import BatchHandler, Handler, Received
-from casework import automation
+from casework import automation, schools
 from casework.settings import Settings
 
 
@@ -52,6 +52,11 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
             secret=secret,
         )
 
+    async def on_school(session: AsyncSession, received: Received) -> None:
+        data = received.data
+        assert isinstance(data, SchoolUpserted)
+        await schools.put_school(session, data)
+
     def one_at_a_time(batch: BatchHandler) -> Handler:
         async def handle(session: AsyncSession, received: Received) -> None:
             await batch(session, [received])
@@ -59,4 +64,5 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
         return handle
 
     batches = make_batch_handlers(settings)
-    return {PupilUpserted.event_type: on_pupil} | {kind: one_at_a_time(b) for kind, b in batches.items()}
+    own = {PupilUpserted.event_type: on_pupil, SchoolUpserted.event_type: on_school}
+    return own | {kind: one_at_a_time(b) for kind, b in batches.items()}

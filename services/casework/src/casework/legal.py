@@ -26,7 +26,9 @@ async def record_legal_action(
 ) -> LegalAction:
     """Record a legal action against a parent for one child of the family, if the framework allows it."""
     case = await open_for_work(session, principal, case_id)
-    pupil = pupil_to_name(principal, await _enrolments_in_case(session, case, body.upn), body.upn)
+    pupil = await pupil_to_name(
+        session, principal, await _enrolments_in_case(session, case, body.upn), body.upn
+    )
     contact = _parent(pupil, body.parent_contact_id, body.type)
     if body.issued_on > today_in_london():
         raise Unprocessable("future_date", f"issued_on {body.issued_on} is in the future")
@@ -88,7 +90,7 @@ async def withdraw_legal_action(
     named = await session.scalar(
         select(Pupil).where(Pupil.school_urn == action.school_urn, Pupil.upn == action.upn)
     )
-    pupil_to_name(principal, [named] if named else [], action.upn)
+    await pupil_to_name(session, principal, [named] if named else [], action.upn)
     if action.status == "withdrawn":
         raise Conflict("already_withdrawn", f"legal action {action_id} is already withdrawn")
     action.status, action.withdrawn_at = "withdrawn", now_utc()

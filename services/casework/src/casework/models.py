@@ -15,6 +15,16 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+class School(Base):
+    """Each school's LA and trust, from `attendance.school.upserted`: a trust officer's reach."""
+
+    __tablename__ = "schools"
+
+    urn: Mapped[str] = mapped_column(String(6), primary_key=True)
+    la_code: Mapped[str | None] = mapped_column(String(3))
+    trust_id: Mapped[str | None] = mapped_column(String(40), index=True)
+
+
 class Pupil(Base):
     """One enrolment (school + UPN) and the family it belongs to; from pupil events (or a first alert)."""
 

@@ -56,7 +56,7 @@ async def open_case(session: AsyncSession, principal: Principal, body: OpenIn) -
         )
         if pupil is None:
             raise Unprocessable("unknown_pupil", f"no pupil {ref.upn} at school {ref.school_urn}")
-        if not may_act_on(principal, pupil):
+        if not await may_act_on(session, principal, pupil):
             raise Forbidden(
                 "forbidden_school", f"this token may not act for pupils of school {pupil.school_urn}"
             )

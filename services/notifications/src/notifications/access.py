@@ -1,6 +1,7 @@
 """Who may see what in notifications (api.md "Auth", "Notifications"): the delivery log for school
-staff (their schools), LA officers (their LA) and admins; webhook subscriptions for an LA's officers
-and admins; a parent only their own children; a webhook URL whole only to its LA and admins."""
+staff (their schools), trust officers (their trust's schools), LA officers (their LA) and admins;
+webhook subscriptions for an LA's officers and admins; a parent only their own children; a webhook
+URL whole only to its LA and admins."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from sqlalchemy import ColumnElement, Select, or_, select
 
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden, Unprocessable
-from notifications.models import Contact, Delivery, Pupil, Subscription
+from notifications.models import Contact, Delivery, Pupil, School, Subscription
 
-_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
+_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
 
 
 def ensure_reader(principal: Principal, what: str) -> None:
@@ -24,12 +25,15 @@ def ensure_reader(principal: Principal, what: str) -> None:
 
 
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Only deliveries about pupils of the caller's schools (staff) or LA (officers)."""
+    """Only deliveries about pupils of the caller's schools (staff), trust or LA (officers)."""
     ensure_reader(principal, "the notification log")
     if principal.role == Role.SCHOOL_STAFF:
         return query.where(Delivery.school_urn.in_(sorted(principal.schools)))
     if principal.role == Role.LA_OFFICER:
         return query.where(Delivery.la_code == principal.la)
+    if principal.role == Role.TRUST_OFFICER:
+        trust_schools = select(School.urn).where(School.trust_id == principal.trust)
+        return query.where(Delivery.school_urn.in_(trust_schools))
     return query
 
 

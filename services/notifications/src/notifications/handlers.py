@@ -28,7 +28,7 @@ from notifications.delivery import la_events, triggers
 async def on_school(session: AsyncSession, received: Received) -> None:
     data = received.data
     assert isinstance(data, SchoolUpserted)
-    await projections.ensure_school(session, data.urn, data.la_code, data.name)
+    await projections.put_school(session, data)
 
 
 async def on_pupil(session: AsyncSession, received: Received) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.bulk import any_of, driver_connection, upsert_rows
 from attendance_common.events.registers import Contact as ContactData
-from attendance_common.events.registers import PupilDeleted, PupilUpserted, RecordedMark
+from attendance_common.events.registers import PupilDeleted, PupilUpserted, RecordedMark, SchoolUpserted
 from notifications.models import Contact, Mark, Pupil, School
 
 
@@ -29,6 +29,18 @@ async def ensure_school(
     await upsert_rows(session, School, [row], key=("urn",), replace=replace)
     if la_code:
         written[urn] = la_code
+
+
+async def put_school(session: AsyncSession, data: SchoolUpserted) -> None:
+    """The school as registers last described it: name, LA and trust (None: in no trust)."""
+    row = {
+        "urn": data.urn,
+        "la_code": data.la_code,
+        "name": data.name,
+        "trust_id": data.trust.id if data.trust else None,
+    }
+    await upsert_rows(session, School, [row], key=("urn",), replace=("la_code", "name", "trust_id"))
+    session.info.setdefault("notify_school_la", {})[data.urn] = data.la_code
 
 
 async def pupil_ids(

@@ -70,8 +70,8 @@ async def get_routing(session: AsyncSession, principal: Principal, school: str |
     stored = await scopes.stored_settings(session, RoutingScope)
     if school is None:
         return _routing_out("default", stored, "", None, scopes.shown_without_school(stored, principal))
-    la_code = await scopes.school_la(session, School, school)
-    scopes.ensure_may_read_school(principal, school, la_code, "routing")
+    la_code, trust_id = await scopes.school_place(session, School, school)
+    scopes.ensure_may_read_school(principal, school, la_code, "routing", trust_id)
     return _routing_out(f"school:{school}", stored, school, la_code)
 
 
@@ -91,7 +91,7 @@ async def put_routing(
     session: AsyncSession, principal: Principal, scope: str, body: RoutingIn
 ) -> tuple[RoutingOut, bool]:
     """Override routing at `default` (admins), `la:{code}` (its officers) or `school:{urn}` (its staff
-    and its LA's officers). Answers what now applies at that scope."""
+    and its trust's and LA's officers). Answers what now applies at that scope."""
     school_la = await scopes.writable(session, principal, scope, School, "routing")
     try:
         routes = routing.check(body.routes)

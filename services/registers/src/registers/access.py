@@ -8,8 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden, NotFound
 from registers.models import Pupil, School
+from registers.schemas import SchoolIn
+from registers.schools import TRUST_COLUMNS, put_columns
 
-_SCHOOL_READERS = (Role.ADMIN, Role.MIS, Role.SCHOOL_STAFF, Role.LA_OFFICER)
+_SCHOOL_READERS = (Role.ADMIN, Role.MIS, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
 
 
 def ensure_can_write(principal: Principal, urn: str) -> None:
@@ -18,18 +20,24 @@ def ensure_can_write(principal: Principal, urn: str) -> None:
         raise Forbidden("forbidden_school", f"this token may not write school {urn}")
 
 
-async def ensure_can_put_school(session: AsyncSession, principal: Principal, urn: str, la_code: str) -> None:
-    """A school's MIS updates its name and phase; registering a school and changing its `la_code`
-    are for admins (api.md "Authorisation clarified"): a school's LA decides whose officers read its
-    pupils' records, so an MIS must not hand them to another LA, nor add schools to its own reach."""
+async def ensure_can_put_school(
+    session: AsyncSession, principal: Principal, urn: str, data: SchoolIn
+) -> None:
+    """A school's MIS updates its name, phase and attendance lead; registering a school and changing
+    its `la_code` or `trust` are for admins (api.md "Authorisation clarified"): a school's LA and trust
+    decide whose officers read its pupils' records, so an MIS must not hand them to another LA or
+    trust, nor add schools to its own reach."""
     ensure_can_write(principal, urn)
     if principal.is_admin:
         return
     school = await session.get(School, urn)
     if school is None:
         raise Forbidden("admin_only", f"only an admin registers a new school ({urn})")
-    if la_code != school.la_code:
+    if data.la_code != school.la_code:
         raise Forbidden("admin_only", f"only an admin moves school {urn} to another LA ({school.la_code})")
+    columns = put_columns(data)
+    if any(column in columns and columns[column] != getattr(school, column) for column in TRUST_COLUMNS):
+        raise Forbidden("admin_only", f"only an admin changes the trust of school {urn}")
 
 
 async def school_for_write(session: AsyncSession, principal: Principal, urn: str) -> School:
@@ -45,15 +53,26 @@ async def get_school(session: AsyncSession, urn: str) -> School:
 
 
 async def school_for_read(session: AsyncSession, principal: Principal, urn: str) -> School:
-    """Whole-school reads: admin, the school's MIS and staff, its LA's officers."""
+    """Whole-school and pupil-level reads: admin, the school's MIS and staff, its trust's and its
+    LA's officers. Never a governor: governors read aggregates only (`school_for_aggregates`)."""
     if principal.role not in _SCHOOL_READERS:
         raise Forbidden("forbidden_role", f"role {principal.role} cannot read whole-school data")
     if principal.role in (Role.MIS, Role.SCHOOL_STAFF) and urn not in principal.schools:
         raise Forbidden("forbidden_school", f"this token may not read school {urn}")
     school = await get_school(session, urn)
-    if not principal.can_read_school(urn, school.la_code):
+    if not principal.can_read_school(urn, school.la_code, school.trust_id):
         raise Forbidden("forbidden_school", f"this token may not read school {urn}")
     return school
+
+
+async def school_for_aggregates(session: AsyncSession, principal: Principal, urn: str) -> School:
+    """Aggregate figures of a school (its summary): the school's readers and its governors, whose
+    small groups the caller suppresses (summaries.for_governor)."""
+    if principal.role is not Role.GOVERNOR:
+        return await school_for_read(session, principal, urn)
+    if urn not in principal.schools:
+        raise Forbidden("forbidden_school", f"this token may not read school {urn}")
+    return await get_school(session, urn)
 
 
 async def get_pupil(session: AsyncSession, school: School, upn: str) -> Pupil:
@@ -91,3 +110,24 @@ def _is_theirs(principal: Principal, pupil: Pupil) -> bool:
         contact.get("parental_responsibility") and (contact.get("email") or "").lower() == email
         for contact in pupil.contacts
     )
+
+
+_PUPIL_LIST_READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
+
+
+async def school_for_pupil_list(session: AsyncSession, principal: Principal, urn: str) -> School:
+    """A school's pupils who need support: its staff, its trust's and LA's officers, admins (api.md
+    "Finding pupils who need support"); not its MIS, which writes registers rather than reads lists."""
+    if principal.role not in _PUPIL_LIST_READERS:
+        raise Forbidden("forbidden_role", f"role {principal.role} cannot list a school's pupils")
+    return await school_for_read(session, principal, urn)
+
+
+def ensure_can_read_la(principal: Principal, la_code: str) -> None:
+    """Every school of an LA at once: that LA's officers and admins."""
+    if principal.is_admin:
+        return
+    if principal.role is not Role.LA_OFFICER:
+        raise Forbidden("forbidden_role", f"role {principal.role} cannot list an LA's pupils")
+    if principal.la != la_code:
+        raise Forbidden("forbidden_la", f"this token may not read LA {la_code}")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attendance_common.auth import CurrentPrincipal
+from attendance_common.auth import CurrentPrincipal, Role
 from attendance_common.clock import today_in_london
 from attendance_common.db import Database, SessionDep
 from attendance_common.errors import PayloadTooLarge, Unprocessable
@@ -55,12 +55,13 @@ def _upn(upn: str) -> str:
 async def put_school(
     urn: str, body: SchoolIn, session: SessionDep, principal: CurrentPrincipal, response: Response
 ):
-    """Register a school or update its details (201 created, 200 updated); new schools and LA moves: admin."""
+    """Register a school or update its details (201 created, 200 updated); new schools, LA and trust
+    changes: admin."""
     urn = _urn(urn)
-    await access.ensure_can_put_school(session, principal, urn, body.la_code)
+    await access.ensure_can_put_school(session, principal, urn, body)
     school, created = await schools.upsert_school(session, urn=urn, data=body)
     response.status_code = 201 if created else 200
-    return SchoolOut(urn=school.urn, name=school.name, la_code=school.la_code, phase=school.phase)
+    return schools.school_out(school)
 
 
 @router.put("/{urn}/pupils/{upn}", response_model=PupilOut, responses={201: {"model": PupilOut}})
@@ -206,7 +207,13 @@ async def get_school_attendance(
     end: ToDate = None,
     group_by: summaries.GroupBy | None = None,
 ):
-    """The school overall and, with `group_by`, per year group, FSM, SEN status or social worker."""
-    school = await access.school_for_read(session, principal, urn)
+    """The school overall and, with `group_by`, per year group, FSM, SEN status or social worker.
+
+    Governors read it too, aggregates being theirs: any group (or school) under 5 pupils suppressed.
+    """
+    school = await access.school_for_aggregates(session, principal, urn)
     start, end = summaries.period(start, end, today_in_london())
-    return await summaries.school_attendance(session, school=school, start=start, end=end, group_by=group_by)
+    summary = await summaries.school_attendance(
+        session, school=school, start=start, end=end, group_by=group_by
+    )
+    return summaries.for_governor(summary) if principal.role is Role.GOVERNOR else summary

@@ -20,7 +20,7 @@ from attendance_common.events.base import EventData
 from attendance_common.events.registers import MarksAmended, MarksRecorded
 from attendance_common.identifiers import compact_upn
 from attendance_common.messaging import add_events
-from registers import bulk, counters
+from registers import bulk, counters, school_days
 from registers.models import Mark, MarkChange, School
 from registers.schemas import MarkIn, MarksResult, RejectedMark
 
@@ -220,6 +220,13 @@ async def record_marks(
         counters.month_deltas(
             ((k[0], k[1], v.code) for k, v in new.items()),
             ((k[0], k[1], previous, v.code) for k, v, previous in changes),
+        ),
+    )
+    await school_days.apply_deltas(
+        session,
+        school.urn,
+        school_days.day_deltas(
+            ((k[1], v.code) for k, v in new.items()), ((k[1], previous, v.code) for k, v, previous in changes)
         ),
     )
     await _stage_events(school, new, changes, now, principal, marks_per_event, session)

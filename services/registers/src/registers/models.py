@@ -31,6 +31,11 @@ class School(Base):
     name: Mapped[str] = mapped_column(String(200))
     la_code: Mapped[str] = mapped_column(String(3), index=True)
     phase: Mapped[str | None] = mapped_column(String(50))
+    # The academy trust (api.md Part 2): a trust officer's `trust` claim matches `trust_id`.
+    trust_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    trust_name: Mapped[str | None] = mapped_column(String(200))
+    attendance_lead_name: Mapped[str | None] = mapped_column(String(200))
+    attendance_lead_email: Mapped[str | None] = mapped_column(String(320))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
@@ -124,3 +129,15 @@ class MarkMonthCount(Base):
     approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
     authorised_absence: Mapped[int] = mapped_column(Integer, default=0)
     unauthorised_absence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchoolDay(Base):
+    """A date the school held sessions (domain.md 4: any mark other than `#` for its pupils), with how
+    many such marks it has: kept with the marks (marks.py), so an amendment to `#` can end it. The
+    pupil lists read a school's last 20 school days from here, not from every pupil's marks."""
+
+    __tablename__ = "school_days"
+
+    school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    marks: Mapped[int] = mapped_column(Integer, default=0)

@@ -32,12 +32,34 @@ DeletionGround = Literal[
 ]
 
 
+class AttendanceLeadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+
+
+class TrustIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(
+        min_length=1, max_length=40, pattern=r"^\S+$", description="what a trust officer's `trust` names"
+    )
+    name: str = Field(min_length=1, max_length=200)
+
+
 class SchoolIn(BaseModel):
+    """A school as PUT takes it. `attendance_lead` and `trust` left out keep what is stored (an MIS
+    that does not know of them renames a school without touching them); null removes them."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     la_code: str = Field(pattern=r"^[0-9]{3}$", description="3-digit local authority code")
     phase: str | None = Field(default=None, max_length=50)
+    # A school without them is rendered as Part 1 of api.md has it.
+    attendance_lead: AttendanceLeadIn | None = Field(default=None, exclude_if=lambda lead: lead is None)
+    trust: TrustIn | None = Field(default=None, exclude_if=lambda trust: trust is None)
 
 
 class SchoolOut(SchoolIn):
@@ -175,20 +197,19 @@ class PupilAttendance(BaseModel):
 
 
 class GroupSummary(BaseModel):
-    pupils: int
-    possible_sessions: int
+    """A group's figures; for a governor, a group under 5 pupils has them null and `suppressed`."""
+
+    pupils: int | None
+    possible_sessions: int | None
     absence_rate: float | None
     persistent_absence_rate: float | None
     severe_absence_rate: float | None
+    # Rendered only where true, so summaries read as before for everyone but governors.
+    suppressed: bool = Field(default=False, exclude_if=lambda flag: not flag)
 
 
-class KeyedGroupSummary(BaseModel):
+class KeyedGroupSummary(GroupSummary):
     key: str
-    pupils: int
-    possible_sessions: int
-    absence_rate: float | None
-    persistent_absence_rate: float | None
-    severe_absence_rate: float | None
 
 
 class SchoolAttendance(BaseModel):
@@ -196,5 +217,46 @@ class SchoolAttendance(BaseModel):
     to: dt.date
     overall: GroupSummary
     groups: list[KeyedGroupSummary]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+Band = Literal["severe", "persistent", "at_risk", "expected"]
+Trend = Literal["worsening", "improving", "steady"]
+
+
+class RecentAttendance(BaseModel):
+    """The school's last 20 school days up to `to` (null dates: the school has held none)."""
+
+    from_: dt.date | None = Field(alias="from", serialization_alias="from")
+    to: dt.date | None
+    possible_sessions: int
+    absence_rate: float | None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class PupilRow(BaseModel):
+    upn: str
+    # An LA's list says whose pupil each row is; a school's list is all its own.
+    school_urn: str | None = Field(default=None, exclude_if=lambda urn: urn is None)
+    given_name: str
+    family_name: str
+    year_group: str
+    characteristics: Characteristics
+    possible_sessions: int
+    absence_rate: float | None
+    authorised_absence: int
+    unauthorised_absence: int
+    band: Band | None
+    recent: RecentAttendance
+    trend: Trend | None
+
+
+class PupilList(BaseModel):
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    pupils: list[PupilRow]
+    next: str | None
 
     model_config = ConfigDict(populate_by_name=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,10 @@ from registers.models import Pupil, School
 from registers.schemas import GroupSummary, KeyedGroupSummary, PupilAttendance, SchoolAttendance
 
 GroupBy = Literal["year_group", "fsm_eligible", "sen_status", "has_social_worker"]
+# domain.md 10: counts of fewer than 5 pupils are not published to governors, as DfE does.
+SUPPRESS_UNDER = 5
+Summary = TypeVar("Summary", bound=GroupSummary)
+_FIGURES = ("pupils", "possible_sessions", "absence_rate", "persistent_absence_rate", "severe_absence_rate")
 
 
 def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -91,6 +95,19 @@ def _summary(members: Iterable[Counts]) -> GroupSummary:
         absence_rate=pooled_rate(members),
         persistent_absence_rate=_share(measured, is_persistent_absence),
         severe_absence_rate=_share(measured, is_severe_absence),
+    )
+
+
+def suppressed(summary: Summary) -> Summary:
+    """The summary as a governor sees it: under 5 pupils, its figures null and `suppressed`."""
+    if summary.pupils is None or summary.pupils >= SUPPRESS_UNDER:
+        return summary
+    return summary.model_copy(update=dict.fromkeys(_FIGURES) | {"suppressed": True})
+
+
+def for_governor(summary: SchoolAttendance) -> SchoolAttendance:
+    return summary.model_copy(
+        update={"overall": suppressed(summary.overall), "groups": [suppressed(g) for g in summary.groups]}
     )
 
 

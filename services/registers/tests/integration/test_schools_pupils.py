@@ -86,7 +86,14 @@ async def test_renaming_a_school_emits_a_second_school_upserted_event(client, ap
     await client.put(f"/v1/schools/{urn}", json=school_body(name="Hill Academy"), headers=mis)
     events = await outbox(app, "attendance.school.upserted", urn)
     assert [e["name"] for e in events] == ["Hill Primary", "Hill Academy"]
-    assert events[1] == {"urn": urn, "name": "Hill Academy", "la_code": "380", "phase": "primary"}
+    assert events[1] == {
+        "urn": urn,
+        "name": "Hill Academy",
+        "la_code": "380",
+        "phase": "primary",
+        "attendance_lead": None,
+        "trust": None,
+    }
 
 
 async def test_an_identical_school_put_answers_200_and_emits_nothing(client, app):

@@ -18,7 +18,7 @@ from attendance_common.errors import Unauthorized
 
 from .principal import Principal, Role
 
-_SCHOOL_ROLES = (Role.MIS, Role.SCHOOL_STAFF)
+_SCHOOL_ROLES = (Role.MIS, Role.SCHOOL_STAFF, Role.GOVERNOR)
 _EMAIL_ROLES = (Role.SOCIAL_WORKER, Role.PARENT)
 
 
@@ -134,12 +134,15 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise _invalid(f"unknown role {claims['role']!r}") from None
 
     la = _optional_str(claims, "la")
+    trust = _optional_str(claims, "trust")
     email = _optional_str(claims, "email")
     name = _optional_str(claims, "name")
     # Only school roles are scoped by the list; ignore it elsewhere so it grants nothing.
     schools = _schools(claims) if role in _SCHOOL_ROLES else frozenset[str]()
     if role is Role.LA_OFFICER and la is None:
         raise _invalid("role 'la_officer' needs the 'la' claim")
+    if role is Role.TRUST_OFFICER and trust is None:
+        raise _invalid("role 'trust_officer' needs the 'trust' claim")
     if role in _EMAIL_ROLES and (email is None or "@" not in email):
         raise _invalid(f"role {role.value!r} needs an 'email' claim")
-    return Principal(sub=sub, role=role, schools=schools, la=la, email=email, name=name)
+    return Principal(sub=sub, role=role, schools=schools, la=la, trust=trust, email=email, name=name)

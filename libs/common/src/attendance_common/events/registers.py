@@ -56,14 +56,41 @@ PupilName = Annotated[str, Field(max_length=PUPIL_NAME_LENGTH)]
 Contacts = Annotated[list[Contact], Field(max_length=CONTACTS)]
 
 
+class AttendanceLead(BaseModel):
+    """The senior leader responsible for attendance at a school."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Name
+    email: Email
+
+
+class Trust(BaseModel):
+    """The academy trust a school belongs to; its `id` is what a trust officer's `trust` claim names."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: Label
+    name: Name
+
+
 class SchoolUpserted(EventData):
-    """A school was registered or its details changed."""
+    """A school was registered or its details changed (`trust`: null when it is in no trust)."""
 
     event_type: ClassVar[str] = "attendance.school.upserted"
     topic: ClassVar[str] = PUPILS_TOPIC
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"urn": "100001", "name": "Hill Primary", "la_code": "380", "phase": "primary"}]
+            "examples": [
+                {
+                    "urn": "100001",
+                    "name": "Hill Primary",
+                    "la_code": "380",
+                    "phase": "primary",
+                    "attendance_lead": {"name": "Grace Hopper", "email": "g.hopper@hill.sch.uk"},
+                    "trust": {"id": "T123", "name": "Northern Lights Academy Trust"},
+                }
+            ]
         }
     )
 
@@ -71,6 +98,8 @@ class SchoolUpserted(EventData):
     name: Name
     la_code: str
     phase: Code | None = None
+    attendance_lead: AttendanceLead | None = None
+    trust: Trust | None = None
 
     def key(self) -> str:
         return self.urn

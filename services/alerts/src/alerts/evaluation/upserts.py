@@ -33,6 +33,12 @@ async def ensure_school(session: AsyncSession, urn: str, la_code: str | None) ->
     )
 
 
+async def put_school(session: AsyncSession, urn: str, la_code: str, trust_id: str | None) -> None:
+    """The school as registers last described it: its LA and its trust (None: in no trust)."""
+    row = {"urn": urn, "la_code": la_code, "trust_id": trust_id}
+    await upsert_rows(session, School, [row], key=("urn",), replace=("la_code", "trust_id"))
+
+
 async def pupil_ids(
     session: AsyncSession, school_urn: str, upns: Sequence[str]
 ) -> dict[str, tuple[int, bool]]:
