@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from attendance_common.web import create_service_app
 from registers.api import router
+from registers.family_requests.api import router as family_router
 from registers.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -15,7 +16,10 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
-        settings or Settings(), title="Attendance registers", routers=[router], migrations=MIGRATIONS
+        settings or Settings(),
+        title="Attendance registers",
+        routers=[router, family_router],
+        migrations=MIGRATIONS,
     )
 
 
