@@ -33,7 +33,9 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 FROM ${PYTHON_IMAGE} AS runtime
 ARG SERVICE
-ENV SERVICE=${SERVICE} PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PORT=8000
+# Production logs a JSON line per HTTP request (`make run` leaves them off).
+ENV SERVICE=${SERVICE} PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PORT=8000 \
+    ATTENDANCE_ACCESS_LOG=true
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home app
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
@@ -43,4 +45,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/healthz\", timeout=4)"]
 # exec: uvicorn is PID 1 and gets SIGTERM; in-flight requests get 20 s to finish.
-CMD ["sh", "-c", "exec uvicorn \"$SERVICE.main:app\" --host 0.0.0.0 --port \"$PORT\" --no-access-log --proxy-headers --forwarded-allow-ips '*' --timeout-graceful-shutdown 20"]
+# Access lines follow ATTENDANCE_ACCESS_LOG (attendance_common/logging.py), not a uvicorn flag.
+CMD ["sh", "-c", "exec uvicorn \"$SERVICE.main:app\" --host 0.0.0.0 --port \"$PORT\" --proxy-headers --forwarded-allow-ips '*' --timeout-graceful-shutdown 20"]

@@ -12,30 +12,37 @@ VENV := .venv
 export UV_NATIVE_TLS ?= 1
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: help setup run test test-unit lint format bench demo token asyncapi clean
+.PHONY: help setup run status test test-unit lint format bench demo token asyncapi clean
 
 help:
 	@echo "make run     start the broker and every service on SQLite under .data/ (Ctrl-C stops)"
+	@echo "make status  per service of a running 'make run': consumer lag, outbox, dead letters, last event"
 	@echo "make test    run the whole test suite (PostgreSQL if reachable, else SQLite)"
 	@echo "make lint    ruff and mypy"
 	@echo "make demo    replay a synthetic half-term into a running 'make run' and print what followed"
 	@echo "make bench   the benchmarks (PostgreSQL needed; BENCH_SCALE=small for a quick run)"
-	@echo "make token ROLE=mis SCHOOL=100001   mint a development token"
+	@echo "make token ROLE=mis SCHOOL=100001   mint a development token (ROLE=admin by default);"
+	@echo "            mis, school_staff need SCHOOL=; la_officer LA=; social_worker, parent EMAIL=; admin none"
 	@echo "make asyncapi  regenerate docs/asyncapi.yaml from the event models"
 
 .tools/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (found " + sys.version.split()[0] + ")")'
-	@echo "setup: installing uv into .tools/"
-	@$(PYTHON) -m venv .tools && .tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+	@echo "setup: installing uv into .tools/" >&2
+	@$(PYTHON) -m venv .tools >&2 && .tools/bin/python -m pip install --quiet --disable-pip-version-check uv >&2
 
+# Quiet on stdout, so `TOKEN=$$(make token ...)` holds the token even when the environment syncs first.
 $(VENV)/.synced: uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) | $(UV)
-	$(UV) sync --all-packages --locked --quiet
+	@echo "setup: $(UV) sync --all-packages --locked" >&2
+	@$(UV) sync --all-packages --locked --quiet >&2
 	@touch $@
 
 setup: $(VENV)/.synced
 
 run: setup
 	$(VENV)/bin/python -m attendance_common.stack
+
+status: setup
+	@$(VENV)/bin/python -m attendance_common.status
 
 test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
@@ -68,9 +75,11 @@ demo: setup
 asyncapi: setup
 	$(VENV)/bin/python -m attendance_common.asyncapi docs/asyncapi.yaml
 
+# The roles and what each needs are in attendance_common/devtoken.py (several schools:
+# SCHOOL="100001 100002"); the command names a missing variable.
 ROLE ?= admin
 token: setup
-	@$(VENV)/bin/attendance-token --role $(ROLE) --sub dev-$(ROLE) \
+	@$(VENV)/bin/attendance-token --role $(ROLE) \
 		$(foreach s,$(SCHOOL),--school $(s)) $(if $(LA),--la $(LA)) $(if $(EMAIL),--email $(EMAIL))
 
 clean:

@@ -1,5 +1,6 @@
 """docker-compose.yml, read as data: every service has an image, a healthcheck, its database and
-the broker; APIs and workers wait for their migration and for healthy PostgreSQL and Kafka.
+the broker; APIs and workers wait for their migration and for healthy PostgreSQL, workers for Kafka;
+the `retention` profile runs each service's retention.
 `docker compose config` also checks it when a Docker engine answers (none on our machines)."""
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def test_each_process_has_an_image_its_database_and_the_broker(app):
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["ATTENDANCE_ENV"] == "production"
     assert env[f"{name.upper()}_MIGRATE_ON_START"] == "false"  # migrations are their own step
+    assert env["ATTENDANCE_ACCESS_LOG"] == "${ATTENDANCE_ACCESS_LOG:-true}"  # a line per request
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -56,13 +58,29 @@ def test_api_and_worker_are_health_checked_and_start_after_their_migration(name)
         service = services[f"{name}-{part}"]
         assert service["healthcheck"]["test"][0] == "CMD"
         depends = {dep: spec["condition"] for dep, spec in service["depends_on"].items()}
+        # An API needs no broker (its events wait in the outbox), so it does not wait for one.
         assert depends == {
             f"{name}-migrate": "service_completed_successfully",
             "postgres": "service_healthy",
-            "kafka": "service_healthy",
+            **({"kafka": "service_healthy"} if part == "worker" else {}),
         }
     assert services[f"{name}-worker"]["command"] == ["python", "-m", f"{name}.worker"]
     assert services[f"{name}-worker"]["environment"][f"{name.upper()}_WORKER_METRICS_PORT"] == "9100"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_retention_runs_in_its_own_profile_against_the_services_database(name):
+    services = COMPOSE["services"]
+    retention = services[f"{name}-retention"]
+    assert retention["profiles"] == ["retention"]  # not started by a plain `docker compose up`
+    assert retention["command"] == ["python", "-m", "attendance_common.retention", name]
+    assert retention["image"] == f"attendance/{name}:latest"
+    assert retention["environment"] == services[f"{name}-api"]["environment"]
+    depends = {dep: spec["condition"] for dep, spec in retention["depends_on"].items()}
+    assert depends == {f"{name}-migrate": "service_completed_successfully", "postgres": "service_healthy"}
+    assert retention["restart"] == "no" and "ports" not in retention
+    # Every other container runs in the default profile.
+    assert [c for c, spec in services.items() if "profiles" in spec] == [f"{s}-retention" for s in SERVICES]
 
 
 def test_notifications_channels_are_placeholders_passed_through_from_the_environment():

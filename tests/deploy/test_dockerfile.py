@@ -51,3 +51,10 @@ def test_the_api_is_the_default_command_and_stops_gracefully():
 def test_dockerignore_keeps_local_state_and_tests_out():
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert {"**/.venv", ".git", "**/tests", ".data"} <= set(ignored)
+
+
+def test_the_production_image_logs_a_line_per_request_through_the_one_switch():
+    (env,) = instructions(FINAL.replace("\\\n", " "), "ENV")  # continuation lines joined
+    assert "ATTENDANCE_ACCESS_LOG=true" in env.split()
+    (command,) = instructions(FINAL, "CMD")
+    assert "access-log" not in command  # a uvicorn flag would be a second, overridden switch

@@ -1,5 +1,6 @@
-"""deploy/: per service an API and a worker Deployment with probes, a Service, a migration Job,
-disruption budgets and an API autoscaler; worker replicas never exceed the partition count.
+"""deploy/: per service an API and a worker Deployment with probes, a Service, a migration Job, a
+nightly retention CronJob, disruption budgets and an API autoscaler; worker replicas never exceed the
+partition count.
 `kustomize build` (or `kubectl kustomize`) renders the overlay when either is installed."""
 
 from __future__ import annotations
@@ -35,9 +36,21 @@ CONFIG = dict(
 PARTITIONS = int(CONFIG["KAFKA_PARTITIONS"])
 
 
+def pod_template(doc: dict[str, Any]) -> dict[str, Any]:
+    spec = doc["spec"]
+    return dict(spec["jobTemplate"]["spec"]["template"] if doc["kind"] == "CronJob" else spec["template"])
+
+
+def pod(kind: str, name: str) -> dict[str, Any]:
+    return dict(pod_template(MANIFESTS[(kind, name)])["spec"])
+
+
 def container(kind: str, name: str) -> dict[str, Any]:
-    (only,) = MANIFESTS[(kind, name)]["spec"]["template"]["spec"]["containers"]
-    return only
+    (only,) = pod(kind, name)["containers"]
+    return dict(only)
+
+
+WORKLOADS = (("Deployment", "api"), ("Deployment", "worker"), ("Job", "migrate"), ("CronJob", "retention"))
 
 
 def test_every_manifest_file_is_in_the_base():
@@ -54,7 +67,7 @@ def test_api_probes_ready_on_readyz_and_alive_on_healthz(name):
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_every_container_reads_the_shared_config_and_its_secrets(name):
-    for kind, suffix in (("Deployment", "api"), ("Deployment", "worker"), ("Job", "migrate")):
+    for kind, suffix in WORKLOADS:
         refs = container(kind, f"{name}-{suffix}")["envFrom"]
         assert {"configMapRef": {"name": "attendance-config"}} in refs
         assert {"secretRef": {"name": f"{name}-secrets"}} in refs
@@ -99,12 +112,32 @@ def test_disruption_budgets_and_api_autoscaling(name):
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_pods_run_as_non_root_within_the_grace_period(name):
-    for kind, suffix in (("Deployment", "api"), ("Deployment", "worker"), ("Job", "migrate")):
-        pod = MANIFESTS[(kind, f"{name}-{suffix}")]["spec"]["template"]["spec"]
-        assert pod["securityContext"]["runAsNonRoot"] is True
-        env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
+    for kind, suffix in WORKLOADS:
+        spec = pod(kind, f"{name}-{suffix}")
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        if suffix == "retention":
+            continue  # it stops between batches: no shutdown bound to fit
+        env = {e["name"]: e["value"] for e in spec["containers"][0]["env"]}
         # The worker's shutdown bound fits in the time Kubernetes waits before SIGKILL.
-        assert float(env[f"{name.upper()}_SHUTDOWN_SECONDS"]) < pod["terminationGracePeriodSeconds"]
+        assert float(env[f"{name.upper()}_SHUTDOWN_SECONDS"]) < spec["terminationGracePeriodSeconds"]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_retention_is_a_nightly_cron_job_one_run_at_a_time(name):
+    job = MANIFESTS[("CronJob", f"{name}-retention")]["spec"]
+    assert container("CronJob", f"{name}-retention")["command"] == [
+        "python",
+        "-m",
+        "attendance_common.retention",
+        name,
+    ]
+    _minute, hour, *every_day = job["schedule"].split()
+    assert every_day == ["*", "*", "*"] and 0 <= int(hour) <= 5  # at night, school time
+    assert job["timeZone"] == "Europe/London"
+    assert job["concurrencyPolicy"] == "Forbid"
+    assert pod("CronJob", f"{name}-retention")["restartPolicy"] == "Never"
+    env = {e["name"]: e["value"] for e in container("CronJob", f"{name}-retention")["env"]}
+    assert env[f"{name.upper()}_MIGRATE_ON_START"] == "false"
 
 
 def kustomize() -> list[str] | None:
@@ -127,10 +160,11 @@ def test_the_production_overlay_builds():
     assert {doc["metadata"].get("namespace") for doc in docs} == {"attendance"}
     kinds = sorted(doc["kind"] for doc in docs)
     assert kinds.count("Deployment") == 8 and kinds.count("Job") == 4 and kinds.count("ConfigMap") == 1
-    images = {
-        c["image"]
-        for doc in docs
-        if doc["kind"] == "Deployment"
-        for c in doc["spec"]["template"]["spec"]["containers"]
-    }
+    assert kinds.count("CronJob") == 4
+    templates = [pod_template(doc) for doc in docs if doc["kind"] in ("Deployment", "Job", "CronJob")]
+    images = {c["image"] for template in templates for c in template["spec"]["containers"]}
     assert all(image.startswith("registry.example.org/attendance/") for image in images)
+
+
+def test_access_logs_are_on_in_the_cluster():
+    assert CONFIG["ATTENDANCE_ACCESS_LOG"] == "true"

@@ -24,7 +24,7 @@ from attendance_common.settings import DEVELOPMENT_JWT_SECRET
 
 def token(role: str, **claims: Any) -> dict[str, str]:
     signed = mint_token(
-        secret=DEVELOPMENT_JWT_SECRET, sub=f"e2e-{role}", role=role, ttl_seconds=7200, **claims
+        secret=DEVELOPMENT_JWT_SECRET, sub=f"e2e-{role}", role=role, ttl_seconds=3600, **claims
     )
     return {"Authorization": f"Bearer {signed}"}
 

@@ -20,8 +20,8 @@ from attendance_common.clock import today_in_london
 Call = tuple[str, str, dict[str, Any] | None]
 Recipe = Callable[[Any], Awaitable[Call]]
 
-# Served to anyone, token or not: probes and metrics (no personal data).
-PUBLIC = {"GET /healthz", "GET /readyz", "GET /metrics"}
+# Served to anyone, token or not: the index (name and links), probes and metrics (no personal data).
+PUBLIC = {"GET /", "GET /healthz", "GET /readyz", "GET /metrics"}
 
 # fmt: off
 #                                                                           admin mis staff la  sw  parent

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,10 +78,15 @@ class HttpStandIn:
     port: int
     requests: list[Received] = field(default_factory=list)
     fail: dict[str, list[int]] = field(default_factory=dict)
+    # Notify: the SMS it accepted, by reference; `lose_answers`: accept, then answer this status
+    # instead of 201 (the answer lost on the way back), once per entry.
+    accepted_sms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lose_answers: list[int] = field(default_factory=list)
+    scheme: str = "http"
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def hook(self, name: str) -> str:
         return f"{self.base_url}/hooks/{name}"
@@ -98,30 +104,51 @@ class HttpStandIn:
 
     async def notify_sms(self, request: Request) -> Response:
         """GOV.UK Notify's `POST /v2/notifications/sms`: checks the client's JWT like Notify does."""
-        token = request.headers.get("authorization", "").removeprefix("Bearer ")
-        try:
-            claims = jwt.decode(token, NOTIFY_SECRET, algorithms=["HS256"])
-        except jwt.InvalidTokenError:
-            return JSONResponse({"errors": [{"error": "AuthError", "message": "Invalid token"}]}, 403)
-        if claims.get("iss") != NOTIFY_SERVICE_ID:
-            return JSONResponse({"errors": [{"error": "AuthError", "message": "Invalid iss"}]}, 403)
+        refused = _notify_auth(request)
+        if refused is not None:
+            return refused
         body = await request.body()
         self.requests.append(Received(request.url.path, dict(request.headers), body))
         failures = self.fail.get(request.url.path)
         if failures:
             status = failures.pop(0)
             return JSONResponse({"errors": [{"error": "Error", "message": "try again"}]}, status)
-        return JSONResponse(
-            {"id": str(uuid.uuid4()), "content": {"body": "sent"}, "template": {"id": "t"}}, status_code=201
-        )
+        sms = json.loads(body)
+        notification = {"id": str(uuid.uuid4()), "reference": sms.get("reference"), "type": "sms"}
+        self.accepted_sms[str(sms.get("reference"))] = {**notification, "status": "created"}
+        if self.lose_answers:
+            return JSONResponse({"errors": [{"error": "Error", "message": "lost"}]}, self.lose_answers.pop(0))
+        return JSONResponse({**notification, "content": {"body": "sent"}, "template": {"id": "t"}}, 201)
+
+    async def notify_lookup(self, request: Request) -> Response:
+        """GOV.UK Notify's `GET /v2/notifications?reference=`: the notifications with that reference."""
+        refused = _notify_auth(request)
+        if refused is not None:
+            return refused
+        self.requests.append(Received(request.url.path, dict(request.headers), b""))
+        found = self.accepted_sms.get(request.query_params.get("reference", ""))
+        return JSONResponse({"notifications": [found] if found else [], "links": {}})
 
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/v2/notifications/sms", self.notify_sms, methods=["POST"]),
+                Route("/v2/notifications", self.notify_lookup, methods=["GET"]),
                 Route("/hooks/{name}", self.webhook, methods=["POST"]),
             ]
         )
+
+
+def _notify_auth(request: Request) -> Response | None:
+    """Notify's check of the client's JWT; None when it holds."""
+    token = request.headers.get("authorization", "").removeprefix("Bearer ")
+    try:
+        claims = jwt.decode(token, NOTIFY_SECRET, algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        return JSONResponse({"errors": [{"error": "AuthError", "message": "Invalid token"}]}, 403)
+    if claims.get("iss") != NOTIFY_SERVICE_ID:
+        return JSONResponse({"errors": [{"error": "AuthError", "message": "Invalid iss"}]}, 403)
+    return None
 
 
 @asynccontextmanager
@@ -137,9 +164,12 @@ async def smtp_server() -> AsyncIterator[tuple[SmtpHandler, int]]:
 
 
 @asynccontextmanager
-async def http_stand_in() -> AsyncIterator[HttpStandIn]:
-    stand_in = HttpStandIn(port=free_port())
-    config = uvicorn.Config(stand_in.app(), host="127.0.0.1", port=stand_in.port, log_level="warning")
+async def http_stand_in(certfile: str | None = None) -> AsyncIterator[HttpStandIn]:
+    """The stand-in over HTTP, or over HTTPS with `certfile` (its key and certificate chain)."""
+    stand_in = HttpStandIn(port=free_port(), scheme="https" if certfile else "http")
+    config = uvicorn.Config(
+        stand_in.app(), host="127.0.0.1", port=stand_in.port, log_level="warning", ssl_certfile=certfile
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

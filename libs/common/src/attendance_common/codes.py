@@ -131,6 +131,10 @@ class CodeError(ValueError):
         self.code = code
 
 
+# How much of a value as sent an error message repeats: enough to recognise it, never a whole body.
+ECHO_LENGTH = 50
+
+
 def lookup(code: str) -> Code:
     """Return the Code for `code`, or raise CodeError naming what to send instead.
 
@@ -149,7 +153,7 @@ def lookup(code: str) -> Code:
     if code == NO_MARK:
         message = "- is the MIS 'no mark' placeholder, not a code: send a code or leave the session out"
         raise CodeError("no_mark", message, code)
-    raise CodeError("unknown_code", f"{code!r} is not an attendance code", code)
+    raise CodeError("unknown_code", f"{code[:ECHO_LENGTH]!r} is not an attendance code", code)
 
 
 def is_school_day_mark(code: str) -> bool:

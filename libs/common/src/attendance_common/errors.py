@@ -115,6 +115,16 @@ class TooManyRequests(AppError):
             self.headers["Retry-After"] = str(max(0, int(retry_after)))
 
 
+class ServiceUnavailable(AppError):
+    """503: something the service needs is down for now; `Retry-After` says when to try again."""
+
+    status = 503
+
+    def __init__(self, code: str, detail: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(code, detail, **extra)
+        self.headers["Retry-After"] = str(max(0, int(retry_after)))
+
+
 def problem_response(
     status: int,
     code: str,

@@ -1,4 +1,4 @@
-"""`/healthz` (the process is alive) and `/readyz` (its database and broker answer)."""
+"""`/healthz` (the process is alive) and `/readyz` (what it needs to answer is there: an API's database)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 Check = Callable[[], Awaitable[None]]
-
-
-async def broker_reachable(bootstrap_servers: str, timeout: float = 2) -> None:
-    """Raise unless at least one bootstrap server accepts a TCP connection."""
-    errors = []
-    for server in bootstrap_servers.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout)
-        except (OSError, TimeoutError, ValueError) as error:
-            errors.append(f"{server}: {error!r}")
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-    raise ConnectionError("; ".join(errors))
 
 
 def health_router() -> APIRouter:

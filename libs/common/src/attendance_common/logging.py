@@ -10,8 +10,14 @@ import structlog
 from attendance_common.tracing import trace_ids
 
 
-def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:
-    """Route structlog and the standard library (uvicorn, aiokafka, SQLAlchemy) through one renderer."""
+def configure_logging(
+    service: str, *, level: str = "INFO", json: bool = True, access_log: bool = False
+) -> None:
+    """Route structlog and the standard library (uvicorn, aiokafka, SQLAlchemy) through one renderer.
+
+    `access_log` (the setting ATTENDANCE_ACCESS_LOG) is the one switch for uvicorn's line per
+    request, whatever uvicorn's own `--no-access-log` says: this runs after uvicorn set its loggers.
+    """
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -49,6 +55,8 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # With no handler and no propagation uvicorn skips formatting access lines altogether.
+    logging.getLogger("uvicorn.access").propagate = access_log
 
 
 def _add_service(service: str) -> structlog.types.Processor:

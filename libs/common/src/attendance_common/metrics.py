@@ -51,6 +51,12 @@ CONSUMER_LAG = Gauge(
     "Records on the partition not yet consumed: the broker's high watermark minus the position.",
     ["consumer", "topic", "partition"],
 )
+# One sample per consumer: the label set of the previous type is removed when the type changes.
+LAST_EVENT_APPLIED = Gauge(
+    "attendance_last_event_applied_timestamp_seconds",
+    "When the consumer last applied an event (Unix time), labelled with that event's type.",
+    ["consumer", "type"],
+)
 OUTBOX_BACKLOG = Gauge(
     "attendance_outbox_backlog",
     "Outbox rows not yet published, as the relay last counted them.",
@@ -113,6 +119,13 @@ def metrics_router() -> APIRouter:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def note_last_applied(consumer: str, event_type: str, previous: str | None) -> None:
+    """Record that `consumer` just applied an event of `event_type` (after `previous`, if any)."""
+    if previous is not None and previous != event_type:
+        LAST_EVENT_APPLIED.remove(consumer, previous)
+    LAST_EVENT_APPLIED.labels(consumer, event_type).set_to_current_time()
 
 
 def serve_metrics(port: int, host: str = "0.0.0.0") -> None:

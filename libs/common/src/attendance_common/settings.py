@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from attendance_common.auth.tokens import DEVELOPMENT_JWT_SECRET
+from attendance_common.devtoken import DEFAULT_MAX_LIFETIME_SECONDS, DEVELOPMENT_JWT_SECRET
 
 
 class ServiceSettings(BaseSettings):
@@ -17,7 +17,9 @@ class ServiceSettings(BaseSettings):
     Shared variables (api.md "Running it") keep their own names whatever the prefix.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # An empty variable counts as unset (compose passes `${VAR:-}` through as ""), so an optional
+    # setting left blank keeps its default.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     service: str = "service"
     environment: Literal["development", "test", "production"] = Field(
@@ -29,10 +31,17 @@ class ServiceSettings(BaseSettings):
         default=DEVELOPMENT_JWT_SECRET,
         validation_alias="ATTENDANCE_JWT_SECRET",
     )
-    # Tokens from an identity provider (RS256/ES256, keys from its JWKS URL, `iss` and `aud` checked).
+    # Tokens from an identity provider (RS256/ES256, keys from its JWKS URL). `iss` and `aud` are
+    # checked on every token, HS256 included, against the issuer and audience (each when set).
     jwt_jwks_url: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_JWKS_URL")
     jwt_issuer: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_ISSUER")
     jwt_audience: str | None = Field(default=None, validation_alias="ATTENDANCE_JWT_AUDIENCE")
+    # The longest a token may live (`exp - iat`, `iat` then required). Production: an hour unless set.
+    # Elsewhere only when set, so a development stack accepts tokens of api.md's claims (`sub`, `role`,
+    # `exp`) as any client mints them.
+    jwt_max_lifetime_seconds: int | None = Field(
+        default=None, gt=0, validation_alias="ATTENDANCE_JWT_MAX_LIFETIME_SECONDS"
+    )
     # HS256 with the shared secret: allowed outside production unless set false; in production only
     # when set true (e.g. a deployment without an identity provider yet).
     jwt_allow_hs256: bool | None = Field(default=None, validation_alias="ATTENDANCE_JWT_ALLOW_HS256")
@@ -67,9 +76,15 @@ class ServiceSettings(BaseSettings):
     write_burst: int = Field(default=1000, validation_alias="ATTENDANCE_WRITE_BURST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_json: bool = Field(default=True, validation_alias="LOG_JSON")
+    # A line per HTTP request: on in the production images (Dockerfile), off by default and under
+    # `make run`, where they drowned everything else.
+    access_log: bool = Field(default=False, validation_alias="ATTENDANCE_ACCESS_LOG")
     migrate_on_start: bool = True
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
+    # An outage-like error (consumer.is_transient) that repeats identically this many times in a
+    # row while the database answers is the event's own fault: it goes to the DLQ.
+    consumer_max_transient_repeats: int = 20
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.05
     # SIGTERM: how long a worker lets its consumers finish their batch and its relay flush before
@@ -78,6 +93,8 @@ class ServiceSettings(BaseSettings):
     # A worker serves Prometheus metrics on this port when set (`<SERVICE>_WORKER_METRICS_PORT`);
     # APIs always serve theirs at /metrics on the API port.
     worker_metrics_port: int | None = None
+    # All interfaces in a container (Prometheus scrapes the pod); `make run` keeps it on loopback.
+    worker_metrics_host: str = "0.0.0.0"
     # Traces are exported by OTLP/HTTP only when this is set (the standard OpenTelemetry variable).
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -86,6 +103,13 @@ class ServiceSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def token_max_lifetime(self) -> int | None:
+        """The cap on `exp - iat` (which makes `iat` required), or None: no cap, `iat` optional."""
+        if self.jwt_max_lifetime_seconds is not None:
+            return self.jwt_max_lifetime_seconds
+        return DEFAULT_MAX_LIFETIME_SECONDS if self.is_production else None
 
     @property
     def hs256_allowed(self) -> bool:
@@ -146,6 +170,21 @@ class StackSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="ATTENDANCE_HOST")
     data_dir: Path = Field(default=Path(".data"), validation_alias="ATTENDANCE_DATA_DIR")
     kafka_bootstrap_servers: str | None = None
+    # Workers' metrics: on these ports when set, else on free ones; either way written to
+    # `stack_file` for `make status`.
+    registers_worker_metrics_port: int | None = None
+    alerts_worker_metrics_port: int | None = None
+    casework_worker_metrics_port: int | None = None
+    notifications_worker_metrics_port: int | None = None
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))
+
+    def worker_metrics_port_of(self, service: str) -> int | None:
+        port = getattr(self, f"{service}_worker_metrics_port")
+        return None if port is None else int(port)
+
+    @property
+    def stack_file(self) -> Path:
+        """Where a running `make run` says what it serves (read by `make status`)."""
+        return self.data_dir / "stack.json"

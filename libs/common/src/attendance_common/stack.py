@@ -1,19 +1,24 @@
 """`make run`: the broker and every service built so far (API and worker each), in the foreground.
 
 Ctrl-C (SIGINT) or SIGTERM stops everything; a taken port is a clear error before anything starts.
+Each worker serves its metrics on a free port (or `<SERVICE>_WORKER_METRICS_PORT`); what runs where
+is written to `<data dir>/stack.json` for `make status`, and removed on stop.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from attendance_common.broker import BrokerError, port_is_free, start_broker, stop_broker
+from attendance_common.broker import BrokerError, free_port, port_is_free, start_broker, stop_broker
 from attendance_common.settings import StackSettings
 
 SERVICES = ("registers", "alerts", "casework", "notifications")
@@ -61,6 +66,33 @@ def _has_module(dotted: str) -> bool:
         return False
 
 
+def write_stack_file(path: Path, services: dict[str, dict[str, str]]) -> None:
+    """Say what this stack serves: `{"pid", "services": {name: {"api", "worker_metrics"}}}`."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"pid": os.getpid(), "services": services}, indent=2))
+    temporary.replace(path)  # whole or absent, never half-written, for a `make status` reading it
+
+
+def read_stack_file(path: Path) -> dict[str, Any] | None:
+    """The running stack's file, or None when there is none or its writer is gone (killed -9)."""
+    try:
+        written = json.loads(path.read_text())
+        os.kill(int(written["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return dict(written)
+
+
+def remove_stack_file(path: Path) -> None:
+    if (read_stack_file(path) or {}).get("pid") == os.getpid():
+        path.unlink()
+
+
+def api_command(app: str, host: str, port: int) -> list[str]:
+    """uvicorn serving an API (`registers.main:app`); access lines follow ATTENDANCE_ACCESS_LOG."""
+    return [sys.executable, "-m", "uvicorn", app, "--host", host, "--port", str(port)]
+
+
 def main() -> int:
     stack = Stack()
 
@@ -76,6 +108,9 @@ def main() -> int:
         if name not in services:
             print(f"stack: {name}: not built yet, skipped", flush=True)
     wanted = {name: settings.port_of(name) for name in services}
+    for name in services:
+        if (chosen := settings.worker_metrics_port_of(name)) is not None:
+            wanted[f"{name} worker metrics"] = chosen
     if settings.kafka_bootstrap_servers is None:
         wanted["broker"] = settings.broker_port
     taken = [f"{name} port {port}" for name, port in wanted.items() if not port_is_free(port, settings.host)]
@@ -84,7 +119,12 @@ def main() -> int:
         return 1
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "ATTENDANCE_DATA_DIR": str(settings.data_dir.resolve())}
+    # Access logs stay off unless asked for: a line per request drowned everything else.
+    env = {
+        "ATTENDANCE_ACCESS_LOG": "false",
+        **os.environ,
+        "ATTENDANCE_DATA_DIR": str(settings.data_dir.resolve()),
+    }
     broker = None
     if settings.kafka_bootstrap_servers is None:
         try:
@@ -102,6 +142,7 @@ def main() -> int:
         print(f"stack: using the broker at {settings.kafka_bootstrap_servers}", flush=True)
 
     code = 0
+    served: dict[str, dict[str, str]] = {}
     try:
         for name in services:
             if stack.stopping:
@@ -113,28 +154,27 @@ def main() -> int:
                 print(f"stack: {name}: migration failed", file=sys.stderr)
                 code = 1
                 break
-            port = str(wanted[name])
-            stack.start(
-                f"{name}-api",
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    f"{name}.main:app",
-                    "--host",
-                    settings.host,
-                    "--port",
-                    port,
-                    "--no-access-log",
-                ],
-                env,
-            )
-            stack.start(f"{name}-worker", [sys.executable, "-m", f"{name}.worker"], env)
+            metrics_port = settings.worker_metrics_port_of(name) or free_port(settings.host)
+            served[name] = {
+                "api": f"http://{settings.host}:{wanted[name]}",
+                "worker_metrics": f"http://{settings.host}:{metrics_port}/metrics",
+            }
+            stack.start(f"{name}-api", api_command(f"{name}.main:app", settings.host, wanted[name]), env)
+            worker_env = {
+                **env,
+                f"{name.upper()}_WORKER_METRICS_PORT": str(metrics_port),
+                f"{name.upper()}_WORKER_METRICS_HOST": settings.host,
+            }
+            stack.start(f"{name}-worker", [sys.executable, "-m", f"{name}.worker"], worker_env)
             print(
-                f"stack: {name} API on http://{settings.host}:{port} (docs at /docs) and worker", flush=True
+                f"stack: {name} API on {served[name]['api']} (docs at /docs), "
+                f"worker metrics on {served[name]['worker_metrics']}",
+                flush=True,
             )
-        print("stack: running; Ctrl-C stops everything", flush=True)
-        while not stack.stopping:
+        if not stack.stopping and code == 0:
+            write_stack_file(settings.stack_file, served)
+            print("stack: running; `make status` shows the pipeline; Ctrl-C stops everything", flush=True)
+        while code == 0 and not stack.stopping:
             dead = stack.died()
             if dead is None and broker is not None and broker.poll() is not None:
                 dead = ("the broker", broker.returncode)
@@ -147,6 +187,7 @@ def main() -> int:
             time.sleep(0.2)
     finally:
         print("stack: stopping", flush=True)
+        remove_stack_file(settings.stack_file)
         stack.stop()
         if broker is not None:
             stop_broker(broker)

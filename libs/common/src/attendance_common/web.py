@@ -8,17 +8,19 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi_offline import FastAPIOffline
 
 from attendance_common.audit import AuditTrail
 from attendance_common.audit.api import audit_router
 from attendance_common.db import Database
 from attendance_common.errors import install_error_handlers
-from attendance_common.health import broker_reachable, health_router
+from attendance_common.health import health_router
 from attendance_common.limits import install_limits
 from attendance_common.logging import configure_logging
 from attendance_common.metrics import metrics_router
 from attendance_common.migrations import upgrade_database
+from attendance_common.outage import install_outage_handlers
 from attendance_common.runtime import tune_gc
 from attendance_common.settings import ServiceSettings
 from attendance_common.telemetry import RequestLatency, untraced
@@ -36,7 +38,9 @@ def create_service_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """A service's HTTP app. `app.state` holds `settings`, `database` and `jwt_secret` for dependencies."""
-    configure_logging(settings.service, level=settings.log_level, json=settings.log_json)
+    configure_logging(
+        settings.service, level=settings.log_level, json=settings.log_json, access_log=settings.access_log
+    )
     configure_tracing(settings.service, settings.otel_exporter_otlp_endpoint)
 
     @asynccontextmanager
@@ -45,10 +49,9 @@ def create_service_app(
             await asyncio.to_thread(upgrade_database, migrations, settings.resolved_database_url)
         database = Database(settings.resolved_database_url)
         app.state.database = database
-        app.state.readiness_checks = {
-            "database": database.ping,
-            "broker": lambda: broker_reachable(settings.kafka_bootstrap_servers),
-        }
+        # The database only: an API writes events to its outbox, so a broker outage delays them (watch
+        # outbox_backlog and consumer_lag) but must not take the API out of its Service.
+        app.state.readiness_checks = {"database": database.ping}
         tune_gc()
         log.info("api_started", service=settings.service)
         try:
@@ -61,16 +64,39 @@ def create_service_app(
             await database.dispose()
 
     # FastAPI's native OpenTelemetry support makes each request's span (and its operation spans).
-    app = FastAPI(title=title, version="1.0.0", lifespan=run, telemetry={"exclude": untraced})
+    # FastAPIOffline serves /docs and /redoc with their scripts from the package, not a CDN, so they
+    # work offline and behind a school's web filter.
+    app = FastAPIOffline(title=title, version="1.0.0", lifespan=run, telemetry={"exclude": untraced})
     app.state.settings = settings
     app.state.jwt_secret = settings.jwt_secret
     install_error_handlers(app)
+    install_outage_handlers(app)
     install_limits(app, settings)
     app.add_middleware(AuditTrail)
     app.add_middleware(RequestLatency, service=settings.service)
+    app.include_router(index_router(settings.service))
     app.include_router(health_router())
     app.include_router(metrics_router())
     for router in routers:
         app.include_router(router)
     app.include_router(audit_router())
     return app
+
+
+def index_router(service: str) -> APIRouter:
+    """`GET /`: which service this is, and where its docs, OpenAPI document and metrics are."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/", include_in_schema=False)
+    async def index(request: Request) -> dict[str, object]:
+        app, root = request.app, request.scope.get("root_path", "")
+        paths = {"docs": "/docs", "redoc": "/redoc", "openapi": app.openapi_url, "metrics": "/metrics"}
+        paths |= {"health": "/healthz", "ready": "/readyz"}
+        return {
+            "name": app.title,
+            "service": service,
+            "version": app.version,
+            "links": {name: f"{root}{path}" for name, path in paths.items()},
+        }
+
+    return router

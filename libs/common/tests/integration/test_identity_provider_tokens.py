@@ -136,9 +136,21 @@ async def test_an_hs256_token_with_the_public_key_as_secret_is_401(client, provi
 
 async def test_hs256_and_provider_tokens_are_both_accepted_when_hs256_is_allowed(provider):
     app = app_for(settings_for(provider, jwt_allow_hs256=True))
+    origin = {"issuer": provider.issuer, "audience": provider.audience}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        assert (await me(c, mint_token(secret=SECRET, **STAFF))).status_code == 200
+        assert (await me(c, mint_token(secret=SECRET, **origin, **STAFF))).status_code == 200
         assert (await me(c, provider.token(STAFF))).status_code == 200
+        # The issuer and audience are checked on HS256 tokens too.
+        assert_401_problem(await me(c, mint_token(secret=SECRET, **STAFF)))
+
+
+async def test_a_provider_token_living_longer_than_the_cap_is_401(client, provider):
+    assert_401_problem(await me(client, provider.token(STAFF, ttl_seconds=3601)))
+    assert (await me(client, provider.token(STAFF, ttl_seconds=3600))).status_code == 200
+
+
+async def test_a_provider_token_without_iat_is_401(client, provider):
+    assert_401_problem(await me(client, provider.token(STAFF, iat=None)))
 
 
 async def test_an_unreachable_provider_is_a_503_problem_not_a_401(provider):

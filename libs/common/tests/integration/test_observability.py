@@ -3,6 +3,8 @@ traceparent that staged events inherit (architecture.md "Observability")."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from fastapi import APIRouter
@@ -120,6 +122,21 @@ async def test_consumer_counts_applied_skipped_and_dead_lettered_by_topic_and_ty
     assert sample("attendance_dead_lettered_total", consumer=consumer.name, topic=PUPILS_TOPIC) == (
         consumer.dead_lettered
     )
+
+
+async def test_the_last_event_a_consumer_applied_is_its_type_and_time(settings, database, producer):
+    async with database.transaction() as session:
+        add_event(session, school(unique("t")), source="spine")
+    await OutboxRelay(database, producer).publish_pending()
+    consumer = consumer_for(settings, database, producer, apply_school)
+    started = time.time()
+
+    async def applied() -> bool:
+        return consumer.applied >= 1
+
+    await run_until(consumer, applied)
+    at = sample("attendance_last_event_applied_timestamp_seconds", consumer=consumer.name, type=SCHOOL)
+    assert started <= at <= time.time()
 
 
 async def test_lag_is_measured_for_each_assigned_partition(settings, database, producer):

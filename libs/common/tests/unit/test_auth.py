@@ -15,7 +15,6 @@ import pytest
 from fastapi import Depends, FastAPI
 
 from attendance_common.auth import (
-    DEVELOPMENT_JWT_SECRET,
     CurrentPrincipal,
     Principal,
     Role,
@@ -23,7 +22,6 @@ from attendance_common.auth import (
     mint_token,
     require_roles,
 )
-from attendance_common.auth.cli import main
 from attendance_common.errors import Unauthorized, install_error_handlers
 
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123"
@@ -39,7 +37,7 @@ VALID_CLAIMS: dict[Role, dict[str, Any]] = {
 
 
 def encode(claims: dict[str, Any], secret: str = SECRET) -> str:
-    base = {"sub": "someone", "exp": int(time.time()) + 600}
+    base = {"sub": "someone", "iat": int(time.time()), "exp": int(time.time()) + 600}
     return jwt.encode({**base, **claims}, secret, algorithm="HS256")
 
 
@@ -83,9 +81,9 @@ def test_missing_or_malformed_role_claims_are_rejected(role: Role, claims: dict[
     assert error.code == "invalid_token"
 
 
-@pytest.mark.parametrize("missing", ["sub", "role", "exp"])
+@pytest.mark.parametrize("missing", ["sub", "role", "exp", "iat"])
 def test_missing_registered_claims_are_rejected(missing: str) -> None:
-    claims = {"sub": "someone", "role": "admin", "exp": int(time.time()) + 600}
+    claims = {"sub": "someone", "role": "admin", "iat": int(time.time()), "exp": int(time.time()) + 600}
     del claims[missing]
 
     error = rejection(jwt.encode(claims, SECRET, algorithm="HS256"))
@@ -311,51 +309,3 @@ def test_openapi_declares_the_bearer_scheme() -> None:
     assert any({"type": "http", "scheme": "bearer"}.items() <= s.items() for s in schemes.values())
     assert document["paths"]["/me"]["get"]["security"]
     assert document["paths"]["/registers"]["get"]["security"]
-
-
-# The attendance-token command.
-
-
-def test_cli_prints_a_token_that_decodes(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("ATTENDANCE_JWT_SECRET", raising=False)
-    argv = ["--role", "mis", "--school", "100001", "--school", "100002", "--sub", "mis-vendor"]
-
-    assert main([*argv, "--ttl", "86400", "--name", "MIS Vendor"]) == 0
-
-    token = capsys.readouterr().out.strip()
-    principal = decode_token(token, secret=DEVELOPMENT_JWT_SECRET)
-    assert principal == Principal(
-        sub="mis-vendor",
-        role=Role.MIS,
-        schools=frozenset({"100001", "100002"}),
-        name="MIS Vendor",
-    )
-
-
-def test_cli_uses_the_secret_from_the_environment(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ATTENDANCE_JWT_SECRET", SECRET)
-
-    main(["--role", "parent", "--email", "Parent@Example.com"])
-
-    principal = decode_token(capsys.readouterr().out.strip(), secret=SECRET)
-    assert principal.email == "parent@example.com"
-
-
-def test_cli_secret_flag_wins_and_la_is_carried(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--role", "la_officer", "--la", "380", "--secret", SECRET])
-
-    assert decode_token(capsys.readouterr().out.strip(), secret=SECRET).la == "380"
-
-
-def test_cli_refuses_a_token_missing_its_role_claims(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["--role", "mis"])
-
-    assert exited.value.code == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "schools" in captured.err

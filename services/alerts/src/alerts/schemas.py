@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from attendance_common.bounds import FEW, Code
 from attendance_common.events.alerts import Evidence
 
 
@@ -48,14 +49,14 @@ class RulesIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    persistent_rate: float | str | None = None
-    persistent_clear_below: float | str | None = None
-    severe_rate: float | str | None = None
-    severe_clear_below: float | str | None = None
+    persistent_rate: float | Code | None = None
+    persistent_clear_below: float | Code | None = None
+    severe_rate: float | Code | None = None
+    severe_clear_below: float | Code | None = None
     min_possible_sessions: int | None = Field(default=None, ge=0)
     ten_day_run_days: int | None = Field(default=None, ge=1)
     illness_days: int | None = Field(default=None, ge=1)
     penalty_sessions: int | None = Field(default=None, ge=1)
     penalty_weeks: int | None = Field(default=None, ge=1)
     overdue_n_school_days: int | None = Field(default=None, ge=1)
-    enabled: list[str] | None = None
+    enabled: list[Code] | None = Field(default=None, max_length=FEW)

@@ -12,7 +12,7 @@ from alerts import rules
 from alerts.models import Alert, Pupil, RuleScope, School
 from alerts.schemas import AlertOut, AlertsOut, RulesIn, RulesOut
 from attendance_common import scopes
-from attendance_common.audit import note_pupil
+from attendance_common.audit import note_pupil, note_pupils
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, NotFound, Unprocessable
@@ -68,6 +68,7 @@ async def list_alerts(
     rows = list(await session.scalars(query.order_by(Alert.raised_at, Alert.id).limit(limit + 1)))
     page = rows[:limit]
     cursor = encode_cursor(page[-1].raised_at.isoformat(), page[-1].id) if len(rows) > limit else None
+    note_pupils((a.school_urn, a.upn) for a in page)
     return AlertsOut(alerts=[alert_out(a) for a in page], next=cursor)
 
 

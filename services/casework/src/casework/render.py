@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.audit import note_pupil, note_pupils
 from casework.models import Action, Alert, Barrier, Case, CasePupil, LegalAction, Referral, StageEntry
 from casework.schemas import CaseOut, LegalActionOut
 
@@ -33,6 +34,7 @@ async def render_cases(session: AsyncSession, cases: Sequence[Case]) -> list[Cas
             for row in await session.scalars(select(model).where(model.case_id.in_(ids)).order_by(*order)):
                 grouped[row.case_id].append(row)
         parts[name] = grouped
+    note_pupils(_pupils_named(parts))
     return [
         CaseOut.model_validate(
             {
@@ -55,7 +57,17 @@ async def render_case(session: AsyncSession, case: Case) -> CaseOut:
 
 
 def legal_action_out(action: LegalAction) -> LegalActionOut:
+    note_pupil(action.upn, action.school_urn)
     return LegalActionOut.model_validate(action, from_attributes=True)
+
+
+def _pupils_named(parts: dict[str, dict[str, list[Any]]]) -> Iterator[tuple[str | None, str]]:
+    """Every pupil the rendered cases show: the families, their alerts, legal actions and referrals."""
+    for name in ("pupils", "alerts", "legal_actions"):
+        for rows in parts[name].values():
+            yield from ((row.school_urn, row.upn) for row in rows)
+    for rows in parts["referrals"].values():
+        yield from ((None, row.upn) for row in rows if row.upn)
 
 
 def _fields(row: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from attendance_common.bounds import Code, Label
 from attendance_common.events.casework import LegalActionType, Stage
 
 BarrierCategory = Literal[
@@ -33,8 +34,8 @@ class _In(BaseModel):
 
 
 class PupilRef(BaseModel):
-    school_urn: str
-    upn: str
+    school_urn: Code
+    upn: Code
 
 
 class OpenIn(_In):
@@ -66,14 +67,14 @@ class CloseIn(_In):
 
 class LegalActionIn(_In):
     type: LegalActionType
-    upn: str
-    parent_contact_id: str | None = None
+    upn: Code
+    parent_contact_id: Label | None = None
     issued_on: dt.date
     reason: str | None = Text
     # Type-specific terms (domain.md 7): a notice to improve's period, a prosecution's section,
     # the s437 notice before a school attendance order.
     improvement_period_weeks: int | None = None
-    section: str | None = None
+    section: Code | None = None
     notice_served_on: dt.date | None = None
 
 

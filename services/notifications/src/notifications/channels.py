@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import socket
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
+import httpcore
 import httpx
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
@@ -20,7 +22,7 @@ from standardwebhooks.webhooks import Webhook
 
 from attendance_common.errors import Unprocessable
 from notifications.settings import Settings
-from notifications.webhook_urls import check_url
+from notifications.webhook_urls import check_scheme, pinned_client
 
 
 class SendError(Exception):
@@ -40,6 +42,9 @@ class Outgoing:
     subject: str
     body: str
     secret: str | None = None  # webhooks: the subscription's signing secret
+    # An earlier attempt may have reached the provider (its outcome was lost): ask it by the
+    # delivery's reference before sending again, where the provider can be asked (Notify).
+    check_first: bool = False
 
 
 class Sender(Protocol):
@@ -84,7 +89,8 @@ class EmailSender:
 
 class SmsSender:
     """GOV.UK Notify through its official (blocking) client, run in a thread; one client per send,
-    as the client is not thread-safe."""
+    as the client is not thread-safe. The delivery id is Notify's `reference`: a send whose outcome
+    was lost is looked up by it, and not repeated if Notify has it."""
 
     def __init__(self, settings: Settings) -> None:
         assert settings.notify_api_key
@@ -98,6 +104,8 @@ class SmsSender:
     def _send(self, outgoing: Outgoing) -> None:
         client = NotificationsAPIClient(self.api_key, base_url=self.base_url, timeout=30)
         try:
+            if outgoing.check_first and _notify_has(client, outgoing.id):
+                return
             client.send_sms_notification(
                 phone_number=outgoing.address,
                 template_id=self.template_id,
@@ -111,23 +119,32 @@ class SmsSender:
             raise SendError(f"Notify: {error!r}") from error
 
 
+def _notify_has(client: NotificationsAPIClient, reference: str) -> bool:
+    """Whether Notify accepted an SMS with this reference (whatever became of it since)."""
+    found = client.get_all_notifications(template_type="sms", reference=reference)
+    return any(n.get("reference") == reference for n in found.get("notifications", []))
+
+
 class WebhookSender:
     """POST of the CloudEvent (structured JSON) signed per Standard Webhooks; the delivery id is the
-    `webhook-id`, the same on every retry so receivers can deduplicate."""
+    `webhook-id`, the same on every retry so receivers can deduplicate. Connections go only to the
+    addresses vetted for them (webhook_urls.PinnedBackend); `network` and `verify` are for tests."""
 
-    def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
-        self.client = client or httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
-        self.production, self.allow_private = settings.is_production, settings.webhook_allow_private
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        network: httpcore.AsyncNetworkBackend | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        self.production = settings.is_production
+        vet = settings.is_production and not settings.webhook_allow_private
+        self.client = pinned_client(
+            vet=vet, timeout=settings.webhook_timeout_seconds, verify=verify, network=network
+        )
 
     async def send(self, outgoing: Outgoing) -> None:
         assert outgoing.secret is not None
-        # Checked again at delivery: the host may resolve elsewhere now than when it was subscribed.
-        try:
-            await asyncio.to_thread(
-                check_url, outgoing.address, production=self.production, allow_private=self.allow_private
-            )
-        except Unprocessable as refused:
-            raise SendError(f"webhook: {refused.detail}", permanent=True) from refused
         now = dt.datetime.now(dt.UTC)
         signature = Webhook(outgoing.secret).sign(outgoing.id, now, outgoing.body)
         headers = {
@@ -137,7 +154,10 @@ class WebhookSender:
             "webhook-signature": signature,
         }
         try:
+            check_scheme(outgoing.address, production=self.production)
             response = await self.client.post(outgoing.address, content=outgoing.body, headers=headers)
+        except Unprocessable as refused:
+            raise SendError(f"webhook: {refused.detail}", permanent=True) from refused
         except httpx.HTTPError as error:
             raise SendError(f"webhook: {error!r}") from error
         if not response.is_success:

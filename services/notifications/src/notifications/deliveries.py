@@ -74,6 +74,7 @@ class NewDeliveries:
             "created_at": now,
             "next_attempt_at": now if status == "pending" else None,
             "sent_at": None,
+            "sending_at": None,
         }
         return True
 

@@ -1,9 +1,18 @@
 """The delivery loop (in the worker process): sends due pending deliveries, records every attempt.
 
-A batch is claimed in one short transaction (its rows leased for `delivery_lease_seconds`, so a
-second worker skips them and a crashed one's are tried again), sent with no transaction open, and
-the outcomes recorded in another. Failures retry with exponential backoff up to
+A batch is claimed in one short transaction (each row's `sending_at` set and leased for
+`delivery_lease_seconds`, so a second worker skips them), sent with no transaction open, and the
+outcomes recorded in another. Failures retry with exponential backoff up to
 `delivery_max_attempts`, then `failed`; an unconfigured channel is `skipped` with the reason.
+
+Not twice where it can be known: outcomes a failed recording left are recorded first on the next
+round, never sent again. A claim whose lease ran out with `sending_at` still set (the worker died
+between claiming and recording) may or may not have been sent; it counts as an attempt, so a send
+that keeps killing its worker ends `failed` after `delivery_max_attempts`. An SMS is then looked
+up at Notify by its reference (the delivery id) and sent only if Notify does not have it. SMTP
+cannot be asked: the email is sent again with the same Message-ID (`<id>@attendance.notifications`,
+which receivers deduplicate on), as a first-day contact lost is worse than one shown twice; a
+webhook is sent again with the same `webhook-id` (Standard Webhooks receivers deduplicate).
 """
 
 from __future__ import annotations
@@ -17,12 +26,14 @@ from sqlalchemy import select
 
 from attendance_common.clock import now_utc
 from attendance_common.db import Database
+from attendance_common.messaging.consumer import is_transient
 from notifications.channels import Outgoing, Sender, SendError, configured_senders
 from notifications.deliveries import mark_failed, mark_sent, mark_skipped
 from notifications.models import Delivery, Subscription
 from notifications.settings import Settings
 
 log = structlog.get_logger(__name__)
+OUTCOME_LOST = "the worker stopped before recording this attempt's outcome"
 
 
 class Dispatcher:
@@ -41,6 +52,9 @@ class Dispatcher:
         self.missing = dict(missing or {})
         self.sent = 0
         self.failed = 0
+        # Outcomes sent but not recorded yet (the recording failed): recorded before the next claim.
+        self.held: list[tuple[Outgoing, SendError | None]] = []
+        self.record_failures = 0
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """Before retry number `attempts`: base, 2 x base, 4 x base... capped."""
@@ -62,20 +76,47 @@ class Dispatcher:
                 continue
             if handled < self.settings.delivery_batch_size:
                 await _wait(stop, self.settings.delivery_poll_seconds)
+        if self.held:
+            try:
+                await self.record_held(now_utc())
+            except Exception as error:
+                log.warning("delivery_outcomes_unrecorded_at_stop", count=len(self.held), error=repr(error))
 
     async def run_once(self, now: dt.datetime | None = None) -> int:
         """Claim, send and record one batch of due deliveries; return how many were handled."""
+        await self.record_held(now or now_utc())
         outgoing, handled = await self.claim(now or now_utc())
         if not outgoing:
             return handled
         results = await asyncio.gather(*(self.send(item) for item in outgoing))
-        await self.record(list(zip(outgoing, results, strict=True)), now or now_utc())
+        self.held = list(zip(outgoing, results, strict=True))
+        await self.record_held(now or now_utc())
         return handled + len(outgoing)
 
+    async def record_held(self, now: dt.datetime) -> None:
+        """Record the held outcomes. While the database is away they are kept; a recording that
+        fails otherwise `delivery_max_attempts` times is given up (logged), and its deliveries are
+        treated as claims whose outcome was lost (see the module's docstring)."""
+        if not self.held:
+            return
+        try:
+            await self.record(self.held, now)
+        except Exception as error:
+            self.record_failures += 1
+            if not is_transient(error) and self.record_failures >= self.settings.delivery_max_attempts:
+                log.error(
+                    "delivery_outcomes_dropped", deliveries=[i.id for i, _ in self.held], error=repr(error)
+                )
+                self.held, self.record_failures = [], 0
+            raise
+        self.held, self.record_failures = [], 0
+
     async def claim(self, now: dt.datetime) -> tuple[list[Outgoing], int]:
+        """Claim due deliveries (committed before any is sent); also settle those whose earlier
+        claim's outcome was lost. Returns what to send, and how many were settled without sending."""
         lease = now + dt.timedelta(seconds=self.settings.delivery_lease_seconds)
         outgoing: list[Outgoing] = []
-        skipped = 0
+        settled = 0
         async with self.database.transaction() as session:
             rows = await session.scalars(
                 select(Delivery)
@@ -95,9 +136,21 @@ class Dispatcher:
                     reason = f"no sender for channel {delivery.channel}"
                 if reason is not None:
                     mark_skipped(delivery, reason)
-                    skipped += 1
+                    settled += 1
                     continue
-                delivery.next_attempt_at = lease
+                lost = delivery.sending_at is not None
+                if lost:
+                    delivery.attempts, delivery.error, delivery.sending_at = (
+                        delivery.attempts + 1,
+                        OUTCOME_LOST,
+                        None,
+                    )
+                    if delivery.attempts >= self.settings.delivery_max_attempts:
+                        mark_failed(session, delivery, OUTCOME_LOST, now)
+                        self.failed += 1
+                        settled += 1
+                        continue
+                delivery.sending_at, delivery.next_attempt_at = now, lease
                 outgoing.append(
                     Outgoing(
                         id=delivery.id,
@@ -107,9 +160,10 @@ class Dispatcher:
                         subject=delivery.subject,
                         body=delivery.body,
                         secret=secret,
+                        check_first=delivery.attempts > 0,
                     )
                 )
-        return outgoing, skipped
+        return outgoing, settled
 
     async def send(self, item: Outgoing) -> SendError | None:
         try:
@@ -125,9 +179,10 @@ class Dispatcher:
         async with self.database.transaction() as session:
             for item, error in outcomes:
                 delivery = await session.scalar(select(Delivery).where(Delivery.id == item.id))
-                if delivery is None:
+                if delivery is None or delivery.status == "sent":  # recorded already (a lookup)
                     continue
                 delivery.attempts += 1
+                delivery.sending_at = None
                 if error is None:
                     mark_sent(session, delivery, now)  # even if it was cleared meanwhile: it went
                     self.sent += 1

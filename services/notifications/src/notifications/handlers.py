@@ -28,7 +28,7 @@ from attendance_common.events.requests import (
     LeaveRequestDecided,
 )
 from attendance_common.messaging import Received
-from notifications import family_reports, notify, projections
+from notifications import family_reports, notify, outward, projections
 
 
 async def on_school(session: AsyncSession, received: Received) -> None:
@@ -101,21 +101,23 @@ def alert_trigger(received: Received, prefix: str) -> notify.Incoming:
 
 
 async def on_referral(session: AsyncSession, received: Received) -> None:
-    """A case referred to the LA: its webhook subscribers hear of it (keyed to the referred pupil)."""
+    """A case referred to the LA: a trigger per pupil it names (the referred one), each for that
+    pupil's own LA, never the rest of the family."""
     data = received.data
     assert isinstance(data, ReferralMade)
-    pupil = next((p for p in data.pupils if p.upn == data.upn), data.pupils[0] if data.pupils else None)
-    if pupil is None:
-        return
-    incoming = notify.Incoming(
-        key=f"event:{received.event.id}",
-        kind="referral_made",
-        event=received.event,
-        school_urn=pupil.school_urn,
-        la_code=pupil.la_code,
-        upn=pupil.upn,
-    )
-    await notify.record_trigger(session, incoming, now_utc())
+    named = outward.referral_made(data)
+    incomings = [
+        notify.Incoming(
+            key=f"event:{received.event.id}" if len(named) == 1 else f"event:{received.event.id}:{item.upn}",
+            kind="referral_made",
+            event=received.event,
+            school_urn=item.school_urn,
+            la_code=item.la_code,
+            upn=item.upn,
+        )
+        for item in named
+    ]
+    await notify.record_triggers(session, incomings, now_utc())
 
 
 async def on_marks(session: AsyncSession, received: Received) -> None:

@@ -135,6 +135,9 @@ class Delivery(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # Set, and committed, when a worker claims the delivery to send it; cleared when the outcome is
+    # recorded. Still set when the claim's lease ran out: the send may or may not have happened.
+    sending_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class Message(Base):

@@ -21,10 +21,8 @@ from attendance_common.metrics import NOTIFICATIONS, count_on_commit
 from notifications import family_reports, routing, templates
 from notifications.deliveries import NewDeliveries, write_new
 from notifications.models import Delivery, Message, RoutingScope, Subscription, Trigger
+from notifications.outward import outward_event
 from notifications.people import Child, TriggerRow, child_of, children_of, context
-
-# api.md "Webhooks": alert events carry thin data, no names or contact details.
-THIN_ALERT_FIELDS = ("alert_id", "type", "school_urn", "la_code", "upn", "date", "raised_at", "rule_version")
 
 
 @dataclass(frozen=True)
@@ -253,14 +251,20 @@ def to_social_worker(new: NewDeliveries, child: Child) -> None:
 
 
 async def to_local_authority(session: AsyncSession, new: NewDeliveries) -> None:
-    """A webhook per subscription of the pupil's LA that asked for this event (and alert type)."""
+    """A webhook per subscription of the pupil's LA that asked for this event (and alert type),
+    carrying what that LA may be told about that pupil (outward.py)."""
     trigger = new.trigger
     if trigger.la_code is None:
         return
-    body = json.dumps(webhook_event(trigger.event), separators=(",", ":"))
+    body: str | None = None
     for subscription in await subscriptions_of(session, trigger.la_code):
         if not wants(subscription, trigger):
             continue
+        if body is None:
+            event = outward_event(trigger.event, trigger.school_urn, trigger.upn)
+            if event is None:
+                return
+            body = json.dumps(event, separators=(",", ":"))
         new.add(
             recipient_kind="local_authority",
             address=subscription.url,
@@ -289,15 +293,6 @@ def wants(subscription: Any, trigger: TriggerRow) -> bool:
         return False
     is_alert = trigger.event_type.startswith("attendance.alert.")
     return not (is_alert and subscription.alert_types and trigger.kind not in subscription.alert_types)
-
-
-def webhook_event(event: dict[str, object]) -> dict[str, object]:
-    """The CloudEvent in structured mode; alert events thinned to the fields api.md lists."""
-    data = event.get("data")
-    if str(event.get("type", "")).startswith("attendance.alert.") and isinstance(data, dict):
-        keep = (*THIN_ALERT_FIELDS, "cleared_at")
-        return {**event, "data": {k: v for k, v in data.items() if k in keep}}
-    return event
 
 
 async def clear_alert(session: AsyncSession, alert_id: str, reason: str | None, now: dt.datetime) -> None:

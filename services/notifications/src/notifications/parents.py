@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.audit import note_pupil, note_pupils
 from attendance_common.auth import Principal
 from attendance_common.clock import today_in_london
 from attendance_common.codes import CODES, Counts, academic_year_start, summarise
@@ -38,9 +39,12 @@ def own_children(principal: Principal, today: dt.date) -> Select[Pupil]:
 
 
 async def list_children(session: AsyncSession, principal: Principal) -> ChildrenOut:
-    pupils = await session.scalars(
-        own_children(principal, today_in_london()).order_by(Pupil.given_name, Pupil.upn, Pupil.school_urn)
+    pupils = list(
+        await session.scalars(
+            own_children(principal, today_in_london()).order_by(Pupil.given_name, Pupil.upn, Pupil.school_urn)
+        )
     )
+    note_pupils((p.school_urn, p.upn) for p in pupils)
     return ChildrenOut(
         children=[
             ChildOut(
@@ -63,6 +67,7 @@ async def own_child(session: AsyncSession, principal: Principal, upn: str, schoo
     pupil = await session.scalar(query.order_by(Pupil.start_date.desc()).limit(1))
     if pupil is None:
         raise NotFound("unknown_child", f"no child {upn} of yours")
+    note_pupil(pupil.upn, pupil.school_urn)
     return pupil
 
 
@@ -136,6 +141,7 @@ async def list_messages(
         query = query.where(Message.id < _message_position(after))
     rows = list(await session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
     page = rows[:limit]
+    note_pupils((m.school_urn, m.upn) for m in page)
     return MessagesOut(
         messages=[
             MessageOut(

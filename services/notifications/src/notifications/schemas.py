@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from attendance_common.bounds import FEW, URL_LENGTH, Code
 
 Channel = Literal["app", "email", "sms", "webhook"]
 Status = Literal["pending", "sent", "failed", "skipped"]
@@ -96,9 +98,9 @@ class NotificationsOut(BaseModel):
 class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=500)
-    event_types: list[str] = Field(min_length=1)
-    alert_types: list[str] | None = None
+    url: str = Field(max_length=URL_LENGTH)
+    event_types: list[Code] = Field(min_length=1, max_length=FEW)
+    alert_types: list[Code] | None = Field(default=None, max_length=FEW)
     # Only for admins, who have no `la` claim: the LA whose pupils' events are sent.
     la_code: str | None = Field(default=None, pattern=r"^\d{3}$")
 
@@ -121,12 +123,16 @@ class SubscriptionsOut(BaseModel):
     next: str | None
 
 
+Channels = Annotated[list[Code], Field(max_length=FEW)]
+Audiences = Annotated[dict[Code, Channels], Field(max_length=FEW)]
+
+
 class RoutingIn(BaseModel):
     """`{trigger: {audience: [channel, ...]}}`; audiences left out keep the less specific scope's."""
 
     model_config = ConfigDict(extra="forbid")
 
-    routes: dict[str, dict[str, list[str]]]
+    routes: Annotated[dict[Code, Audiences], Field(max_length=FEW)]
 
 
 class RoutingOut(BaseModel):

@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common import scopes
+from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import BadRequest, Forbidden, Unprocessable
@@ -15,6 +16,7 @@ from attendance_common.pagination import decode_cursor, encode_cursor
 from notifications import routing
 from notifications.models import Delivery, RoutingScope, School
 from notifications.schemas import NotificationOut, NotificationsOut, Recipient, RoutingIn, RoutingOut
+from notifications.webhook_urls import shown_url
 
 _READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.LA_OFFICER)
 
@@ -30,15 +32,16 @@ def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
     return query
 
 
-def notification_out(delivery: Delivery) -> NotificationOut:
+def notification_out(delivery: Delivery, principal: Principal) -> NotificationOut:
+    address = delivery.address
+    if delivery.channel == "webhook":
+        address = shown_url(address, principal, delivery.la_code)
     return NotificationOut(
         id=delivery.id,
         upn=delivery.upn,
         school_urn=delivery.school_urn,
         trigger=delivery.trigger,
-        recipient=Recipient(
-            kind=delivery.recipient_kind, address=delivery.address, name=delivery.recipient_name
-        ),
+        recipient=Recipient(kind=delivery.recipient_kind, address=address, name=delivery.recipient_name),
         channel=delivery.channel,
         status=delivery.status,
         attempts=delivery.attempts,
@@ -77,7 +80,8 @@ async def list_notifications(
     rows = list(await session.scalars(query.order_by(Delivery.seq).limit(limit + 1)))
     page = rows[:limit]
     cursor = encode_cursor(page[-1].seq) if len(rows) > limit else None
-    return NotificationsOut(notifications=[notification_out(d) for d in page], next=cursor)
+    note_pupils((d.school_urn, d.upn) for d in page)
+    return NotificationsOut(notifications=[notification_out(d, principal) for d in page], next=cursor)
 
 
 def _seq_position(after: str) -> int:

@@ -13,23 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common.auth import Principal, Role
 from attendance_common.clock import now_utc
 from attendance_common.errors import Forbidden, NotFound, Unprocessable
-from attendance_common.events.alerts import ALERT_TYPES, AlertCleared, AlertRaised
-from attendance_common.events.casework import ReferralMade
-from attendance_common.events.registers import PupilDeleted
+from attendance_common.events.alerts import ALERT_TYPES
 from attendance_common.pagination import encode_cursor
 from notifications.cursors import time_id_position
 from notifications.deliveries import mark_skipped
 from notifications.models import Delivery, Subscription
+from notifications.outward import EVENT_TYPES
 from notifications.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut, SubscriptionsOut
-from notifications.webhook_urls import check_url
-
-# The events a webhook can carry: those that notify the LA (api.md "Routing").
-EVENT_TYPES = (
-    AlertRaised.event_type,
-    AlertCleared.event_type,
-    PupilDeleted.event_type,
-    ReferralMade.event_type,
-)
+from notifications.webhook_urls import check_url, shown_url
 
 
 def _la_of(principal: Principal, asked: str | None) -> str:
@@ -45,8 +36,9 @@ def _la_of(principal: Principal, asked: str | None) -> str:
     raise Forbidden("forbidden_role", f"role {principal.role} cannot manage webhook subscriptions")
 
 
-def subscription_out(row: Subscription) -> SubscriptionOut:
-    return SubscriptionOut.model_validate(row, from_attributes=True)
+def subscription_out(row: Subscription, principal: Principal) -> SubscriptionOut:
+    out = SubscriptionOut.model_validate(row, from_attributes=True)
+    return out.model_copy(update={"url": shown_url(row.url, principal, row.la_code)})
 
 
 async def create_subscription(
@@ -79,7 +71,7 @@ async def create_subscription(
         created_by=principal.sub,
     )
     session.add(row)
-    return SubscriptionCreated(**subscription_out(row).model_dump(), secret=secret)
+    return SubscriptionCreated(**subscription_out(row, principal).model_dump(), secret=secret)
 
 
 def _mine(principal: Principal) -> list[ColumnElement[bool]]:
@@ -104,7 +96,7 @@ async def list_subscriptions(
     )
     page = rows[:limit]
     cursor = encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if len(rows) > limit else None
-    return SubscriptionsOut(subscriptions=[subscription_out(r) for r in page], next=cursor)
+    return SubscriptionsOut(subscriptions=[subscription_out(r, principal) for r in page], next=cursor)
 
 
 async def delete_subscription(session: AsyncSession, principal: Principal, subscription_id: str) -> None:

@@ -1,23 +1,132 @@
-"""Alert webhooks carry the thin data api.md lists, whatever the alert event grows."""
+"""What an LA is sent carries a fixed field list per event type, whatever the internal event holds."""
 
 from __future__ import annotations
 
-from notifications.notify import THIN_ALERT_FIELDS, webhook_event
+import datetime as dt
+
+from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence, EvidenceMark
+from attendance_common.events.casework import CasePupil, ReferralMade
+from attendance_common.events.envelope import make_event
+from attendance_common.events.registers import Contact, PupilDeleted, SocialWorker
+from notifications import outward
+from notifications.subscriptions import EVENT_TYPES
+
+AT = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)
+ALERT_KEYS = {"alert_id", "type", "school_urn", "la_code", "upn", "date", "raised_at", "rule_version"}
 
 
-def test_an_alert_webhook_keeps_only_the_thin_fields():
-    data = {field: "x" for field in THIN_ALERT_FIELDS}
-    extra = {
-        "evidence": {"figures": {}},
-        "contacts": [{"phone": "07700900001"}],
-        "social_worker": {"email": "s@x"},
-    }
-    event = {"type": "attendance.alert.raised", "id": "e1", "data": {**data, **extra}}
+def alert() -> AlertRaised:
+    return AlertRaised(
+        alert_id="a1",
+        type="severe_absence",
+        school_urn="100001",
+        la_code="380",
+        upn="A801200115001",
+        date=None,
+        raised_at=AT,
+        rule_version="2024.1",
+        evidence=Evidence(
+            figures={"rate": 0.6}, marks=[EvidenceMark(date=AT.date(), session="AM", code="N")]
+        ),
+    )
 
-    assert webhook_event(event)["data"] == data
+
+def family_referral(upn: str | None) -> ReferralMade:
+    return ReferralMade(
+        case_id="c1",
+        family_key="fam_1",
+        pupils=[
+            CasePupil(school_urn="100001", upn="A801200115001", la_code="380"),
+            CasePupil(school_urn="200002", upn="B801200115002", la_code="381"),
+            CasePupil(school_urn="100001", upn="C801200115003", la_code="380"),
+        ],
+        to="local_authority",
+        reason="severe_absence",
+        upn=upn,
+        made_at=AT,
+    )
 
 
-def test_the_thin_fields_are_exactly_those_api_md_lists():
-    assert set(THIN_ALERT_FIELDS) == {
-        "alert_id", "type", "school_urn", "la_code", "upn", "date", "raised_at", "rule_version"
+def test_every_type_an_la_can_subscribe_to_has_a_shape():
+    assert set(EVENT_TYPES) == set(outward.SHAPES) == {
+        "attendance.alert.raised", "attendance.alert.cleared",
+        "attendance.referral.made", "attendance.pupil.deleted",
     }  # fmt: skip
+
+
+def test_a_raised_alert_keeps_only_the_fields_api_md_lists():
+    (item,) = outward.alert_raised(alert())
+    assert set(item.data.model_dump()) == ALERT_KEYS
+    assert (item.la_code, item.upn) == ("380", "A801200115001")
+
+
+def test_a_cleared_alert_adds_only_when_it_cleared():
+    cleared = AlertCleared(**alert().model_dump(exclude={"evidence"}), cleared_at=AT, reason="amended")
+    (item,) = outward.alert_cleared(cleared)
+    assert set(item.data.model_dump()) == {*ALERT_KEYS, "cleared_at"}
+
+
+def test_a_referral_names_only_the_referred_pupil_to_its_own_la():
+    (item,) = outward.referral_made(family_referral("B801200115002"))
+    assert item.data.model_dump(mode="json") == {
+        "case_id": "c1",
+        "reason": "severe_absence",
+        "to": "local_authority",
+        "school_urn": "200002",
+        "la_code": "381",
+        "upn": "B801200115002",
+        "made_at": "2026-11-16T09:00:00Z",
+    }
+    assert item.la_code == "381"
+
+
+def test_a_family_referral_tells_each_la_of_its_own_pupils_one_at_a_time():
+    named = outward.referral_made(family_referral(None))
+    assert [(i.la_code, i.upn) for i in named] == [
+        ("380", "A801200115001"), ("381", "B801200115002"), ("380", "C801200115003")
+    ]  # fmt: skip
+    assert all(i.data.model_dump()["la_code"] == i.la_code for i in named)
+
+
+def test_a_referral_naming_a_pupil_outside_the_case_tells_no_one():
+    assert outward.referral_made(family_referral("Z801200115009")) == []
+
+
+def test_a_deletion_notice_gives_the_la_what_domain_md_asks_and_no_more():
+    deleted = PupilDeleted(
+        school_urn="100001",
+        la_code="380",
+        upn="A801200115001",
+        given_name="Ada",
+        family_name="Lovelace",
+        date_of_birth=dt.date(2015, 3, 1),
+        ground="moved_away",
+        date=AT.date(),
+        note="Family moved to Leeds",
+        contacts=[Contact(contact_id="c1", name="Mum", email="m@x.example", phone="07700900001")],
+        social_worker=SocialWorker(name="Sam", email="sam@x.example"),
+    )
+    (item,) = outward.pupil_deleted(deleted)
+    data = item.data.model_dump(mode="json")
+    assert set(data) == {
+        "school_urn", "la_code", "upn", "given_name", "family_name", "date_of_birth",
+        "ground", "date", "note", "contacts",
+    }  # fmt: skip
+    assert data["contacts"] == [
+        {
+            "name": "Mum",
+            "relationship": None,
+            "parental_responsibility": False,
+            "email": "m@x.example",
+            "phone": "07700900001",
+            "priority": 1,
+        }
+    ]
+
+
+def test_the_outward_envelope_drops_the_internal_trace_context():
+    event = make_event(alert(), source="alerts", traceparent="00-" + "1" * 32 + "-" + "2" * 16 + "-01")
+    sent = outward.outward_event(event.structured(), "100001", "A801200115001")
+    assert sent is not None and "traceparent" not in sent
+    assert set(sent["data"]) == ALERT_KEYS
+    assert outward.outward_event(event.structured(), "100001", "B801200115002") is None

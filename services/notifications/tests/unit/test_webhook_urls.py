@@ -5,7 +5,7 @@ import pytest
 from attendance_common.errors import Unprocessable
 from notifications.channels import Outgoing, SendError, WebhookSender
 from notifications.settings import Settings
-from notifications.webhook_urls import check_url
+from notifications.webhook_urls import check_url, is_public
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,36 @@ async def test_delivery_refuses_a_loopback_address_in_production_without_sending
         await sender.close()
     assert refused.value.permanent
     assert "not a public address" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::ffff:127.0.0.1",  # IPv4-mapped loopback
+        "::ffff:10.0.0.1",
+        "64:ff9b::7f00:1",  # NAT64 (well-known prefix) to 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 to 169.254.169.254, the cloud metadata service
+        "64:ff9b:1::a00:1",  # local-use NAT64 (RFC 8215)
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:c0a8:101::1",  # 6to4 of 192.168.1.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "224.0.0.1",  # multicast
+        "fe80::1%eth0",
+    ],
+)
+def test_ipv6_forms_that_carry_a_private_ipv4_address_are_not_public(address):
+    assert not is_public(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["8.8.8.8", "2a00:1450:4009:81f::200e", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"],
+)
+def test_public_addresses_and_ipv6_forms_of_public_ipv4_ones_are_public(address):
+    assert is_public(address)
+
+
+@pytest.mark.parametrize("host", ["[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::1]"])
+def test_production_refuses_a_url_whose_ipv6_address_hides_loopback(host):
+    with pytest.raises(Unprocessable):
+        check_url(f"https://{host}/hook", production=True)

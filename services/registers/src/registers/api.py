@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,22 +96,38 @@ async def delete_pupil(
     return pupils.pupil_out(pupil)
 
 
+async def _within_batch_limit(request: Request) -> None:
+    """413 `batch_too_large` by the length of the decoded list, before any item is validated.
+
+    FastAPI decodes the JSON body before it runs dependencies and validates the body after them;
+    Starlette keeps the decoded body, so counting it costs nothing."""
+    settings: Settings = request.app.state.settings
+    try:
+        body = await request.json()
+    except (ValueError, RecursionError):
+        return  # not JSON: the body's validation says so
+    marks = body.get("marks") if isinstance(body, dict) else None
+    if isinstance(marks, list) and len(marks) > settings.max_marks_per_request:
+        raise PayloadTooLarge(
+            "batch_too_large", f"{len(marks)} marks: at most {settings.max_marks_per_request} a request"
+        )
+
+
 @router.post("/{urn}/marks", response_model=MarksResult, responses={413: {}, 422: {}})
 async def post_marks(
     urn: str,
-    body: MarksIn,
     request: Request,
     principal: CurrentPrincipal,
+    within_limit: Annotated[None, Depends(_within_batch_limit)],
+    body: MarksIn,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ):
     """Record up to 10,000 marks; a bad item is rejected alone, with its index and an error code."""
     settings: Settings = request.app.state.settings
-    if len(body.marks) > settings.max_marks_per_request:
-        raise PayloadTooLarge(
-            "batch_too_large", f"{len(body.marks)} marks: at most {settings.max_marks_per_request} a request"
-        )
     database: Database = request.app.state.database
-    request_hash = body_hash(body.model_dump_json().encode()) if idempotency_key else ""
+    # The bytes as sent: re-serialising the items would cost time on every batch, and fails for a
+    # value nested deeper than pydantic serialises.
+    request_hash = body_hash(await request.body()) if idempotency_key else ""
     scope = {"sub": principal.sub, "path": request.url.path, "key": idempotency_key or ""}
     recorded: list[MarksResult] = []  # the committed attempt's result (none for a replay), for metrics
 
@@ -161,7 +177,9 @@ async def get_history(
 ):
     """Every entry of one session's mark, oldest first: the original, then each amendment."""
     _, pupil = await access.pupil_for_read(session, principal, urn, _upn(upn))
-    return await history.mark_history(session, pupil=pupil, date=date, session_name=session_name.upper())
+    return await history.mark_history(
+        session, pupil=pupil, date=date, session_name=session_name.upper(), principal=principal
+    )
 
 
 @router.get("/{urn}/pupils/{upn}/attendance", response_model=PupilAttendance, response_model_by_alias=True)

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.auth import Principal, Role
 from attendance_common.errors import NotFound
 from registers.models import Mark, MarkChange, Pupil
 from registers.schemas import ChangedBy, HistoryEntry, HistoryOut, MarkOut, MarksOut
@@ -36,8 +37,14 @@ async def list_marks(
     )
 
 
+# Who may see the `sub` of whoever recorded or changed a mark (a staff member's or MIS's account
+# identifier): those who work with the register. Parents and social workers, and any role added
+# later until it is listed, see the role and name only (`sub` null).
+SEES_WHO_CHANGED = frozenset({Role.ADMIN, Role.MIS, Role.SCHOOL_STAFF, Role.LA_OFFICER})
+
+
 async def mark_history(
-    session: AsyncSession, *, pupil: Pupil, date: dt.date, session_name: str
+    session: AsyncSession, *, pupil: Pupil, date: dt.date, session_name: str, principal: Principal
 ) -> HistoryOut:
     """Oldest first: the original recording, then every amendment with who, when and why."""
     mark = await session.scalar(
@@ -45,6 +52,7 @@ async def mark_history(
     )
     if mark is None:
         raise NotFound("unknown_mark", f"no mark for {pupil.upn} on {date} {session_name}")
+    show_sub = principal.role in SEES_WHO_CHANGED
     changes = (
         await session.scalars(select(MarkChange).where(MarkChange.mark_id == mark.id).order_by(MarkChange.id))
     ).all()
@@ -54,7 +62,9 @@ async def mark_history(
         reason=None,
         changed_at=mark.recorded_at,
         changed_by=ChangedBy(
-            sub=mark.recorded_by_sub, role=mark.recorded_by_role, name=mark.recorded_by_name
+            sub=mark.recorded_by_sub if show_sub else None,
+            role=mark.recorded_by_role,
+            name=mark.recorded_by_name,
         ),
     )
     return HistoryOut(
@@ -67,7 +77,9 @@ async def mark_history(
                     reason=c.reason,
                     changed_at=c.changed_at,
                     changed_by=ChangedBy(
-                        sub=c.changed_by_sub, role=c.changed_by_role, name=c.changed_by_name
+                        sub=c.changed_by_sub if show_sub else None,
+                        role=c.changed_by_role,
+                        name=c.changed_by_name,
                     ),
                 )
                 for c in changes

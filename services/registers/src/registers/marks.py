@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -11,9 +12,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal
 from attendance_common.clock import now_utc
-from attendance_common.codes import CodeError, lookup
+from attendance_common.codes import ECHO_LENGTH, CodeError, lookup
 from attendance_common.events.base import EventData
 from attendance_common.events.registers import MarksAmended, MarksRecorded
 from attendance_common.identifiers import compact_upn
@@ -60,8 +62,25 @@ class _Outcome:
 
     def reject(self, index: int, item: MarkIn, error_code: str, error: str) -> None:
         self.rejected.append(
-            RejectedMark(index=index, upn=item.upn, code=item.code, error_code=error_code, error=error)
+            RejectedMark(
+                index=index, upn=echo(item.upn), code=echo(item.code), error_code=error_code, error=error
+            )
         )
+
+
+def echo(value: Any) -> str | None:
+    """A field of a rejected item as sent, as text of at most 50 characters (null stays null).
+
+    Anything but a string is shown as the start of its JSON: encoded lazily, so a value nested
+    thousands deep costs 50 characters' work and never reaches the answer's serialiser whole."""
+    if value is None or isinstance(value, str):
+        return value if value is None else value[:ECHO_LENGTH]
+    shown = ""
+    for chunk in json.JSONEncoder(ensure_ascii=False).iterencode(value):
+        shown += chunk
+        if len(shown) >= ECHO_LENGTH:
+            break
+    return shown[:ECHO_LENGTH]
 
 
 class ItemChecker:
@@ -100,14 +119,14 @@ class ItemChecker:
         """The normalised (date, session, code), or why they are rejected: session, code, then date."""
         session_name = session.upper()
         if session_name not in SESSIONS:
-            return _Rejection("bad_session", f"session must be AM or PM, not {session!r}")
+            return _Rejection("bad_session", f"session must be AM or PM, not {session[:ECHO_LENGTH]!r}")
         try:
             code_name = lookup(code).code
         except CodeError as error:
             return _Rejection(error.error_code, str(error))
         day = _parse_date(date)
         if day is None:
-            return _Rejection("bad_date", f"date must be YYYY-MM-DD, not {date!r}")
+            return _Rejection("bad_date", f"date must be YYYY-MM-DD, not {date[:ECHO_LENGTH]!r}")
         if day > self.today:
             return _Rejection("future_date", f"{day} is in the future (today is {self.today})")
         return day, session_name, code_name
@@ -155,17 +174,22 @@ async def record_marks(
     valid = [v for i, item in enumerate(items) if (v := checker.check(i, item))]
     pupils = await bulk.pupils_by_upn(session, school.urn, (v.upn for v in valid))
     on_roll: list[tuple[_Valid, int]] = []
+    revealed: list[str] = []  # pupils whose record a rejection's message tells of (for the audit log)
     for v in valid:
         pupil = pupils.get(v.upn)
         item = items[v.index]
         if pupil is None:
-            outcome.reject(v.index, item, "unknown_pupil", f"no pupil {v.upn} at school {school.urn}")
+            shown = v.upn[:ECHO_LENGTH]
+            outcome.reject(v.index, item, "unknown_pupil", f"no pupil {shown} at school {school.urn}")
         elif v.date < pupil.start_date:
             outcome.reject(v.index, item, "before_start_date", f"{v.date} is before {pupil.start_date}")
+            revealed.append(v.upn)
         elif pupil.deleted_on is not None and v.date > pupil.deleted_on:
             outcome.reject(v.index, item, "not_on_roll", f"deleted from roll on {pupil.deleted_on}")
+            revealed.append(v.upn)
         else:
             on_roll.append((v, pupil.id))
+    note_pupils((school.urn, upn) for upn in revealed)
     outcome.rejected.sort(key=lambda rejected: rejected.index)
 
     days = {v.date for v, _ in on_roll}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from attendance_common.bounds import EMAIL_LENGTH
 from attendance_common.events.registers import Characteristics, Contact, SocialWorker
 
 YearGroup = Literal[
@@ -43,12 +44,15 @@ class SchoolOut(SchoolIn):
     urn: str
 
 
+EmailIn = Annotated[EmailStr, Field(max_length=EMAIL_LENGTH)]
+
+
 class SocialWorkerIn(SocialWorker):
-    email: EmailStr | None = None
+    email: EmailIn | None = None
 
 
 class ContactIn(Contact):
-    email: EmailStr | None = None
+    email: EmailIn | None = None
     contact_id: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=200)
     priority: int = Field(default=1, ge=1)
@@ -104,13 +108,14 @@ class MarkIn(BaseModel):
 
 
 class MarksIn(BaseModel):
-    marks: list[MarkIn]
+    # Counted before any item is validated (api.py): more is 413 `batch_too_large`, not a 422.
+    marks: list[MarkIn] = Field(json_schema_extra={"maxItems": 10_000})
 
 
 class RejectedMark(BaseModel):
     index: int
-    upn: Any = Field(description="as sent")
-    code: Any = Field(description="as sent")
+    upn: str | None = Field(description="as sent, as text of at most 50 characters")
+    code: str | None = Field(description="as sent, as text of at most 50 characters")
     error_code: str
     error: str
 
@@ -151,7 +156,7 @@ class MarksOut(BaseModel):
 
 
 class ChangedBy(BaseModel):
-    sub: str
+    sub: str | None  # null for parents and social workers (history.SEES_WHO_CHANGED)
     role: str
     name: str | None
 

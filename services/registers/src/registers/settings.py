@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from attendance_common.bounds import MARKS
 from attendance_common.settings import ServiceSettings
 
 
@@ -12,4 +14,5 @@ class Settings(ServiceSettings):
 
     service: str = "registers"
     max_marks_per_request: int = 10_000
-    marks_per_event: int = 1_000
+    # An event carries at most MARKS marks (its model refuses more): a larger setting would fail every batch.
+    marks_per_event: int = Field(default=1_000, ge=1, le=MARKS)

@@ -326,3 +326,63 @@ async def test_malformed_items_are_rejected_alone_and_the_rest_is_stored(client,
 async def test_a_upn_with_characters_special_to_postgresql_arrays_is_an_unknown_pupil(client, school, upn):
     rejected = await _rejected_between_two_good_marks(client, school, mark(upn, TUESDAY, "AM", "N"))
     assert (rejected["upn"], rejected["error_code"]) == (upn, "unknown_pupil")
+
+
+def _nested(depth: int) -> dict:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return {"a": value}
+
+
+@pytest.mark.parametrize("idempotency_key", [None, "nested-1"])
+async def test_a_deeply_nested_upn_or_code_is_rejected_alone_and_echoed_as_clipped_text(
+    client, school, idempotency_key
+):
+    bad = {"upn": _nested(400), "date": TUESDAY, "session": "AM", "code": _nested(400)}
+    headers = {**school.mis, "Idempotency-Key": idempotency_key} if idempotency_key else None
+
+    response = await _post(client, school, mark(school.upn, MONDAY, "AM", "/"), bad, headers=headers)
+
+    assert response.status_code == 200, response.text
+    rejected = response.json()["rejected"]
+    assert [(r["index"], r["error_code"]) for r in rejected] == [(1, "bad_item")]
+    assert rejected[0]["upn"] == rejected[0]["code"] == '{"a": ' + "[" * 44
+
+
+async def test_a_long_upn_and_code_are_echoed_clipped_to_50_characters(client, school):
+    rejected = await _rejected_between_two_good_marks(
+        client, school, mark("A" * 5_000, TUESDAY, "AM", "Z" * 5_000)
+    )
+
+    assert (rejected["upn"], rejected["code"]) == ("A" * 50, "Z" * 50)
+    assert rejected["error_code"] == "unknown_code"
+    assert len(rejected["error"]) < 100
+
+
+async def test_a_number_sent_as_a_upn_is_echoed_as_its_text(client, school):
+    rejected = await _rejected_between_two_good_marks(
+        client, school, {"upn": 42, "date": TUESDAY, "session": "AM", "code": True}
+    )
+
+    assert (rejected["upn"], rejected["code"], rejected["error_code"]) == ("42", "true", "bad_item")
+
+
+async def test_more_than_10000_marks_are_refused_413_before_any_item_is_validated(client, school):
+    # Items that are not even objects: validating them would be a 422; counting them is a 413.
+    response = await client.post(_marks_url(school), json={"marks": [0] * 10_001}, headers=school.mis)
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "batch_too_large"
+
+
+async def test_a_rejection_that_tells_of_a_pupils_record_is_in_the_audit_log_under_that_pupil(client, school):
+    rejected = await _rejected_between_two_good_marks(
+        client, school, mark(school.upn, "2025-08-29", "AM", "N")
+    )
+    assert rejected["error_code"] == "before_start_date"  # its message gives the start date
+
+    answer = await client.get("/v1/audit", params={"upn": school.upn}, headers=auth("admin"))
+
+    entries = [(e["resource"], e["school_urn"], e["action"]) for e in answer.json()["entries"]]
+    assert ("/v1/schools/{urn}/marks", school.urn, "change") in entries

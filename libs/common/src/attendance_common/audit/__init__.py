@@ -4,6 +4,14 @@
 """
 
 from .models import RETENTION, AuditEntry, purge_audit
-from .recording import AuditTrail, note_principal, note_pupil
+from .recording import AuditTrail, note_principal, note_pupil, note_pupils
 
-__all__ = ["RETENTION", "AuditEntry", "AuditTrail", "note_principal", "note_pupil", "purge_audit"]
+__all__ = [
+    "RETENTION",
+    "AuditEntry",
+    "AuditTrail",
+    "note_principal",
+    "note_pupil",
+    "note_pupils",
+    "purge_audit",
+]

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from attendance_common.auth import Principal, require_roles
 from attendance_common.db import SessionDep
 from attendance_common.errors import BadRequest, Unprocessable
+from attendance_common.identifiers import compact_upn
 from attendance_common.pagination import After, Limit, decode_cursor, encode_cursor
 
 from .models import AuditEntry
+from .recording import note_pupils
 
 Admin = Annotated[Principal, Depends(require_roles())]
 
@@ -59,6 +61,7 @@ def audit_router() -> APIRouter:
     ) -> AuditOut:
         """Who read or changed pupils' data here (admins only): by pupil, school, caller, action, time."""
         query = select(AuditEntry)
+        upn = compact_upn(upn) if upn else upn  # as entries record it, whatever the caller's spelling
         for column, value in ((AuditEntry.upn, upn), (AuditEntry.school_urn, school), (AuditEntry.sub, sub)):
             if value is not None:
                 query = query.where(column == value)
@@ -73,6 +76,7 @@ def audit_router() -> APIRouter:
         rows = list(await session.scalars(query.order_by(AuditEntry.id).limit(limit + 1)))
         page = rows[:limit]
         cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+        note_pupils((entry.school_urn, entry.upn) for entry in page if entry.upn)
         return AuditOut(
             entries=[AuditEntryOut.model_validate(r, from_attributes=True) for r in page], next=cursor
         )

@@ -22,8 +22,8 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 bearer_scheme = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
-    description="JWT (RS256/ES256 from the identity provider; HS256 in development) with sub, role, exp "
-    "and the role's scope claims.",
+    description="JWT (RS256/ES256 from the identity provider; HS256 in development) with sub, role, iat, "
+    "exp (at most an hour after iat) and the role's scope claims.",
 )
 
 

@@ -1,19 +1,22 @@
-"""Verify bearer tokens (HS256 with a shared secret, or an identity provider's key) and mint HS256 ones."""
+"""Verify bearer tokens (HS256 with a shared secret, or an identity provider's key).
+
+Development tokens are minted by `attendance_common.devtoken` (light, for `make token`); its
+secret and `mint_token` are re-exported here for the services and their tests.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
 
 import jwt
 
+from attendance_common.devtoken import DEFAULT_MAX_LIFETIME_SECONDS as DEFAULT_MAX_LIFETIME_SECONDS
+from attendance_common.devtoken import DEVELOPMENT_JWT_SECRET as DEVELOPMENT_JWT_SECRET
+from attendance_common.devtoken import mint_token as mint_token
 from attendance_common.errors import Unauthorized
 
 from .principal import Principal, Role
-
-# Known to everyone, so production settings refuse it; >= 32 bytes for HS256.
-DEVELOPMENT_JWT_SECRET = "dev-only-attendance-secret-change-me-0123456789"
 
 _SCHOOL_ROLES = (Role.MIS, Role.SCHOOL_STAFF)
 _EMAIL_ROLES = (Role.SOCIAL_WORKER, Role.PARENT)
@@ -30,6 +33,7 @@ def _verify(
     leeway: float,
     audience: str | None,
     issuer: str | None,
+    required: Sequence[str] = ("sub", "role", "exp", "iat"),
 ) -> dict[str, Any]:
     """Check signature and registered claims; map PyJWT errors to 401 problems."""
     try:
@@ -40,7 +44,7 @@ def _verify(
             leeway=leeway,
             audience=audience,
             issuer=issuer,
-            options={"require": ["sub", "role", "exp"]},
+            options={"require": list(required)},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token_expired", "The bearer token has expired.") from exc
@@ -49,15 +53,26 @@ def _verify(
     except jwt.InvalidAudienceError as exc:
         raise _invalid("the audience ('aud') is not this service") from exc
     except jwt.InvalidIssuerError as exc:
-        raise _invalid("the issuer ('iss') is not the trusted identity provider") from exc
+        raise _invalid("the issuer ('iss') is not the one this service trusts") from exc
     except jwt.InvalidAlgorithmError as exc:
         raise _invalid(f"the algorithm is not one of {', '.join(algorithms)}") from exc
     except jwt.MissingRequiredClaimError as exc:
         raise _invalid(f"the {exc.claim!r} claim is missing") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise _invalid("it was issued in the future ('iat' is later than now)") from exc
+    except jwt.InvalidIssuedAtError as exc:
+        raise _invalid("the 'iat' claim must be a number (seconds since 1970)") from exc
     except jwt.DecodeError as exc:
         raise _invalid(f"it is not a well-formed JWT ({exc})") from exc
     except jwt.InvalidTokenError as exc:
         raise _invalid(str(exc) or type(exc).__name__) from exc
+
+
+def _check_lifetime(claims: dict[str, Any], max_lifetime: int) -> None:
+    """Refuse a token that lives longer than `max_lifetime` seconds (both claims are numbers by now)."""
+    lifetime = int(claims["exp"]) - int(claims["iat"])
+    if lifetime > max_lifetime:
+        raise _invalid(f"it lives {lifetime} s from 'iat' to 'exp', longer than the {max_lifetime} s allowed")
 
 
 def _optional_str(claims: dict[str, Any], name: str) -> str | None:
@@ -88,15 +103,23 @@ def decode_token(
     leeway: float = 10,
     audience: str | None = None,
     issuer: str | None = None,
+    max_lifetime: int | None = DEFAULT_MAX_LIFETIME_SECONDS,
 ) -> Principal:
     """Verify a bearer token and return its principal, or raise Unauthorized.
 
     `secret` is the HS256 secret, or the public key (PyJWK or cryptography key) for RS256/ES256.
+    `iat` is required and `exp - iat` may be at most `max_lifetime` seconds; with `max_lifetime` None
+    (development, see `ServiceSettings.token_max_lifetime`) a token of api.md's claims alone, `sub`,
+    `role` and `exp`, is enough. `iss` and `aud` must match `issuer` and `audience` when those are given.
     """
     # An unsigned token must never verify, whatever a caller passes in.
     if not algorithms or any(alg.lower() == "none" for alg in algorithms):
         raise ValueError("algorithms must list signing algorithms, never 'none'")
-    claims = _verify(token, secret, algorithms, leeway, audience, issuer)
+    if max_lifetime is None:
+        claims = _verify(token, secret, algorithms, leeway, audience, issuer, required=("sub", "role", "exp"))
+    else:
+        claims = _verify(token, secret, algorithms, leeway, audience, issuer)
+        _check_lifetime(claims, max_lifetime)
     return principal_from_claims(claims)
 
 
@@ -120,33 +143,3 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if role in _EMAIL_ROLES and (email is None or "@" not in email):
         raise _invalid(f"role {role.value!r} needs an 'email' claim")
     return Principal(sub=sub, role=role, schools=schools, la=la, email=email, name=name)
-
-
-def mint_token(
-    *,
-    secret: str,
-    sub: str,
-    role: Role | str,
-    schools: Iterable[str] | None = None,
-    la: str | None = None,
-    email: str | None = None,
-    name: str | None = None,
-    ttl_seconds: int = 3600,
-    now: datetime | None = None,
-) -> str:
-    """Sign a token for development and tests; it does not check role claims."""
-    issued = now or datetime.now(UTC)
-    claims: dict[str, Any] = {
-        "sub": sub,
-        "role": str(role),
-        "iat": issued,
-        "exp": issued + timedelta(seconds=ttl_seconds),
-    }
-    optional = {
-        "schools": list(schools) if schools is not None else None,
-        "la": la,
-        "email": email,
-        "name": name,
-    }
-    claims.update({key: value for key, value in optional.items() if value is not None})
-    return jwt.encode(claims, secret, algorithm="HS256")

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from attendance_common.errors import AppError, Unauthorized
 
 from .principal import Principal
-from .tokens import decode_token
+from .tokens import DEFAULT_MAX_LIFETIME_SECONDS, decode_token
 
 if TYPE_CHECKING:
     from attendance_common.settings import ServiceSettings
@@ -37,7 +37,11 @@ def _invalid(reason: str) -> Unauthorized:
 
 @dataclass
 class TokenVerifier:
-    """Verifies a bearer token by its `alg`: provider algorithms via JWKS, HS256 via the shared secret."""
+    """Verifies a bearer token by its `alg`: provider algorithms via JWKS, HS256 via the shared secret.
+
+    `iss` and `aud` are checked against the configured issuer and audience (each when set), HS256 too,
+    and no token may live (`exp - iat`) longer than `max_lifetime` seconds.
+    """
 
     hs256_secret: str | None = None
     jwks_url: str | None = None
@@ -45,6 +49,7 @@ class TokenVerifier:
     audience: str | None = None
     provider_algorithms: Sequence[str] = PROVIDER_ALGORITHMS
     leeway: float = 10
+    max_lifetime: int | None = DEFAULT_MAX_LIFETIME_SECONDS
     jwks_cache_seconds: int = 300
     _jwks: jwt.PyJWKClient | None = field(default=None, init=False, repr=False)
 
@@ -61,6 +66,7 @@ class TokenVerifier:
             jwks_url=settings.jwt_jwks_url,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
+            max_lifetime=settings.token_max_lifetime,
         )
 
     @property
@@ -80,8 +86,9 @@ class TokenVerifier:
             raise _invalid(f"the algorithm is not one of {', '.join(self.algorithms) or 'none allowed'}")
         if alg == "HS256":
             assert self.hs256_secret is not None
-            return decode_token(token, secret=self.hs256_secret, leeway=self.leeway)
-        key = await self._signing_key(token)
+            key: Any = self.hs256_secret
+        else:
+            key = await self._signing_key(token)
         return decode_token(
             token,
             secret=key,
@@ -89,6 +96,7 @@ class TokenVerifier:
             leeway=self.leeway,
             audience=self.audience,
             issuer=self.issuer,
+            max_lifetime=self.max_lifetime,
         )
 
     async def _signing_key(self, token: str) -> jwt.PyJWK:

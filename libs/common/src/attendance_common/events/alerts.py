@@ -7,10 +7,11 @@ keep their own projection of `attendance.pupils`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from attendance_common.bounds import EVIDENCE_MARKS, ShortText
 from attendance_common.events.base import ALERTS_TOPIC, EventData
 
 AlertType = Literal[
@@ -40,7 +41,7 @@ class Evidence(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     figures: dict[str, Any] = {}
-    marks: list[EvidenceMark] = []
+    marks: Annotated[list[EvidenceMark], Field(max_length=EVIDENCE_MARKS)] = []
 
 
 _ALERT: dict[str, Any] = {
@@ -117,7 +118,7 @@ class AlertCleared(EventData):
     raised_at: dt.datetime
     cleared_at: dt.datetime
     rule_version: str
-    reason: str | None = None
+    reason: ShortText | None = None
 
     def key(self) -> str:
         return self.upn

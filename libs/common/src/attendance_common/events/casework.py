@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from attendance_common.bounds import FAMILY, FEW, Label, ShortText, Text
 from attendance_common.events.base import CASES_TOPIC, EventData
 
 Stage = Literal[
@@ -55,7 +56,7 @@ class _CaseEvent(EventData):
 
     case_id: str
     family_key: str
-    pupils: list[CasePupil] = []
+    pupils: Annotated[list[CasePupil], Field(max_length=FAMILY)] = []
 
     def key(self) -> str:
         return self.family_key
@@ -83,7 +84,7 @@ class CaseOpened(_CaseEvent):
     )
 
     stage: Stage
-    reason: str | None = None
+    reason: Text | None = None
     opened_at: dt.datetime
     by: str | None = None
 
@@ -109,7 +110,7 @@ class CaseStageChanged(_CaseEvent):
 
     from_stage: Stage
     to_stage: Stage
-    reason: str | None = None
+    reason: Text | None = None
     changed_at: dt.datetime
     by: str | None = None
 
@@ -132,7 +133,7 @@ class CaseClosed(_CaseEvent):
     )
 
     outcome: Literal["attendance_improved", "moved_school", "left_education", "other"]
-    note: str | None = None
+    note: Text | None = None
     closed_at: dt.datetime
 
 
@@ -155,7 +156,7 @@ class ReferralMade(_CaseEvent):
     )
 
     to: Literal["local_authority"]
-    reason: str
+    reason: ShortText
     upn: str | None = None
     made_at: dt.datetime
 
@@ -190,8 +191,8 @@ class LegalActionRecorded(_CaseEvent):
     type: LegalActionType
     status: Literal["issued", "withdrawn"] = "issued"
     upn: str
-    parent_contact_id: str | None = None
+    parent_contact_id: Label | None = None
     issued_on: dt.date
-    reason: str | None = None
-    amounts: list[Amount] = []
+    reason: Text | None = None
+    amounts: Annotated[list[Amount], Field(max_length=FEW)] = []
     recorded_at: dt.datetime

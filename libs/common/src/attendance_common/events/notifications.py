@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, field_validator
 
+from attendance_common.bounds import Text
 from attendance_common.events.base import NOTIFICATIONS_TOPIC, EventData
 
 Channel = Literal["app", "email", "sms", "webhook"]
@@ -74,7 +75,7 @@ class NotificationFailed(_NotificationEvent):
         }
     )
 
-    error: str
+    error: Text
     failed_at: dt.datetime
 
     @field_validator("error")

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from attendance_common.bounds import (
+    CONTACTS,
+    MARKS,
+    PUPIL_NAME_LENGTH,
+    Code,
+    Email,
+    Label,
+    Name,
+    Phone,
+    RegisterNote,
+)
 from attendance_common.events.base import MARKS_TOPIC, PUPILS_TOPIC, EventData
 
 Session = Literal["AM", "PM"]
@@ -24,21 +35,25 @@ class Characteristics(BaseModel):
 class SocialWorker(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    name: str
-    email: str | None = None
-    phone: str | None = None
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
 
 
 class Contact(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    contact_id: str
-    name: str
-    relationship: str | None = None
+    contact_id: Label
+    name: Name
+    relationship: Label | None = None
     parental_responsibility: bool = False
-    email: str | None = None
-    phone: str | None = None
+    email: Email | None = None
+    phone: Phone | None = None
     priority: int = 1
+
+
+PupilName = Annotated[str, Field(max_length=PUPIL_NAME_LENGTH)]
+Contacts = Annotated[list[Contact], Field(max_length=CONTACTS)]
 
 
 class SchoolUpserted(EventData):
@@ -53,9 +68,9 @@ class SchoolUpserted(EventData):
     )
 
     urn: str
-    name: str
+    name: Name
     la_code: str
-    phase: str | None = None
+    phase: Code | None = None
 
     def key(self) -> str:
         return self.urn
@@ -99,14 +114,14 @@ class PupilUpserted(EventData):
     school_urn: str
     la_code: str
     upn: str
-    given_name: str
-    family_name: str
+    given_name: PupilName
+    family_name: PupilName
     date_of_birth: date | None = None
     year_group: str
     start_date: date
     characteristics: Characteristics
     social_worker: SocialWorker | None = None
-    contacts: list[Contact] = []
+    contacts: Contacts = []
 
     def key(self) -> str:
         return self.upn
@@ -142,13 +157,13 @@ class PupilDeleted(EventData):
     school_urn: str
     la_code: str
     upn: str
-    given_name: str
-    family_name: str
+    given_name: PupilName
+    family_name: PupilName
     date_of_birth: date | None = None
     ground: str
     date: date
-    note: str | None = None
-    contacts: list[Contact] = []
+    note: RegisterNote | None = None
+    contacts: Contacts = []
     social_worker: SocialWorker | None = None
 
     def key(self) -> str:
@@ -171,7 +186,7 @@ class RecordedMark(BaseModel):
 
 class AmendedMark(RecordedMark):
     previous_code: str
-    reason: str | None = None
+    reason: RegisterNote | None = None
     changed_by_sub: str
     changed_by_role: str
 
@@ -196,7 +211,7 @@ class MarksRecorded(EventData):
 
     school_urn: str
     la_code: str
-    marks: list[RecordedMark]
+    marks: Annotated[list[RecordedMark], Field(max_length=MARKS)]
 
     def key(self) -> str:
         return self.school_urn
@@ -234,7 +249,7 @@ class MarksAmended(EventData):
 
     school_urn: str
     la_code: str
-    marks: list[AmendedMark]
+    marks: Annotated[list[AmendedMark], Field(max_length=MARKS)]
 
     def key(self) -> str:
         return self.school_urn

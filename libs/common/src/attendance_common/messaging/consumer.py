@@ -17,12 +17,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.db import Database
-from attendance_common.events.base import dlq_topic
 from attendance_common.events.catalog import Reader, decode, read
 from attendance_common.events.envelope import CloudEvent, EnvelopeError
+from attendance_common.messaging.dead_letters import publish_dead_letter, wait
 from attendance_common.messaging.inbox import already_applied, record_applied
 from attendance_common.messaging.kafka import make_consumer
-from attendance_common.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED, count_events
+from attendance_common.metrics import CONSUMER_LAG, EVENTS_CONSUMED, count_events, note_last_applied
 from attendance_common.settings import ServiceSettings
 from attendance_common.tracing import context_from, tracer
 
@@ -59,7 +59,8 @@ def staging_span(item: Received) -> SpanContext | None:
 
 
 class TransientError(Exception):
-    """Raise from a handler when retrying later can succeed; such events never go to the DLQ."""
+    """Raise from a handler when retrying later can succeed; such events are retried while the
+    database is away, and go to the DLQ only when the same error repeats with the database up."""
 
 
 # SQLSTATEs that mean "later": connection failures (08), too many connections or no resources (53),
@@ -69,7 +70,8 @@ TRANSIENT_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01")
 
 
 def is_transient(error: BaseException) -> bool:
-    """Outages (database or broker unreachable, restarting) are retried forever; anything else is poison."""
+    """Outages (database or broker unreachable, restarting) are retried as long as they last;
+    anything else is poison."""
     if isinstance(error, TransientError | OperationalError | InterfaceError | OSError | TimeoutError):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
@@ -148,8 +150,10 @@ class EventConsumer:
         self.skipped = 0
         self.first_batch_at: float | None = None  # loop time of the first fetch with records
         self.dead_lettered = 0
+        self.last_applied_type: str | None = None
         self._lag_at = 0.0
         self._lag_labels: set[tuple[str, str, str]] = set()
+        self.stop = asyncio.Event()  # the running loop's stop event, for retries to watch
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; committed offsets always trail the database commit."""
@@ -216,12 +220,15 @@ class EventConsumer:
 
     async def process(self, records: Sequence[ConsumerRecord[Any, Any]], stop: asyncio.Event) -> bool:
         """Apply a fetched batch: in one transaction if it can, else event by event. False if stopped."""
+        self.stop = stop
         received: list[Received] = []
         for record in records:
             try:
                 item = self.decode(record)
             except EnvelopeError as error:
                 await self.dead_letter(record, error)
+                if stop.is_set():  # stopped while the broker was away: the record comes again
+                    return False
                 continue
             if item is not None:
                 received.append(item)
@@ -271,6 +278,9 @@ class EventConsumer:
             await record_applied(session, self.name, (item.event.id for item in fresh))
         self.applied += len(fresh)
         self.skipped += len(skipped)
+        if fresh:
+            note_last_applied(self.name, fresh[-1].event.type, self.last_applied_type)
+            self.last_applied_type = fresh[-1].event.type
         count_events(
             EVENTS_CONSUMED, ((i.topic, i.event.type) for i in fresh), self.name, suffix=("applied",)
         )
@@ -345,18 +355,30 @@ class EventConsumer:
         }
 
     async def apply_with_retries(self, item: Received, stop: asyncio.Event) -> bool:
-        """Retry with backoff; an outage retries until it ends, poison goes to the DLQ. False if stopped."""
-        attempt = 0
+        """Retry with backoff. Poison goes to the DLQ after `consumer_max_attempts`; an outage is
+        retried while it lasts, but an outage-like error repeating identically
+        `consumer_max_transient_repeats` times while the database answers is poison too (a bug
+        that looks like an outage must not hold the partition for ever). False if stopped."""
+        attempt = repeats = 0
+        last: tuple[str, str] | None = None
         while not stop.is_set():
             attempt += 1
             try:
                 await self.apply([item])
                 return True
             except Exception as error:
-                if not is_transient(error) and attempt >= self.settings.consumer_max_attempts:
+                same = (type(error).__name__, str(error))
+                repeats, last = (repeats + 1 if same == last else 1), same
+                if is_transient(error):
+                    poison = (
+                        repeats >= self.settings.consumer_max_transient_repeats and await self.database_up()
+                    )
+                else:
+                    poison = attempt >= self.settings.consumer_max_attempts
+                if poison:
                     await self.dead_letter_received(item, error)
-                    return True
-                delay = min(30.0, self.settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+                    return not stop.is_set()  # stopped while the broker was away: it comes again
+                delay = self.backoff(attempt)
                 log.warning(
                     "event_failed",
                     consumer=self.name,
@@ -366,22 +388,30 @@ class EventConsumer:
                     retry_in=delay,
                     error=repr(error),
                 )
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
-                except TimeoutError:
-                    pass
+                await wait(stop, delay)
         return False
+
+    def backoff(self, attempt: int) -> float:
+        return min(30.0, self.settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+
+    async def database_up(self) -> bool:
+        try:
+            await self.database.ping()
+        except Exception:
+            return False
+        return True
 
     async def dead_letter_received(self, item: Received, error: BaseException) -> None:
         headers, value = item.event.to_kafka()
         value = item.value if item.value is not None else value
-        await self._publish_dead_letter(
-            item.topic, item.partition, item.offset, item.key, headers, value, error, item.event.type
+        await publish_dead_letter(
+            self, item.topic, item.partition, item.offset, item.key, headers, value, error, item.event.type
         )
 
     async def dead_letter(self, record: ConsumerRecord[Any, Any], error: BaseException) -> None:
         key = record.key.decode() if isinstance(record.key, bytes) else record.key
-        await self._publish_dead_letter(
+        await publish_dead_letter(
+            self,
             record.topic,
             record.partition,
             record.offset,
@@ -391,31 +421,3 @@ class EventConsumer:
             error,
             "unreadable",  # not a type this platform knows: a bounded label, whatever the header says
         )
-
-    async def _publish_dead_letter(
-        self,
-        topic: str,
-        partition: int,
-        offset: int,
-        key: str | None,
-        headers: list[tuple[str, bytes]],
-        value: bytes | None,
-        error: BaseException,
-        event_type: str,
-    ) -> None:
-        """Send the event as it came to `<topic>.dlq`, with the error and its origin as headers."""
-        headers = [
-            *headers,
-            ("dlq_error", repr(error)[:2000].encode()),
-            ("dlq_consumer", self.name.encode()),
-            ("dlq_topic", topic.encode()),
-            ("dlq_partition", str(partition).encode()),
-            ("dlq_offset", str(offset).encode()),
-        ]
-        await self.producer.send_and_wait(
-            dlq_topic(topic), value=value, key=key.encode() if key else None, headers=headers
-        )
-        self.dead_lettered += 1
-        DEAD_LETTERED.labels(self.name, topic).inc()
-        EVENTS_CONSUMED.labels(self.name, topic, event_type, "dead_lettered").inc()
-        log.error("event_dead_lettered", consumer=self.name, topic=topic, offset=offset, error=repr(error))

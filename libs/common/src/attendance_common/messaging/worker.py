@@ -142,7 +142,7 @@ def run_worker(make_worker: Callable[[], Worker]) -> None:
     async def main() -> None:
         worker = make_worker()
         if worker.settings.worker_metrics_port is not None:
-            serve_metrics(worker.settings.worker_metrics_port)
+            serve_metrics(worker.settings.worker_metrics_port, worker.settings.worker_metrics_host)
         tune_gc()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
