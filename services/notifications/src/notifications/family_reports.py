@@ -135,6 +135,7 @@ async def _suppress_waiting(session: AsyncSession, report: ReportEvent) -> None:
             Delivery.trigger_key.in_(keys),
             Delivery.recipient_kind == "parent",
             Delivery.status == "pending",
+            Delivery.sending_at.is_(None),  # one being sent now may already have gone: it is let be
         )
         .values(status="skipped", error=REPORTED_BY_PARENT, next_attempt_at=None)
         .returning(Delivery.channel)

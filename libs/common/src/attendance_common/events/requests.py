@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict
 
+from attendance_common.bounds import Code
 from attendance_common.events.base import REQUESTS_TOPIC, EventData
 
 Session = Literal["AM", "PM"]
@@ -35,7 +36,7 @@ LEAVE_CODES: dict[str, str] = {
     "interview": "J1",
     "study_leave": "S",
 }
-Role = str  # the token's role of whoever acted (`parent`, `school_staff`, `mis`, `admin`)
+Role = Code  # the token's role of whoever acted (`parent`, `school_staff`, `mis`, `admin`)
 
 
 class _RequestEvent(EventData):
@@ -55,7 +56,7 @@ class _RequestEvent(EventData):
 class _AbsenceReportEvent(_RequestEvent):
     """Every absence report event carries the whole span, so a consumer can project it from any."""
 
-    report_id: str
+    report_id: Code
     first_date: dt.date
     first_session: Session
     last_date: dt.date
@@ -129,11 +130,11 @@ class AbsenceReportWithdrawn(_AbsenceReportEvent):
 
 
 class _LeaveRequestEvent(_RequestEvent):
-    request_id: str
+    request_id: Code
     first_date: dt.date
     last_date: dt.date
     category: LeaveCategory
-    expected_code: str
+    expected_code: Code
 
 
 _LEAVE: dict[str, Any] = {

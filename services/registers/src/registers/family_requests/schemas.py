@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from attendance_common.bounds import REGISTER_NOTE_LENGTH
 from attendance_common.events.requests import AbsenceReason, LeaveCategory
 
 Session = Literal["AM", "PM"]
@@ -20,7 +21,9 @@ class ReportIn(BaseModel):
     last_date: dt.date | None = Field(default=None, description="defaults to `first_date`")
     last_session: Session = "PM"
     reason: AbsenceReason
-    note: str | None = Field(default=None, max_length=1000, description="the family's own words")
+    note: str | None = Field(
+        default=None, max_length=REGISTER_NOTE_LENGTH, description="the family's own words"
+    )
     expected_return: dt.date | None = None
 
 
@@ -30,21 +33,23 @@ class LeaveIn(BaseModel):
     first_date: dt.date
     last_date: dt.date | None = Field(default=None, description="defaults to `first_date`")
     category: LeaveCategory
-    reason: str | None = Field(default=None, max_length=1000, description="the family's own words")
+    reason: str | None = Field(
+        default=None, max_length=REGISTER_NOTE_LENGTH, description="the family's own words"
+    )
 
 
 class ReportDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["accepted", "declined"]
-    note: str | None = Field(default=None, max_length=1000, description="required to decline")
+    note: str | None = Field(default=None, max_length=REGISTER_NOTE_LENGTH, description="required to decline")
 
 
 class LeaveDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["granted", "refused"]
-    note: str | None = Field(default=None, max_length=1000, description="required to refuse")
+    note: str | None = Field(default=None, max_length=REGISTER_NOTE_LENGTH, description="required to refuse")
 
 
 class Person(BaseModel):

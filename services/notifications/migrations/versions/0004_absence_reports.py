@@ -1,14 +1,14 @@
 """families' absence reports, as far as suppressing first-day contacts needs them
 
-Revision ID: 0003_absence_reports
-Revises: 0002
+Revision ID: 0004_absence_reports
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_absence_reports"
-down_revision = "0002"
+revision = "0004_absence_reports"
+down_revision = "0003"
 
 
 def upgrade() -> None:
