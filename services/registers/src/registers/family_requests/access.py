@@ -12,7 +12,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attendance_common.audit.recording import note_pupil
+from attendance_common.audit import note_pupil
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden, NotFound
 from registers import access

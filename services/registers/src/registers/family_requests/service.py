@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal
 from attendance_common.clock import today_in_london
 from attendance_common.errors import BadRequest, Unprocessable
@@ -148,6 +149,7 @@ async def _page(
     order = (model.submitted_at.desc(), model.id.desc())
     rows = list(await session.scalars(query.order_by(*order).limit(filters.limit + 1)))
     page = rows[: filters.limit]
+    note_pupils((row.school_urn, row.upn) for row in page)  # who saw which pupil: the audit log
     more = len(rows) > filters.limit
     return page, encode_cursor(page[-1].submitted_at.isoformat(), page[-1].id) if more else None
 
