@@ -1,8 +1,10 @@
 """`make demo`: a synthetic first half-term for a few schools, replayed into a running `make run`.
 
 Posts each school's pupils and registers as its MIS would, waits for the system to settle, then
-prints what followed: alerts by type, cases by stage, messages by channel. Ports are `make run`'s
-(REGISTERS_PORT ... as there); the token secret is ATTENDANCE_JWT_SECRET or the development one.
+prints what followed: alerts by type, cases by stage, messages by channel. Then families speak
+(demo_families): a parent reports an illness in the morning and is not chased; leave is granted.
+Ports are `make run`'s (REGISTERS_PORT ... as there); the token secret is ATTENDANCE_JWT_SECRET or
+the development one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
+from demo_families import scene
 from e2e_school import HALF_TERM, make_school
 
 from attendance_common.auth import mint_token
@@ -115,6 +118,10 @@ def main() -> int:
         print(f"\n{title}")
         for name, count in sorted(figures.items(), key=lambda item: -item[1]):
             print(f"  {name:40} {count}")
+    print("\nfamilies speak (a parent's report, a leave request)")
+    with httpx.Client(timeout=60) as client:
+        for line in scene(client, url, SECRET, urns[0], args.pupils):
+            print(f"  {line}")
     print(
         f"\ndemo: done in {time.monotonic() - started:.0f} s"
         " (open alerts; cases; every delivery with its status)"

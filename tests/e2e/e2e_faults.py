@@ -42,6 +42,7 @@ def poison_records(topic: str) -> list[tuple[bytes | None, list[tuple[str, bytes
     typed = {
         "attendance.pupils": "attendance.pupil.upserted",
         "attendance.marks": "attendance.mark.recorded",
+        "attendance.requests": "attendance.absence_report.submitted",
         "attendance.alerts": "attendance.alert.raised",
         "attendance.cases": "attendance.referral.made",
         "attendance.notifications": "attendance.notification.sent",

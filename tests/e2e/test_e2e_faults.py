@@ -68,10 +68,17 @@ def test_the_broker_unreachable_for_a_while_holds_everything_until_it_is_back(st
 
 
 # Consumer groups per topic: those that handle the poison's event type, and all that read the topic.
-TYPED_GROUPS = {"attendance.pupils": 3, "attendance.marks": 2, "attendance.alerts": 2, "attendance.cases": 1}
+TYPED_GROUPS = {
+    "attendance.pupils": 3,
+    "attendance.marks": 2,
+    "attendance.requests": 1,
+    "attendance.alerts": 2,
+    "attendance.cases": 1,
+}
 READING_GROUPS = {
     "attendance.pupils": 3,
     "attendance.marks": 2,
+    "attendance.requests": 1,
     "attendance.alerts": 2,
     "attendance.cases": 1,
 }

@@ -11,12 +11,13 @@ test_every_route_has_a_decision, so a new endpoint cannot ship without one.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from security_world import ADMIN, LA, MARKED_ON, ROLES, TRUST, UPN, URN, new_upn, pupil_upserted
+from security_world import ADMIN, LA, MARKED_ON, ROLES, TRUST, UPN, URN, headers_of, new_upn, pupil_upserted
 
 from attendance_common.clock import today_in_london
 
@@ -45,6 +46,18 @@ EXPECTED: dict[str, dict[str, str]] = {
                                                                               "ok  ok",
         "GET /v1/schools/{urn}/attendance/pupils":                            "ok    no  ok   ok  no  no",
         "GET /v1/las/{la_code}/attendance/pupils":                            "ok    no  no   ok  no  no",
+        # Families' requests (api.md Part 2): a parent for their own child; the school decides
+        # (leave: its staff, not its MIS); withdrawn by the parent who asked, or the school.
+        "POST /v1/schools/{urn}/pupils/{upn}/absence-reports":                "ok    ok  ok   no  no  ok",
+        "GET /v1/schools/{urn}/absence-reports":                              "ok    ok  ok   ok  no  no",
+        "GET /v1/schools/{urn}/pupils/{upn}/absence-reports":                 "ok    ok  ok   ok  no  ok",
+        "POST /v1/schools/{urn}/absence-reports/{report_id}/decision":        "ok    ok  ok   no  no  no",
+        "POST /v1/schools/{urn}/absence-reports/{report_id}/withdraw":        "ok    ok  ok   no  no  ok",
+        "POST /v1/schools/{urn}/pupils/{upn}/leave-requests":                 "ok    ok  ok   no  no  ok",
+        "GET /v1/schools/{urn}/leave-requests":                               "ok    ok  ok   ok  no  no",
+        "GET /v1/schools/{urn}/pupils/{upn}/leave-requests":                  "ok    ok  ok   ok  no  ok",
+        "POST /v1/schools/{urn}/leave-requests/{request_id}/decision":        "ok    no  ok   no  no  no",
+        "POST /v1/schools/{urn}/leave-requests/{request_id}/withdraw":        "ok    ok  ok   no  no  ok",
     },
     "alerts": {
         "GET /v1/alerts":                                                     "ok    no  ok   ok  ok  no",
@@ -209,6 +222,26 @@ async def _fresh_subscription_delete(stack: Any) -> Call:
     return "DELETE", f"/v1/subscriptions/{answer.json()['id']}", None
 
 
+REPORT = {"first_date": today_in_london().isoformat(), "reason": "illness", "note": "matrix"}
+LEAVE = {"first_date": (today_in_london() + dt.timedelta(days=7)).isoformat(), "category": "interview"}
+
+
+def _fresh_request(kind: str, body: dict[str, Any], action: str, by: str = "admin") -> Recipe:
+    """A new report or leave request (submitted by `by`), then `action` on it: each caller its own."""
+
+    async def recipe(stack: Any) -> Call:
+        answer = await stack.clients["registers"].post(f"{PUPIL}/{kind}", json=body, headers=headers_of(by))
+        assert answer.status_code == 201, answer.text
+        decision = {"decision": "accepted" if kind == "absence-reports" else "granted"}
+        return (
+            "POST",
+            f"/v1/schools/{URN}/{kind}/{answer.json()['id']}/{action}",
+            (decision if action == "decision" else None),
+        )
+
+    return recipe
+
+
 RECIPES: dict[str, dict[str, Recipe]] = {
     "registers": {
         # An update (same LA): its MIS may. Registering a school or moving it to another LA is for
@@ -228,6 +261,28 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "GET /v1/schools/{urn}/attendance": static("GET", f"/v1/schools/{URN}/attendance"),
         "GET /v1/schools/{urn}/attendance/pupils": static("GET", f"/v1/schools/{URN}/attendance/pupils"),
         "GET /v1/las/{la_code}/attendance/pupils": static("GET", f"/v1/las/{LA}/attendance/pupils"),
+        "POST /v1/schools/{urn}/pupils/{upn}/absence-reports": static(
+            "POST", f"{PUPIL}/absence-reports", REPORT
+        ),
+        "GET /v1/schools/{urn}/absence-reports": static("GET", f"/v1/schools/{URN}/absence-reports"),
+        "GET /v1/schools/{urn}/pupils/{upn}/absence-reports": static("GET", f"{PUPIL}/absence-reports"),
+        "POST /v1/schools/{urn}/absence-reports/{report_id}/decision": _fresh_request(
+            "absence-reports", REPORT, "decision"
+        ),
+        "POST /v1/schools/{urn}/absence-reports/{report_id}/withdraw": _fresh_request(
+            "absence-reports", REPORT, "withdraw", by="parent"
+        ),
+        "POST /v1/schools/{urn}/pupils/{upn}/leave-requests": static(
+            "POST", f"{PUPIL}/leave-requests", LEAVE
+        ),
+        "GET /v1/schools/{urn}/leave-requests": static("GET", f"/v1/schools/{URN}/leave-requests"),
+        "GET /v1/schools/{urn}/pupils/{upn}/leave-requests": static("GET", f"{PUPIL}/leave-requests"),
+        "POST /v1/schools/{urn}/leave-requests/{request_id}/decision": _fresh_request(
+            "leave-requests", LEAVE, "decision"
+        ),
+        "POST /v1/schools/{urn}/leave-requests/{request_id}/withdraw": _fresh_request(
+            "leave-requests", LEAVE, "withdraw", by="parent"
+        ),
         "GET /v1/audit": static("GET", "/v1/audit"),
     },
     "alerts": {

@@ -116,6 +116,38 @@ async def move_byrons_school_into_la_380(f: Family) -> httpx.Response:
     return await f.client("registers").put(f"/v1/schools/{f.there}", json=school, headers=MIS)
 
 
+def report_absence_for_byron(at: str) -> Probe:
+    """Ada's staff report an absence for Byron: through Ada's school, or at his own."""
+
+    async def probe(f: Family) -> httpx.Response:
+        urn = URN if at == "ada" else f.there
+        body = {"first_date": dt.date.today().isoformat(), "reason": "illness"}
+        return await f.client("registers").post(
+            f"/v1/schools/{urn}/pupils/{f.byron}/absence-reports", json=body, headers=STAFF
+        )
+
+    return probe
+
+
+def decide_byrons(kind: str) -> Probe:
+    """Ada's staff decide a report or leave request at Byron's school."""
+
+    async def probe(f: Family) -> httpx.Response:
+        registers = f.client("registers")
+        soon = dt.date.today() + dt.timedelta(days=7)
+        body = {"first_date": soon.isoformat(), "reason": "illness", "category": "interview"}
+        body.pop("category" if kind == "absence-reports" else "reason")
+        made = await registers.post(
+            f"/v1/schools/{f.there}/pupils/{f.byron}/{kind}", json=body, headers=ADMIN
+        )
+        assert made.status_code == 201, made.text
+        decision = {"decision": "accepted" if kind == "absence-reports" else "granted"}
+        url = f"/v1/schools/{f.there}/{kind}/{made.json()['id']}/decision"
+        return await registers.post(url, json=decision, headers=STAFF)
+
+    return probe
+
+
 def acknowledge_byrons_alert(headers: dict[str, str]) -> Probe:
     async def probe(f: Family) -> httpx.Response:
         url = f"/v1/alerts/{await f.alert_id(f.byron)}/acknowledge"
@@ -172,6 +204,10 @@ PROBES: dict[str, Probe] = {
     "registers: Ada's MIS puts Byron at his school": put_byron_at_his_school,
     "registers: Ada's MIS marks at Byron's school": marks_at_byrons_school,
     "registers: Ada's MIS moves Byron's school into its LA": move_byrons_school_into_la_380,
+    "registers: Ada's staff report Byron absent through Ada's school": report_absence_for_byron("ada"),
+    "registers: Ada's staff report Byron absent at his school": report_absence_for_byron("byron"),
+    "registers: Ada's staff decide a report at Byron's school": decide_byrons("absence-reports"),
+    "registers: Ada's staff grant leave at Byron's school": decide_byrons("leave-requests"),
     "alerts: Ada's staff acknowledge Byron's alert": acknowledge_byrons_alert(STAFF),
     "alerts: Ada's LA acknowledges Byron's alert": acknowledge_byrons_alert(OFFICER),
     "alerts: Ada's staff set Byron's school's rules": settings_of_byrons_school("alerts", STAFF),

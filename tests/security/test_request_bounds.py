@@ -85,6 +85,30 @@ TOO_LONG: dict[str, tuple[str, str, str, dict[str, Any]]] = {
         {**LEGAL, "parent_contact_id": "c" * 101},
     ),
     "withdrawal reason": ("casework", "POST", f"{CASE}/legal-actions/l1/withdraw", {"reason": "x" * 2_001}),
+    "absence report note": (
+        "registers",
+        "POST",
+        f"{PUPIL}/absence-reports",
+        {"first_date": "2026-12-03", "reason": "illness", "note": "x" * 1_001},
+    ),
+    "absence report decision note": (
+        "registers",
+        "POST",
+        f"/v1/schools/{URN}/absence-reports/r1/decision",
+        {"decision": "declined", "note": "x" * 1_001},
+    ),
+    "leave request reason": (
+        "registers",
+        "POST",
+        f"{PUPIL}/leave-requests",
+        {"first_date": "2026-12-31", "category": "interview", "reason": "x" * 1_001},
+    ),
+    "leave decision note": (
+        "registers",
+        "POST",
+        f"/v1/schools/{URN}/leave-requests/l1/decision",
+        {"decision": "refused", "note": "x" * 1_001},
+    ),
     "webhook url": (
         "notifications",
         "POST",

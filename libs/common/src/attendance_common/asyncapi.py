@@ -31,6 +31,11 @@ TOPIC_NOTES = {
         "(tests/bench/event_shapes.py, docs/events.md): about 9x faster to stage and 50x faster to "
         "relay than one event per pupil, which cannot carry the morning peak.",
     ),
+    "attendance.requests": (
+        "the pupil's UPN",
+        "Families' absence reports and leave requests, as registers holds them: the reason's category, "
+        "never the parent's own words.",
+    ),
     "attendance.alerts": ("the pupil's UPN", "Alerts raised and cleared, without names or contact details."),
     "attendance.cases": ("the family key", "Casework: cases, their stages, referrals and legal actions."),
     "attendance.notifications": ("the pupil's UPN", "What was sent to whom, and what failed."),

@@ -118,7 +118,11 @@ async def test_consumer_counts_applied_skipped_and_dead_lettered_by_topic_and_ty
     labels = {"consumer": consumer.name, "topic": PUPILS_TOPIC, "type": SCHOOL}
     # The group is new, so it read the topic from the start: earlier tests' schools count as applied too.
     assert sample("attendance_events_consumed_total", **labels, outcome="applied") == consumer.applied
-    assert sample("attendance_events_consumed_total", **labels, outcome="dead_lettered") == 1
+    # Earlier tests' poison is on the topic too, and a fetch applies the oldest first.
+    assert sample("attendance_events_consumed_total", **labels, outcome="dead_lettered") == (
+        consumer.dead_lettered
+    )
+    assert consumer.dead_lettered >= 1
     assert sample("attendance_dead_lettered_total", consumer=consumer.name, topic=PUPILS_TOPIC) == (
         consumer.dead_lettered
     )

@@ -40,6 +40,10 @@ TOO_LONG: list[tuple[str, tuple[Any, ...], Any]] = [
     ("attendance.legal_action.recorded", ("reason",), "x" * 2_001),
     ("attendance.legal_action.recorded", ("parent_contact_id",), "x" * 101),
     ("attendance.notification.failed", ("error",), "x" * 2_001),
+    ("attendance.absence_report.submitted", ("report_id",), "x" * 51),
+    ("attendance.absence_report.submitted", ("submitted_by_role",), "x" * 51),
+    ("attendance.leave_request.decided", ("expected_code",), "x" * 51),
+    ("attendance.leave_request.withdrawn", ("request_id",), "x" * 51),
 ]
 
 

@@ -10,6 +10,14 @@ import pytest
 
 from attendance_common.events.alerts import AlertCleared, AlertRaised
 from attendance_common.events.notifications import NotificationFailed, NotificationSent
+from attendance_common.events.requests import (
+    AbsenceReportDecided,
+    AbsenceReportSubmitted,
+    AbsenceReportWithdrawn,
+    LeaveRequestDecided,
+    LeaveRequestSubmitted,
+    LeaveRequestWithdrawn,
+)
 
 # A field whose name says it holds a person's name or a way to reach them.
 CONTACT_FIELD = re.compile(r"phone|email|mobile|address|contact|name|social_worker|parent|carer|postcode")
@@ -56,3 +64,24 @@ def failed(error: str) -> NotificationFailed:
 )
 def test_a_failure_event_masks_addresses_quoted_in_the_error(error, masked):
     assert failed(error).error == masked
+
+
+REQUEST_EVENTS = [
+    AbsenceReportSubmitted,
+    AbsenceReportDecided,
+    AbsenceReportWithdrawn,
+    LeaveRequestSubmitted,
+    LeaveRequestDecided,
+    LeaveRequestWithdrawn,
+]
+
+
+@pytest.mark.parametrize("model", REQUEST_EVENTS)
+def test_a_familys_request_event_has_no_free_text_names_or_contacts(model):
+    """The family's note (it may say what the illness is) and the school's never leave registers."""
+    names = field_names(model.model_json_schema())
+
+    assert {n for n in names if CONTACT_FIELD.search(n) or "note" in n} - ALLOWED == set()
+    # `reason` is the category of an absence report (a fixed list), never the text of a leave request.
+    reason = model.model_json_schema()["properties"].get("reason")
+    assert reason is None or "enum" in reason

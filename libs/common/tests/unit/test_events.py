@@ -39,6 +39,13 @@ API_EVENT_TYPES = (
     "attendance.legal_action.recorded",
     "attendance.notification.sent",
     "attendance.notification.failed",
+    # api.md Part 2, "Events added"
+    "attendance.absence_report.submitted",
+    "attendance.absence_report.decided",
+    "attendance.absence_report.withdrawn",
+    "attendance.leave_request.submitted",
+    "attendance.leave_request.decided",
+    "attendance.leave_request.withdrawn",
 )
 
 # Topic, and the example field that must be both the Kafka key and the CloudEvents subject.
@@ -57,6 +64,11 @@ ROUTING: dict[str, tuple[str, str, str]] = {
     "attendance.legal_action.recorded": ("attendance.cases", "family_key", "case_id"),
     "attendance.notification.sent": ("attendance.notifications", "upn", "upn"),
     "attendance.notification.failed": ("attendance.notifications", "upn", "upn"),
+    **{
+        f"attendance.{kind}.{verb}": ("attendance.requests", "upn", "upn")
+        for kind in ("absence_report", "leave_request")
+        for verb in ("submitted", "decided", "withdrawn")
+    },
 }
 
 SOURCE = "registers"

@@ -1,7 +1,8 @@
 """Event handlers: decode, then call the use case. One transaction per consumed batch (the consumer's).
 
 Two consumer groups (see worker.py): `MARK_HANDLERS` keep the parent-facing marks; `HANDLERS` keep
-pupils and contacts and turn alerts, deletions and referrals into deliveries.
+pupils, contacts and families' absence reports, and turn alerts, deletions, referrals and the
+school's decisions on families' requests into deliveries.
 """
 
 from __future__ import annotations
@@ -20,9 +21,15 @@ from attendance_common.events.registers import (
     PupilUpserted,
     SchoolUpserted,
 )
+from attendance_common.events.requests import (
+    AbsenceReportDecided,
+    AbsenceReportSubmitted,
+    AbsenceReportWithdrawn,
+    LeaveRequestDecided,
+)
 from attendance_common.messaging import Received
 from notifications import projections
-from notifications.delivery import la_events, triggers
+from notifications.delivery import family_reports, la_events, triggers
 
 
 async def on_school(session: AsyncSession, received: Received) -> None:
@@ -120,6 +127,36 @@ async def on_marks(session: AsyncSession, received: Received) -> None:
     await projections.apply_marks(session, data.school_urn, data.la_code, data.marks)
 
 
+async def on_absence_report(session: AsyncSession, received: Received) -> None:
+    """A report's status; a parent who told the school is not chased, and hears of the decision."""
+    data = received.data
+    assert isinstance(data, AbsenceReportSubmitted | AbsenceReportDecided | AbsenceReportWithdrawn)
+    await family_reports.apply_report(session, data)
+    if isinstance(data, AbsenceReportDecided):
+        await triggers.record_trigger(session, decision_trigger(received, data.report_id), now_utc())
+
+
+async def on_leave_decided(session: AsyncSession, received: Received) -> None:
+    data = received.data
+    assert isinstance(data, LeaveRequestDecided)
+    await triggers.record_trigger(session, decision_trigger(received, data.request_id), now_utc())
+
+
+def decision_trigger(received: Received, request_id: str) -> triggers.Incoming:
+    """`absence_report_decided:<id>` or `leave_request_decided:<id>`: a request is decided once."""
+    data = received.data
+    assert isinstance(data, AbsenceReportDecided | LeaveRequestDecided)
+    kind = "leave_request_decided" if isinstance(data, LeaveRequestDecided) else "absence_report_decided"
+    return triggers.Incoming(
+        key=f"{kind}:{request_id}",
+        kind=kind,
+        event=received.event,
+        school_urn=data.school_urn,
+        la_code=data.la_code,
+        upn=data.upn,
+    )
+
+
 HANDLERS = {
     SchoolUpserted.event_type: on_school,
     PupilUpserted.event_type: on_pupil,
@@ -127,6 +164,10 @@ HANDLERS = {
     AlertRaised.event_type: on_alert_raised,
     AlertCleared.event_type: on_alert_cleared,
     ReferralMade.event_type: on_referral,
+    AbsenceReportSubmitted.event_type: on_absence_report,
+    AbsenceReportDecided.event_type: on_absence_report,
+    AbsenceReportWithdrawn.event_type: on_absence_report,
+    LeaveRequestDecided.event_type: on_leave_decided,
 }
 # Set-based handlers for runs of consecutive alerts (the first-day morning peak): the same effects
 # as the handlers above one by one, in a few statements per run.

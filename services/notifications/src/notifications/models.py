@@ -186,3 +186,20 @@ class RoutingScope(ScopedSettingsRow, Base):
     __tablename__ = "routing_scopes"
 
     settings: Mapped[dict[str, Any]] = mapped_column("routes", JSON)  # the routes, by trigger
+
+
+class AbsenceReport(Base):
+    """A family's absence report as registers last told of it (`attendance.requests`): which
+    sessions it covers and its status. A first-day contact for a covered session is not sent."""
+
+    __tablename__ = "absence_reports"
+    __table_args__ = (Index("ix_absence_reports_pupil", "school_urn", "upn"),)
+
+    report_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    school_urn: Mapped[str] = mapped_column(String(6))
+    upn: Mapped[str] = mapped_column(String(13))
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    first_session: Mapped[str] = mapped_column(String(2))
+    last_date: Mapped[dt.date] = mapped_column(Date)
+    last_session: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(10))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 
 from attendance_common.retention import Cutoff, Rule
-from notifications.models import Contact, Delivery, Mark, Message, Pupil, Trigger
+from notifications.models import AbsenceReport, Contact, Delivery, Mark, Message, Pupil, Trigger
 
 MESSAGE_YEARS = 2
 REGISTER_YEARS = 6
@@ -55,6 +55,11 @@ def contact_due(now: dt.datetime) -> ColumnElement[bool]:
     return _of_due_pupil(now, Contact.pupil_id)
 
 
+def report_due(now: dt.datetime) -> ColumnElement[bool]:
+    """A family's report explains a first-day contact only around its own days: kept as messages."""
+    return AbsenceReport.last_date < Cutoff.years(now, MESSAGE_YEARS).day
+
+
 # In order: a table's dependants before it.
 RULES: tuple[Rule, ...] = (
     Rule(Delivery, "2 years after it was made; pending ones stay", delivery_due),
@@ -63,4 +68,5 @@ RULES: tuple[Rule, ...] = (
     Rule(Mark, "6 years after the session, or as long as its pupil", mark_due),
     Rule(Contact, "as long as its pupil", contact_due),
     Rule(Pupil, "1 year after deletion from roll", pupil_due),
+    Rule(AbsenceReport, "2 years after its last day", report_due),
 )

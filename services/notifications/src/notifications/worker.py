@@ -5,20 +5,27 @@ from __future__ import annotations
 import asyncio
 
 from attendance_common.db import Database
-from attendance_common.events.base import ALERTS_TOPIC, CASES_TOPIC, MARKS_TOPIC, PUPILS_TOPIC
+from attendance_common.events.base import (
+    ALERTS_TOPIC,
+    CASES_TOPIC,
+    MARKS_TOPIC,
+    PUPILS_TOPIC,
+    REQUESTS_TOPIC,
+)
 from attendance_common.logging import configure_logging
 from attendance_common.messaging import ConsumerSpec, Worker, run_worker
 from notifications.delivery.dispatch import Dispatcher
 from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS
 from notifications.settings import Settings
 
-# Pupils, alerts and cases in one group: a trigger that overtakes its pupil's event waits for it
-# in the same consumer (delivery.triggers.route_waiting). Marks, many and heavy, get their own group so a
-# school's morning register never delays a first-day message behind it. A fetch's runs of alerts
-# are applied set-based (BATCH_HANDLERS): a few statements per run, not a few per alert.
+# Pupils, families' requests, alerts and cases in one group: a trigger that overtakes its pupil's
+# event waits for it in the same consumer (delivery.triggers.route_waiting), and a first-day alert and the
+# parent's report of that absence are applied one after the other, never at once. Marks, many and
+# heavy, get their own group so a school's morning register never delays a first-day message. A
+# fetch's runs of alerts are applied set-based (BATCH_HANDLERS): a few statements per run.
 CONSUMER = ConsumerSpec(
     name="notifications",
-    topics=(PUPILS_TOPIC, ALERTS_TOPIC, CASES_TOPIC),
+    topics=(PUPILS_TOPIC, REQUESTS_TOPIC, ALERTS_TOPIC, CASES_TOPIC),
     handlers=HANDLERS,
     batch_handlers=BATCH_HANDLERS,
     max_records=200,

@@ -12,7 +12,7 @@ import pytest
 
 from attendance_common.testing.retention import check_schedule, migrated
 from notifications.main import MIGRATIONS
-from notifications.models import Contact, Delivery, Mark, Message, Pupil, Trigger
+from notifications.models import AbsenceReport, Contact, Delivery, Mark, Message, Pupil, Trigger
 from notifications.retention import RULES
 
 pytestmark = pytest.mark.integration
@@ -129,6 +129,32 @@ async def test_messages_two_years_marks_as_the_register_deleted_pupils_a_year(ba
                 (contact(gone_lately), False),
                 (mark(gone_lately, ONE_YEAR_DAY - dt.timedelta(days=3)), False),
             ],
+        )
+    finally:
+        await database.dispose()
+
+
+def report(last_date: dt.date) -> AbsenceReport:
+    return AbsenceReport(
+        report_id=str(uuid.uuid4()),
+        school_urn="100001",
+        upn="A123456789012",
+        first_date=last_date - dt.timedelta(days=2),
+        first_session="AM",
+        last_date=last_date,
+        last_session="PM",
+        status="accepted",
+    )
+
+
+async def test_a_familys_absence_report_is_kept_two_years_after_its_last_day(backend, test_databases):
+    database = await migrated(test_databases, "notifications_retention_reports", backend, MIGRATIONS)
+    try:
+        await check_schedule(
+            database,
+            RULES,
+            NOW,
+            [(report(TWO_YEARS.date() - dt.timedelta(days=1)), True), (report(TWO_YEARS.date()), False)],
         )
     finally:
         await database.dispose()

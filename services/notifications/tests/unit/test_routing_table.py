@@ -14,6 +14,9 @@ API_MD = {
     "fifteen_day_illness": (None, None, ["webhook"]),
     "pupil_deleted": (None, ["email"], ["webhook"]),
     "referral_made": (None, None, ["webhook"]),
+    # api.md Part 2: a school's decision reaches the parents, "app, and email where they have one".
+    "absence_report_decided": (["app", "email"], None, None),
+    "leave_request_decided": (["app", "email"], None, None),
 }
 
 

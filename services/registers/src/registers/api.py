@@ -148,7 +148,7 @@ async def post_marks(
             marks_per_event=settings.marks_per_event,
         )
         recorded.append(result)
-        answer = result.model_dump(mode="json")
+        answer = result.answer()
         if idempotency_key:
             remember_answer(session, **scope, request_hash=request_hash, status_code=200, body=answer)
         return 200, answer

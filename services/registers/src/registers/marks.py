@@ -21,8 +21,9 @@ from attendance_common.events.registers import MarksAmended, MarksRecorded
 from attendance_common.identifiers import compact_upn
 from attendance_common.messaging import add_events
 from registers import bulk, counters, school_days
+from registers.family_requests import leave_requests
 from registers.models import Mark, MarkChange, School
-from registers.schemas import MarkIn, MarksResult, RejectedMark
+from registers.schemas import MarkIn, MarksResult, MarkWarning, RejectedMark
 
 SOURCE = "registers"
 SESSIONS = ("AM", "PM")
@@ -191,7 +192,9 @@ async def record_marks(
     note_pupils((school.urn, upn) for upn in revealed)
     outcome.rejected.sort(key=lambda rejected: rejected.index)
 
-    existing = await bulk.existing_marks(session, (pid for _, pid in on_roll), (v.date for v, _ in on_roll))
+    days = {v.date for v, _ in on_roll}
+    existing = await bulk.existing_marks(session, (pid for _, pid in on_roll), days)
+    inside_leave = await leave_requests.marks_inside_leave(session, school.urn, on_roll, days)
     now = now_utc()
     current: dict[Key, str] = {key: code for key, (_, code) in existing.items()}
     new: dict[Key, _Valid] = {}
@@ -235,6 +238,18 @@ async def record_marks(
         amended=outcome.amended,
         unchanged=outcome.unchanged,
         rejected=outcome.rejected,
+        warnings=[_leave_warning(items[v.index], v, expected) for v, expected in inside_leave],
+    )
+
+
+def _leave_warning(item: MarkIn, mark: _Valid, expected: str) -> MarkWarning:
+    """A mark stored as sent, though granted leave says the register records `expected` then."""
+    return MarkWarning(
+        index=mark.index,
+        upn=item.upn,
+        warning_code="differs_from_granted_leave",
+        message=f"{mark.date} {mark.session} is inside granted leave: the register records it as "
+        f"{expected}, not {mark.code}",
     )
 
 

@@ -8,12 +8,13 @@ enrolment goes 6 years after its deletion from roll, once none of its marks rema
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, and_, exists, not_, select
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from attendance_common.retention import Cutoff, Rule
-from registers.models import Mark, MarkChange, MarkMonthCount, Pupil
+from registers.models import AbsenceReport, LeaveRequest, Mark, MarkChange, MarkMonthCount, Pupil
 
 REGISTER_YEARS = 6
 
@@ -42,8 +43,26 @@ def pupil_due(now: dt.datetime) -> ColumnElement[bool]:
     return and_(Pupil.deleted_on < cutoff.day, not_(kept_mark), not_(kept_month))
 
 
+def request_due(
+    model: type[AbsenceReport] | type[LeaveRequest],
+) -> Callable[[dt.datetime], ColumnElement[bool]]:
+    """A family's report or leave request: the evidence behind the codes of its sessions, kept as
+    long as they are (6 years after its last day); or as long as its pupil."""
+
+    def due(now: dt.datetime) -> ColumnElement[bool]:
+        cutoff = Cutoff.years(now, REGISTER_YEARS)
+        return or_(
+            and_(model.last_date < cutoff.day, model.submitted_at < cutoff.moment),
+            model.pupil_id.in_(select(Pupil.id).where(pupil_due(now))),
+        )
+
+    return due
+
+
 # In order: a table's dependants before it.
 RULES: tuple[Rule, ...] = (
+    Rule(AbsenceReport, "6 years after its last day, or as long as its pupil", request_due(AbsenceReport)),
+    Rule(LeaveRequest, "6 years after its last day, or as long as its pupil", request_due(LeaveRequest)),
     Rule(MarkChange, "as long as its mark", mark_change_due),
     Rule(Mark, "6 years after the session, its recording and its last amendment", mark_due),
     Rule(MarkMonthCount, "until its month is 6 years past", month_count_due),

@@ -142,11 +142,27 @@ class RejectedMark(BaseModel):
     error: str
 
 
+class MarkWarning(BaseModel):
+    """A mark stored as sent that the school may want to look at again (api.md Part 2)."""
+
+    index: int
+    upn: Any = Field(description="as sent")
+    warning_code: str
+    message: str
+
+
 class MarksResult(BaseModel):
     accepted: int
     amended: int
     unchanged: int
     rejected: list[RejectedMark]
+    warnings: list[MarkWarning] = Field(
+        default=[], description="only when there are some, so the answer api.md Part 1 shows is unchanged"
+    )
+
+    def answer(self) -> dict[str, Any]:
+        """The JSON answer: `warnings` left out when there are none."""
+        return self.model_dump(mode="json", exclude=None if self.warnings else {"warnings"})
 
 
 class MarkOut(BaseModel):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import uuid
 
 import pytest
 
 from attendance_common.testing.retention import check_schedule, migrated
 from registers.main import MIGRATIONS
-from registers.models import Mark, MarkChange, MarkMonthCount, Pupil, School
+from registers.models import AbsenceReport, LeaveRequest, Mark, MarkChange, MarkMonthCount, Pupil, School
 from registers.retention import RULES
 
 pytestmark = pytest.mark.integration
@@ -124,6 +125,70 @@ async def test_a_deleted_pupil_stays_while_a_mark_of_theirs_is_kept(backend, tes
                 (gone, False),
                 (amended, False),
                 (change(amended, SIX_YEARS + dt.timedelta(days=1)), False),  # amended 5 years ago
+            ],
+        )
+    finally:
+        await database.dispose()
+
+
+def absence_report(of: Pupil, last_date: dt.date, submitted_at: dt.datetime) -> AbsenceReport:
+    return AbsenceReport(
+        id=str(uuid.uuid4()),
+        school_urn=of.school_urn,
+        pupil_id=of.id,
+        upn=of.upn,
+        first_date=last_date - dt.timedelta(days=1),
+        first_session="AM",
+        last_date=last_date,
+        last_session="PM",
+        reason="illness",
+        note="Temperature",
+        status="accepted",
+        submitted_at=submitted_at,
+        submitted_by_sub="parent",
+        submitted_by_role="parent",
+    )
+
+
+def leave_request(of: Pupil, last_date: dt.date, submitted_at: dt.datetime) -> LeaveRequest:
+    return LeaveRequest(
+        id=str(uuid.uuid4()),
+        school_urn=of.school_urn,
+        pupil_id=of.id,
+        upn=of.upn,
+        first_date=last_date,
+        last_date=last_date,
+        category="interview",
+        expected_code="J1",
+        status="granted",
+        submitted_at=submitted_at,
+        submitted_by_sub="parent",
+        submitted_by_role="parent",
+    )
+
+
+async def test_families_reports_and_leave_are_kept_as_long_as_the_register_entries_they_explain(
+    backend, test_databases
+):
+    database = await migrated(test_databases, "registers_retention_requests", backend, MIGRATIONS)
+    school = School(urn="100003", name="Vale Primary", la_code="380", updated_at=SIX_YEARS)
+    on_roll = pupil("100003")
+    gone = pupil("100003", deleted_on=DAY - dt.timedelta(days=1))
+    before = SIX_YEARS - dt.timedelta(days=10)
+    try:
+        await check_schedule(
+            database,
+            RULES,
+            NOW,
+            [
+                (school, False),
+                (on_roll, False),
+                (gone, True),
+                (absence_report(on_roll, DAY - dt.timedelta(days=1), before), True),
+                (absence_report(on_roll, DAY, before), False),  # its last day is inside the 6 years
+                (leave_request(on_roll, DAY - dt.timedelta(days=1), before), True),
+                (leave_request(on_roll, DAY + dt.timedelta(days=30), before), False),
+                (absence_report(gone, DAY + dt.timedelta(days=10), before), True),  # goes with its pupil
             ],
         )
     finally:

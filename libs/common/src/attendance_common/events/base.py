@@ -8,10 +8,11 @@ from pydantic import BaseModel, ConfigDict
 
 PUPILS_TOPIC = "attendance.pupils"
 MARKS_TOPIC = "attendance.marks"
+REQUESTS_TOPIC = "attendance.requests"
 ALERTS_TOPIC = "attendance.alerts"
 CASES_TOPIC = "attendance.cases"
 NOTIFICATIONS_TOPIC = "attendance.notifications"
-TOPICS = (PUPILS_TOPIC, MARKS_TOPIC, ALERTS_TOPIC, CASES_TOPIC, NOTIFICATIONS_TOPIC)
+TOPICS = (PUPILS_TOPIC, MARKS_TOPIC, REQUESTS_TOPIC, ALERTS_TOPIC, CASES_TOPIC, NOTIFICATIONS_TOPIC)
 
 
 def dlq_topic(topic: str) -> str:

@@ -25,6 +25,14 @@ from attendance_common.events.registers import (
     PupilUpserted,
     SchoolUpserted,
 )
+from attendance_common.events.requests import (
+    AbsenceReportDecided,
+    AbsenceReportSubmitted,
+    AbsenceReportWithdrawn,
+    LeaveRequestDecided,
+    LeaveRequestSubmitted,
+    LeaveRequestWithdrawn,
+)
 
 EVENT_MODELS: dict[str, type[EventData]] = {
     model.event_type: model
@@ -34,6 +42,12 @@ EVENT_MODELS: dict[str, type[EventData]] = {
         PupilDeleted,
         MarksRecorded,
         MarksAmended,
+        AbsenceReportSubmitted,
+        AbsenceReportDecided,
+        AbsenceReportWithdrawn,
+        LeaveRequestSubmitted,
+        LeaveRequestDecided,
+        LeaveRequestWithdrawn,
         AlertRaised,
         AlertCleared,
         CaseOpened,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,6 +110,14 @@ def split_lanes(
     return [lane for lane in split if lane]
 
 
+def in_time_order(partitions: Iterable[Sequence[ConsumerRecord[Any, Any]]]) -> list[ConsumerRecord[Any, Any]]:
+    """A fetch's records of several partitions as one list, merged by record timestamp; each
+    partition's records keep their order. Topics are not ordered together, but what was published
+    first is applied first within a fetch: a parent's report of an absence, then the first-day alert
+    its register raised a moment later, not the other way round because of the partitions' order."""
+    return list(heapq.merge(*partitions, key=lambda record: record.timestamp))
+
+
 class EventConsumer:
     """Consumes `topics` as group `name`, applying each event type's handler exactly once.
 
@@ -187,7 +196,7 @@ class EventConsumer:
     ) -> bool:
         """Apply a fetch: first its records outside the lane topics (one transaction), then the
         lanes, each in its own transaction, at once. False if stopped."""
-        serial = [r for tp, records in batches.items() if tp.topic not in self.lane_topics for r in records]
+        serial = in_time_order([recs for tp, recs in batches.items() if tp.topic not in self.lane_topics])
         if serial and not await self.process(serial, stop):
             return False
         # SQLite has one writer at a time: lanes would only wait on (or refuse) each other.

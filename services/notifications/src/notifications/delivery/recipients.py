@@ -176,4 +176,5 @@ def context(trigger: TriggerRow, child: Child, now: dt.datetime) -> dict[str, An
         "note": data.get("note"),
         "parent_name": "",
         "recipient_name": child.social_worker_name or "",
+        **templates.request_words(data),
     }

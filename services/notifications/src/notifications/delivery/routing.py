@@ -11,7 +11,9 @@ from typing import Any
 from attendance_common.events.alerts import ALERT_TYPES
 from attendance_common.scopes import applying
 
-TRIGGERS: tuple[str, ...] = (*ALERT_TYPES, "pupil_deleted", "referral_made")
+# A school's decision on a family's absence report or leave request (api.md Part 2).
+DECISIONS: tuple[str, ...] = ("absence_report_decided", "leave_request_decided")
+TRIGGERS: tuple[str, ...] = (*ALERT_TYPES, "pupil_deleted", "referral_made", *DECISIONS)
 # Audience -> the channels it can be reached on.
 CHANNELS: Mapping[str, tuple[str, ...]] = {
     "parents": ("app", "email", "sms"),
@@ -41,6 +43,8 @@ DEFAULT_ROUTES: Routes = {
     "overdue_n": {},
     "pupil_deleted": {**_SOCIAL_WORKER, **_LA},
     "referral_made": {**_LA},
+    "absence_report_decided": {**_PARENTS},
+    "leave_request_decided": {**_PARENTS},
 }
 
 # Statutory duties (api.md "Authorisation clarified"): first-day contact with parents, telling a

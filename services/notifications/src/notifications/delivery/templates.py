@@ -39,6 +39,22 @@ TRIGGER_TEXT = {
     "overdue_n": "an absence still without a reason after five school days",
     "pupil_deleted": "removal from the school roll",
     "referral_made": "referral to the local authority",
+    "absence_report_decided": "the absence you reported",
+    "leave_request_decided": "your request for leave",
+}
+REASONS = {
+    "illness": "illness",
+    "medical_appointment": "a medical appointment",
+    "religious_observance": "religious observance",
+    "family_emergency": "a family emergency",
+    "bereavement": "a bereavement",
+    "other": "another reason",
+}
+LEAVE_CATEGORIES = {
+    "exceptional_circumstances": "exceptional circumstances",
+    "performance_or_employment_abroad": "a performance or employment abroad",
+    "interview": "an interview",
+    "study_leave": "study leave for an exam",
 }
 
 
@@ -90,3 +106,29 @@ def when_text(day: dt.date, today: dt.date) -> str:
     if day == today:
         return "today"
     return f"on {day:%A} {day.day} {day:%B}"
+
+
+def span_text(data: dict[str, Any]) -> str:
+    """`on Thursday 3 December` or `from Thursday 3 December (afternoon) to Friday 4 December`."""
+    first, last = dt.date.fromisoformat(data["first_date"]), dt.date.fromisoformat(data["last_date"])
+    first_part = data.get("first_session", "AM") == "PM"
+    last_part = data.get("last_session", "PM") == "AM"
+    if first == last:
+        part = " morning" if last_part else " afternoon" if first_part else ""
+        return f"on {first:%A} {first.day} {first:%B}" + (f" ({part.strip()})" if part else "")
+    start = f"{first:%A} {first.day} {first:%B}" + (" (afternoon)" if first_part else "")
+    end = f"{last:%A} {last.day} {last:%B}" + (" (morning)" if last_part else "")
+    return f"from {start} to {end}"
+
+
+def request_words(data: dict[str, Any]) -> dict[str, Any]:
+    """What the decision templates say about a family's request (empty for other triggers)."""
+    if "report_id" not in data and "request_id" not in data:
+        return {}
+    return {
+        "span": span_text(data),
+        "outcome": data.get("outcome", ""),
+        "reason_text": REASONS.get(data.get("reason", ""), "the reason you gave"),
+        "category_text": LEAVE_CATEGORIES.get(data.get("category", ""), "leave"),
+        "expected_code": data.get("expected_code", ""),
+    }

@@ -19,7 +19,7 @@ from attendance_common.events.alerts import AlertCleared
 from attendance_common.events.envelope import CloudEvent
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
 from attendance_common.scopes import stored_settings
-from notifications.delivery import routing, templates
+from notifications.delivery import family_reports, routing, templates
 from notifications.delivery.deliveries import NewDeliveries, write_new
 from notifications.delivery.la_events import outward_event
 from notifications.delivery.recipients import Child, TriggerRow, child_of, children_of, context
@@ -56,11 +56,13 @@ async def record_triggers(session: AsyncSession, incomings: Sequence[Incoming], 
         return
     wanted = {t.key: (await routes_for(session, t.school_urn, t.la_code)).get(t.kind, {}) for t in fresh}
     children = await children_of(session, [t for t in fresh if needs_child(t, wanted[t.key])])
+    reported = await family_reports.covered(session, fresh)
     staged: list[NewDeliveries] = []
     waiting: list[str] = []
     for trigger in fresh:
         deliveries = NewDeliveries(trigger, now)
-        if not await stage(session, deliveries, wanted[trigger.key], children.get(trigger.key)):
+        child = children.get(trigger.key)
+        if not await stage(session, deliveries, wanted[trigger.key], child, trigger.key in reported):
             waiting.append(trigger.key)
         staged.append(deliveries)
     await write_new(session, staged)
@@ -128,10 +130,14 @@ def needs_child(trigger: TriggerRow, wanted: Mapping[str, list[str]]) -> bool:
 
 
 async def stage(
-    session: AsyncSession, new: NewDeliveries, wanted: Mapping[str, list[str]], child: Child | None
+    session: AsyncSession,
+    new: NewDeliveries,
+    wanted: Mapping[str, list[str]],
+    child: Child | None,
+    reported: bool = False,
 ) -> bool:
     """Stage the trigger's deliveries; False while people wait for their pupil's event (`child`
-    None where `needs_child`)."""
+    None where `needs_child`). `reported`: the parents already told the school (family_reports)."""
     if wanted.get("local_authority"):
         await to_local_authority(session, new)
     if not needs_child(new.trigger, wanted):
@@ -139,7 +145,7 @@ async def stage(
     if child is None:
         return False
     if wanted.get("parents"):
-        to_parents(new, child, wanted["parents"])
+        to_parents(new, child, wanted["parents"], reported=reported)
     if wanted.get("social_worker"):
         to_social_worker(new, child)
     return True
@@ -150,7 +156,8 @@ async def route(session: AsyncSession, trigger: TriggerRow, now: dt.datetime) ->
     wanted = (await routes_for(session, trigger.school_urn, trigger.la_code)).get(trigger.kind, {})
     child = await child_of(session, trigger) if needs_child(trigger, wanted) else None
     new = NewDeliveries(trigger, now)
-    routed = await stage(session, new, wanted, child)
+    reported = trigger.key in await family_reports.covered(session, [trigger])
+    routed = await stage(session, new, wanted, child, reported)
     await new.write(session, fresh=False)
     return routed
 
@@ -192,13 +199,17 @@ _TRIGGER_COLUMNS = (
 )
 
 
-def to_parents(new: NewDeliveries, child: Child, channels: list[str]) -> None:
+def to_parents(new: NewDeliveries, child: Child, channels: list[str], *, reported: bool = False) -> None:
     """Every contact with parental responsibility, in priority order: the app feed and email where
-    they have an address, SMS where they have a phone."""
+    they have an address, SMS where they have a phone. When the parents have already reported the
+    absence, each is recorded `skipped` (`reported_by_parent`) instead of sent."""
     trigger = new.trigger
     base = context(trigger, child, new.now)
     for parent in child.parents:
         text = templates.render("parents", trigger.kind, {**base, "parent_name": parent.name})
+        if reported:
+            family_reports.record_not_sent(new, parent, channels, text)
+            continue
         if parent.email and "app" in channels:
             new.add_to_feed(email=parent.email, name=parent.name, title=text.title, body=text.body)
         if parent.email and "email" in channels:

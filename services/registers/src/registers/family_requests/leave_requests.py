@@ -1,0 +1,173 @@
+"""Leave requests (regulation 11), whoever acts on them: each change written with its event.
+
+Granted leave is read back on every batch of marks (`granted_between`), so a mark inside it with
+another code than the expected one is flagged in the marks answer's `warnings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attendance_common.auth import Principal
+from attendance_common.clock import now_utc
+from attendance_common.events import requests as events
+from attendance_common.messaging import add_event
+from registers.bulk import asyncpg_connection
+from registers.family_requests import rules
+from registers.family_requests.schemas import LeaveIn
+from registers.models import LeaveRequest, Pupil, School
+
+SOURCE = "registers"
+OPEN = "pending"
+
+
+async def submit(
+    session: AsyncSession, *, school: School, pupil: Pupil, data: LeaveIn, by: Principal, today: dt.date
+) -> LeaveRequest:
+    """Record a request for leave, only ever in advance."""
+    last_date = data.last_date or data.first_date
+    rules.check_leave_span(data.first_date, last_date, today)
+    leave = LeaveRequest(
+        id=str(uuid.uuid4()),
+        school_urn=school.urn,
+        pupil_id=pupil.id,
+        upn=pupil.upn,
+        first_date=data.first_date,
+        last_date=last_date,
+        category=data.category,
+        reason=data.reason,
+        expected_code=rules.expected_code(data.category),
+        status=OPEN,
+        submitted_at=now_utc(),
+        submitted_by_sub=by.sub,
+        submitted_by_role=by.role.value,
+        submitted_by_name=by.name,
+    )
+    session.add(leave)
+    await session.flush()
+    add_event(
+        session,
+        events.LeaveRequestSubmitted(
+            **_span(leave, school), submitted_at=leave.submitted_at, submitted_by_role=leave.submitted_by_role
+        ),
+        source=SOURCE,
+    )
+    return leave
+
+
+async def decide(
+    session: AsyncSession,
+    leave: LeaveRequest,
+    *,
+    school: School,
+    outcome: str,
+    note: str | None,
+    by: Principal,
+) -> None:
+    """Grant or refuse leave still pending; refusing says why (`note`)."""
+    rules.check_undecided(leave.status, OPEN, f"leave request {leave.id}")
+    rules.check_decision_note(outcome, note, needs_note="refused")
+    leave.status, leave.decision_note, leave.decided_at = outcome, note, now_utc()
+    leave.decided_by_sub, leave.decided_by_role, leave.decided_by_name = by.sub, by.role.value, by.name
+    await session.flush()
+    add_event(
+        session,
+        events.LeaveRequestDecided(
+            **_span(leave, school),
+            outcome=outcome,
+            decided_at=leave.decided_at,
+            decided_by_role=leave.decided_by_role,
+        ),
+        source=SOURCE,
+    )
+
+
+async def withdraw(session: AsyncSession, leave: LeaveRequest, *, school: School, by: Principal) -> None:
+    """Withdraw a request still pending."""
+    rules.check_undecided(leave.status, OPEN, f"leave request {leave.id}")
+    leave.status, leave.withdrawn_at = "withdrawn", now_utc()
+    leave.withdrawn_by_sub, leave.withdrawn_by_role, leave.withdrawn_by_name = by.sub, by.role.value, by.name
+    await session.flush()
+    add_event(
+        session,
+        events.LeaveRequestWithdrawn(
+            **_span(leave, school), withdrawn_at=leave.withdrawn_at, withdrawn_by_role=leave.withdrawn_by_role
+        ),
+        source=SOURCE,
+    )
+
+
+def _span(leave: LeaveRequest, school: School) -> dict[str, object]:
+    """What every leave event carries: whose request, its days, category and code. Not the reason's text."""
+    return {
+        "request_id": leave.id,
+        "school_urn": leave.school_urn,
+        "la_code": school.la_code,
+        "upn": leave.upn,
+        "first_date": leave.first_date,
+        "last_date": leave.last_date,
+        "category": leave.category,
+        "expected_code": leave.expected_code,
+    }
+
+
+GrantedLeave = tuple[int, dt.date, dt.date, str]  # (pupil id, first date, last date, expected code)
+
+
+async def granted_between(
+    session: AsyncSession, school_urn: str, first: dt.date, last: dt.date
+) -> list[GrantedLeave]:
+    """The school's granted leave overlapping `first`..`last`: one indexed query per batch of marks.
+
+    By school rather than by the batch's pupils: a school has a handful of granted leaves at a time,
+    and the lookup by school needs no array of thousands of pupil ids.
+    """
+    pg = await asyncpg_connection(session)
+    if pg is not None:
+        rows = await pg.fetch(
+            "SELECT pupil_id, first_date, last_date, expected_code FROM leave_requests "
+            "WHERE school_urn = $1 AND status = 'granted' AND last_date >= $2 AND first_date <= $3",
+            school_urn,
+            first,
+            last,
+        )
+        return [(r["pupil_id"], r["first_date"], r["last_date"], r["expected_code"]) for r in rows]
+    result = await session.execute(
+        select(
+            LeaveRequest.pupil_id, LeaveRequest.first_date, LeaveRequest.last_date, LeaveRequest.expected_code
+        ).where(
+            LeaveRequest.school_urn == school_urn,
+            LeaveRequest.status == "granted",
+            LeaveRequest.last_date >= first,
+            LeaveRequest.first_date <= last,
+        )
+    )
+    return [(r.pupil_id, r.first_date, r.last_date, r.expected_code) for r in result]
+
+
+async def marks_inside_leave(
+    session: AsyncSession, school_urn: str, marks: Sequence[tuple[Any, int]], days: Collection[dt.date]
+) -> list[tuple[Any, str]]:
+    """Of a batch's marks (each an item with `date` and `code`, and its pupil id), those inside the
+    pupil's granted leave with a code other than the expected one, each with that code.
+
+    One query for the batch; then a dict lookup per mark, and only when the school has granted
+    leave on the batch's days at all.
+    """
+    if not marks or not days:
+        return []
+    granted = await granted_between(session, school_urn, min(days), max(days))
+    if not granted:
+        return []
+    leave = rules.leave_by_day(granted, days)
+    return [
+        (item, expected)
+        for item, pupil_id in marks
+        if (expected := leave.get((pupil_id, item.date))) is not None and expected != item.code
+    ]

@@ -1,0 +1,114 @@
+"""Request and response bodies of absence reports and leave requests (api.md Part 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from attendance_common.bounds import REGISTER_NOTE_LENGTH
+from attendance_common.events.requests import AbsenceReason, LeaveCategory
+
+Session = Literal["AM", "PM"]
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first_date: dt.date
+    first_session: Session = "AM"
+    last_date: dt.date | None = Field(default=None, description="defaults to `first_date`")
+    last_session: Session = "PM"
+    reason: AbsenceReason
+    note: str | None = Field(
+        default=None, max_length=REGISTER_NOTE_LENGTH, description="the family's own words"
+    )
+    expected_return: dt.date | None = None
+
+
+class LeaveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first_date: dt.date
+    last_date: dt.date | None = Field(default=None, description="defaults to `first_date`")
+    category: LeaveCategory
+    reason: str | None = Field(
+        default=None, max_length=REGISTER_NOTE_LENGTH, description="the family's own words"
+    )
+
+
+class ReportDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accepted", "declined"]
+    note: str | None = Field(default=None, max_length=REGISTER_NOTE_LENGTH, description="required to decline")
+
+
+class LeaveDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["granted", "refused"]
+    note: str | None = Field(default=None, max_length=REGISTER_NOTE_LENGTH, description="required to refuse")
+
+
+class Person(BaseModel):
+    sub: str
+    role: str
+    name: str | None
+
+
+class Decision(BaseModel):
+    outcome: str
+    note: str | None
+    by: Person
+    at: dt.datetime
+
+
+class Withdrawal(BaseModel):
+    by: Person
+    at: dt.datetime
+
+
+class ReportOut(BaseModel):
+    id: str
+    school_urn: str
+    upn: str
+    first_date: dt.date
+    first_session: Session
+    last_date: dt.date
+    last_session: Session
+    reason: AbsenceReason
+    note: str | None
+    expected_return: dt.date | None
+    status: Literal["submitted", "accepted", "declined", "withdrawn"]
+    submitted_by: Person
+    submitted_at: dt.datetime
+    decision: Decision | None
+    withdrawal: Withdrawal | None = None
+
+
+class ReportsOut(BaseModel):
+    absence_reports: list[ReportOut]
+    next: str | None
+
+
+class LeaveOut(BaseModel):
+    id: str
+    school_urn: str
+    upn: str
+    first_date: dt.date
+    last_date: dt.date
+    category: LeaveCategory
+    reason: str | None
+    expected_code: str
+    status: Literal["pending", "granted", "refused", "withdrawn"]
+    submitted_by: Person
+    submitted_at: dt.datetime
+    decision: Decision | None
+    withdrawal: Withdrawal | None = None
+
+
+class LeavesOut(BaseModel):
+    leave_requests: list[LeaveOut]
+    next: str | None
