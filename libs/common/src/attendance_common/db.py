@@ -142,6 +142,15 @@ class Database:
         await self.engine.dispose()
 
 
+def app_database(request: Request) -> Database:
+    """FastAPI dependency: the app's database (for a route that runs its own transactions)."""
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(app_database)]
+
+
 async def session_per_request(request: Request) -> AsyncIterator[AsyncSession]:
     """FastAPI dependency: one transaction per request, committed after the route returns."""
     database: Database = request.app.state.database

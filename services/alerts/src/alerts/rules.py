@@ -155,11 +155,6 @@ def longest_run(
     return len(best), best
 
 
-def illness_days(sessions: Mapping[dt.date, tuple[str | None, str | None]]) -> list[dt.date]:
-    """School days with an `I` session, in date order."""
-    return sorted(day for day, (am, pm) in sessions.items() if "I" in (am, pm))
-
-
 def best_penalty_window(
     school_weeks: Sequence[dt.date], unauthorised_by_week: Mapping[dt.date, int], window: int
 ) -> tuple[int, list[dt.date]]:
