@@ -8,7 +8,7 @@ Routes parse, authorise, call and render; this is the call for a write that may 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,23 +66,13 @@ async def write_once(
     async def work(session: AsyncSession) -> Answer[T]:
         allowed = await authorise(session)
         if key is not None:
-            first = await stored_answer(
-                session, sub=key.sub, path=key.path, key=key.key, request_hash=key.request_hash
-            )
+            first = await stored_answer(session, **asdict(key))
             if first is not None:
                 return Answer(*first)
         written = await write(session, allowed)
         body = render(written)
         if key is not None:
-            remember_answer(
-                session,
-                sub=key.sub,
-                path=key.path,
-                key=key.key,
-                request_hash=key.request_hash,
-                status_code=status_code,
-                body=body,
-            )
+            remember_answer(session, **asdict(key), status_code=status_code, body=body)
         return Answer(status_code, body, written)
 
     return await database.retrying(work)
