@@ -77,6 +77,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "POST /v1/cases/{case_id}/close":                                     "ok    no  ok   ok  no  no",
         "POST /v1/cases/{case_id}/legal-actions":                             "ok    no  ok   ok  no  no",
         "POST /v1/cases/{case_id}/legal-actions/{action_id}/withdraw":        "ok    no  ok   ok  no  no",
+        # Plans (api.md Part 2): the family's schools and LAs support the case; a governor never.
+        "POST /v1/cases/{case_id}/plans":                                     "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/plans/{plan_id}/reviews":                   "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/plans/{plan_id}/end":                       "ok    no  ok   ok  no  no",
     },
     "notifications": {
         "GET /v1/parent/children":                                            "ok    no  no   no  no  ok",
@@ -213,6 +217,29 @@ async def _fresh_case_close(stack: Any) -> Call:
     return "POST", f"/v1/cases/{answer.json()['id']}/close", {"outcome": "other", "note": "matrix"}
 
 
+PLAN = {
+    "kind": "joint_school_la",
+    "lead": {"name": "Sam Patel", "role": "Attendance officer"},
+    "review_on": "2099-01-01",
+}
+
+
+def _on_fresh_plan(suffix: str, body: dict[str, Any]) -> Recipe:
+    """A new plan on the pupil's case (made by an admin), then `suffix` on it: each caller its own."""
+
+    async def recipe(stack: Any) -> Call:
+        case_id = await _case_id(stack)
+        answer = await stack.clients["casework"].post(f"/v1/cases/{case_id}/plans", json=PLAN, headers=ADMIN)
+        assert answer.status_code == 201, answer.text
+        return "POST", f"/v1/cases/{case_id}/plans/{answer.json()['id']}/{suffix}", body
+
+    return recipe
+
+
+def _review() -> dict[str, Any]:
+    return {"held_on": today_in_london().isoformat(), "progress": "no_change", "next_review_on": "2099-02-01"}
+
+
 SUBSCRIPTION = {"url": "https://la.example/hook", "event_types": ["attendance.alert.raised"], "la_code": LA}
 
 
@@ -311,6 +338,9 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "POST /v1/cases/{case_id}/close": _fresh_case_close,
         "POST /v1/cases/{case_id}/legal-actions": on_case("/legal-actions", "POST", LEGAL),
         "POST /v1/cases/{case_id}/legal-actions/{action_id}/withdraw": _new_legal_action,
+        "POST /v1/cases/{case_id}/plans": on_case("/plans", "POST", PLAN),
+        "POST /v1/cases/{case_id}/plans/{plan_id}/reviews": _on_fresh_plan("reviews", _review()),
+        "POST /v1/cases/{case_id}/plans/{plan_id}/end": _on_fresh_plan("end", {"outcome": "other"}),
         "GET /v1/audit": static("GET", "/v1/audit"),
     },
     "notifications": {

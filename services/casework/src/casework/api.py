@@ -13,7 +13,7 @@ from attendance_common.events.casework import Stage
 from attendance_common.pagination import After, Limit
 from casework import legal, service
 from casework.access import get_case
-from casework.render import legal_action_out, render_case
+from casework.render import legal_action_out, render_case, render_plan
 from casework.schemas import (
     ActionIn,
     ActionOut,
@@ -25,6 +25,10 @@ from casework.schemas import (
     LegalActionIn,
     LegalActionOut,
     OpenIn,
+    PlanEndIn,
+    PlanIn,
+    PlanOut,
+    PlanReviewIn,
     StageIn,
     WithdrawIn,
 )
@@ -40,12 +44,28 @@ async def list_cases(
     upn: str | None = None,
     status: Literal["open", "closed"] | None = None,
     stage: Stage | None = None,
+    review_overdue: bool = False,
+    missing_joint_plan: bool = False,
     limit: Limit = 100,
     after: After = None,
 ):
-    """Cases in the caller's scope, oldest first; `next` is the cursor for the following page."""
+    """Cases in the caller's scope, oldest first; `next` is the cursor for the following page.
+
+    `review_overdue=true`: open cases with an active plan whose review date is before today;
+    `missing_joint_plan=true`: open cases with a pupil whose severe-absence alert is open and no
+    active `joint_school_la` plan.
+    """
     return await service.list_cases(
-        session, principal, school=school, upn=upn, status=status, stage=stage, limit=limit, after=after
+        session,
+        principal,
+        school=school,
+        upn=upn,
+        status=status,
+        stage=stage,
+        limit=limit,
+        after=after,
+        review_overdue=review_overdue,
+        missing_joint_plan=missing_joint_plan,
     )
 
 
@@ -109,3 +129,24 @@ async def withdraw_legal_action(
 ):
     """Withdraw a legal action; withdrawn penalty notices do not count towards the limits."""
     return legal_action_out(await legal.withdraw_legal_action(session, principal, case_id, action_id, body))
+
+
+@router.post("/cases/{case_id}/plans", response_model=PlanOut, status_code=201)
+async def create_plan(case_id: str, body: PlanIn, session: SessionDep, principal: CurrentPrincipal):
+    """Start a plan on the case (`attendance.plan.agreed`); the parents are told it has started."""
+    return await render_plan(session, await service.create_plan(session, principal, case_id, body))
+
+
+@router.post("/cases/{case_id}/plans/{plan_id}/reviews", response_model=PlanOut, status_code=201)
+async def review_plan(
+    case_id: str, plan_id: str, body: PlanReviewIn, session: SessionDep, principal: CurrentPrincipal
+):
+    """Record a review of an active plan; `review_on` moves on to `next_review_on`."""
+    return await render_plan(session, await service.review_plan(session, principal, case_id, plan_id, body))
+
+
+@router.post("/cases/{case_id}/plans/{plan_id}/end", response_model=PlanOut)
+async def end_plan(
+    case_id: str, plan_id: str, body: PlanEndIn, session: SessionDep, principal: CurrentPrincipal
+):
+    return await render_plan(session, await service.end_plan(session, principal, case_id, plan_id, body))

@@ -15,7 +15,18 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from attendance_common.retention import Cutoff, Rule
-from casework.models import Action, Alert, Barrier, Case, CasePupil, LegalAction, Referral, StageEntry
+from casework.models import (
+    Action,
+    Alert,
+    Barrier,
+    Case,
+    CasePupil,
+    LegalAction,
+    Plan,
+    PlanReview,
+    Referral,
+    StageEntry,
+)
 
 CASE_YEARS = 6
 
@@ -42,7 +53,10 @@ def alert_due(now: dt.datetime) -> ColumnElement[bool]:
 
 # In order: a case's records before the case.
 RULES: tuple[Rule, ...] = (
-    *(_of_due_case(model) for model in (StageEntry, CasePupil, Referral, Barrier, Action, LegalAction)),
+    *(
+        _of_due_case(model)
+        for model in (StageEntry, CasePupil, Referral, Barrier, Action, LegalAction, PlanReview, Plan)
+    ),
     Rule(Alert, "as long as its case; without one, 6 years after it cleared", alert_due),
     Rule(Case, "6 years after it closed", case_due),
 )

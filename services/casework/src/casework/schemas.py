@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from attendance_common.bounds import Code, Label
-from attendance_common.events.casework import LegalActionType, Stage
+from attendance_common.bounds import FEW, Code, Email, Label, Name
+from attendance_common.events.casework import PLAN_KINDS, PLAN_OUTCOMES, PROGRESS, LegalActionType, Stage
 
 BarrierCategory = Literal[
     "physical_health",
@@ -150,6 +150,69 @@ class HistoryOut(BaseModel):
     by_name: str | None
 
 
+class PlanLeadIn(_In):
+    name: Name
+    role: Label
+    organisation: Label | None = None
+    email: Email | None = None
+
+
+class PlanTargetIn(_In):
+    description: str = Field(min_length=1, max_length=2000)
+    attendance_rate: float | None = Field(default=None, ge=0, le=1)
+    by: dt.date | None = None
+
+
+class PlanIn(_In):
+    # Checked by plan_rules (422 `unknown_plan_kind`), so the problem names what was wrong.
+    kind: Code = Field(json_schema_extra={"enum": list(PLAN_KINDS)})
+    lead: PlanLeadIn
+    targets: list[PlanTargetIn] = Field(default=[], max_length=FEW)
+    review_on: dt.date
+    agreed_with_family: bool = False
+
+
+class PlanReviewIn(_In):
+    held_on: dt.date
+    progress: Code = Field(json_schema_extra={"enum": list(PROGRESS)})
+    next_review_on: dt.date
+    note: str | None = Text
+
+
+class PlanEndIn(_In):
+    outcome: Code = Field(json_schema_extra={"enum": list(PLAN_OUTCOMES)})
+    note: str | None = Text
+
+
+class PlanReviewOut(BaseModel):
+    id: str
+    held_on: dt.date
+    progress: str
+    next_review_on: dt.date
+    note: str | None
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+class PlanOut(BaseModel):
+    id: str
+    case_id: str
+    kind: str
+    status: str
+    lead: dict[str, str | None]
+    targets: list[dict[str, object]]
+    review_on: dt.date
+    agreed_with_family: bool
+    started_on: dt.date
+    reviews: list[PlanReviewOut]
+    created_at: dt.datetime
+    created_by: str
+    ended_at: dt.datetime | None
+    ended_by: str | None
+    outcome: str | None
+    end_note: str | None
+
+
 class CasePupilOut(BaseModel):
     school_urn: str
     upn: str
@@ -167,6 +230,7 @@ class CaseOut(BaseModel):
     legal_actions: list[LegalActionOut]
     referrals: list[ReferralOut]
     history: list[HistoryOut]
+    plans: list[PlanOut] = []
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     outcome: str | None

@@ -8,15 +8,25 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal, Role
-from attendance_common.clock import now_utc
-from attendance_common.errors import Conflict, Forbidden, Unprocessable
+from attendance_common.clock import now_utc, today_in_london
+from attendance_common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from attendance_common.identifiers import compact_upn
 from attendance_common.pagination import keyset_page
-from casework import cases
+from casework import cases, plan_rules, plans
 from casework.access import check_role, get_case, may_act_on, scoped
-from casework.models import Action, Barrier, Case, CasePupil, Pupil
+from casework.models import Action, Barrier, Case, CasePupil, Plan, Pupil
 from casework.render import render_cases
-from casework.schemas import ActionIn, BarrierIn, CasesOut, CloseIn, OpenIn, StageIn
+from casework.schemas import (
+    ActionIn,
+    BarrierIn,
+    CasesOut,
+    CloseIn,
+    OpenIn,
+    PlanEndIn,
+    PlanIn,
+    PlanReviewIn,
+    StageIn,
+)
 
 
 async def list_cases(
@@ -29,6 +39,8 @@ async def list_cases(
     stage: str | None,
     limit: int,
     after: str | None,
+    review_overdue: bool = False,
+    missing_joint_plan: bool = False,
 ) -> CasesOut:
     """Cases in the caller's scope, oldest first, filtered by a family member's school or UPN."""
     query = scoped(select(Case), principal)
@@ -42,6 +54,10 @@ async def list_cases(
         query = query.where(Case.status == status)
     if stage:
         query = query.where(Case.stage == stage)
+    if review_overdue:  # api.md Part 2: both filters are about open cases
+        query = query.where(Case.status == "open", plans.review_overdue(today_in_london()))
+    if missing_joint_plan:
+        query = query.where(Case.status == "open", plans.missing_joint_plan())
     page, cursor = await keyset_page(session, query, (Case.opened_at, Case.id), limit=limit, after=after)
     return CasesOut(cases=await render_cases(session, page), next=cursor)
 
@@ -126,5 +142,67 @@ async def add_action(session: AsyncSession, principal: Principal, case_id: str, 
 
 async def close_case(session: AsyncSession, principal: Principal, case_id: str, body: CloseIn) -> Case:
     case = await open_for_work(session, principal, case_id)
+    # The case outcomes are plan outcomes too: its active plans end with it.
+    await plans.end_active(session, case, outcome=body.outcome, by=cases.Actor.of(principal))
     await cases.close(session, case, outcome=body.outcome, note=body.note, by=cases.Actor.of(principal))
     return case
+
+
+async def create_plan(session: AsyncSession, principal: Principal, case_id: str, body: PlanIn) -> Plan:
+    """Start a plan on an open case: one lead practitioner, targets and a first review date."""
+    kind = plan_rules.check_kind(body.kind)
+    case = await open_for_work(session, principal, case_id)
+    plan_rules.check_first_review(body.review_on, today_in_london())
+    return await plans.agree(
+        session,
+        case,
+        kind=kind,
+        lead=body.lead.model_dump(mode="json"),
+        targets=[t.model_dump(mode="json") for t in body.targets],
+        review_on=body.review_on,
+        agreed_with_family=body.agreed_with_family,
+        by=cases.Actor.of(principal),
+    )
+
+
+async def review_plan(
+    session: AsyncSession, principal: Principal, case_id: str, plan_id: str, body: PlanReviewIn
+) -> Plan:
+    """Record a review of an active plan; its next review date moves on."""
+    progress = plan_rules.check_progress(body.progress)
+    case, plan = await _plan_of(session, principal, case_id, plan_id)
+    plan_rules.check_active(plan.status, plan.id)
+    plan_rules.check_review(
+        body.held_on, body.next_review_on, started_on=plan.started_on, today=today_in_london()
+    )
+    await plans.review(
+        session,
+        case,
+        plan,
+        held_on=body.held_on,
+        progress=progress,
+        next_review_on=body.next_review_on,
+        note=body.note,
+        by=cases.Actor.of(principal),
+    )
+    return plan
+
+
+async def end_plan(
+    session: AsyncSession, principal: Principal, case_id: str, plan_id: str, body: PlanEndIn
+) -> Plan:
+    outcome = plan_rules.check_outcome(body.outcome)
+    case, plan = await _plan_of(session, principal, case_id, plan_id)
+    plan_rules.check_active(plan.status, plan.id)
+    await plans.end(session, case, plan, outcome=outcome, note=body.note, by=cases.Actor.of(principal))
+    return plan
+
+
+async def _plan_of(
+    session: AsyncSession, principal: Principal, case_id: str, plan_id: str
+) -> tuple[Case, Plan]:
+    case = await open_for_work(session, principal, case_id)
+    plan = await session.scalar(select(Plan).where(Plan.id == plan_id, Plan.case_id == case.id))
+    if plan is None:
+        raise NotFound("unknown_plan", f"case {case_id} has no plan {plan_id}")
+    return case, plan
