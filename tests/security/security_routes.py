@@ -81,6 +81,11 @@ EXPECTED: dict[str, dict[str, str]] = {
         "POST /v1/cases/{case_id}/plans":                                     "ok    no  ok   ok  no  no",
         "POST /v1/cases/{case_id}/plans/{plan_id}/reviews":                   "ok    no  ok   ok  no  no",
         "POST /v1/cases/{case_id}/plans/{plan_id}/end":                       "ok    no  ok   ok  no  no",
+        # Targeting support meetings: the LA's officer (its LA only), the school's staff (their
+        # school's meetings only; a trust officer its trust's schools), admins; a governor never.
+        "GET /v1/las/{la_code}/support-meetings/pack":                        "ok    no  ok   ok  no  no",
+        "POST /v1/las/{la_code}/support-meetings":                            "ok    no  ok   ok  no  no",
+        "GET /v1/las/{la_code}/support-meetings":                             "ok    no  ok   ok  no  no",
     },
     "notifications": {
         "GET /v1/parent/children":                                            "ok    no  no   no  no  ok",
@@ -240,6 +245,10 @@ def _review() -> dict[str, Any]:
     return {"held_on": today_in_london().isoformat(), "progress": "no_change", "next_review_on": "2099-02-01"}
 
 
+def _meeting() -> dict[str, Any]:
+    return {"school_urn": URN, "held_on": today_in_london().isoformat(), "attendees": [], "agreed": []}
+
+
 SUBSCRIPTION = {"url": "https://la.example/hook", "event_types": ["attendance.alert.raised"], "la_code": LA}
 
 
@@ -341,6 +350,15 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "POST /v1/cases/{case_id}/plans": on_case("/plans", "POST", PLAN),
         "POST /v1/cases/{case_id}/plans/{plan_id}/reviews": _on_fresh_plan("reviews", _review()),
         "POST /v1/cases/{case_id}/plans/{plan_id}/end": _on_fresh_plan("end", {"outcome": "other"}),
+        "GET /v1/las/{la_code}/support-meetings/pack": static(
+            "GET", f"/v1/las/{LA}/support-meetings/pack?school={URN}"
+        ),
+        "POST /v1/las/{la_code}/support-meetings": static(
+            "POST", f"/v1/las/{LA}/support-meetings", _meeting()
+        ),
+        "GET /v1/las/{la_code}/support-meetings": static(
+            "GET", f"/v1/las/{LA}/support-meetings?school={URN}"
+        ),
         "GET /v1/audit": static("GET", "/v1/audit"),
     },
     "notifications": {

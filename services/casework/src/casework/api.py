@@ -25,11 +25,15 @@ from casework.schemas import (
     LegalActionIn,
     LegalActionOut,
     OpenIn,
+    PackOut,
     PlanEndIn,
     PlanIn,
     PlanOut,
     PlanReviewIn,
     StageIn,
+    SupportMeetingIn,
+    SupportMeetingOut,
+    SupportMeetingsOut,
     WithdrawIn,
 )
 
@@ -150,3 +154,38 @@ async def end_plan(
     case_id: str, plan_id: str, body: PlanEndIn, session: SessionDep, principal: CurrentPrincipal
 ):
     return await render_plan(session, await service.end_plan(session, principal, case_id, plan_id, body))
+
+
+@router.get("/las/{la_code}/support-meetings/pack", response_model=PackOut)
+async def support_meeting_pack(la_code: str, school: str, session: SessionDep, principal: CurrentPrincipal):
+    """Every pupil of the school with an open severe or persistent absence alert, severe first,
+    with their open alerts and their family's case and its active plans."""
+    return await service.support_meeting_pack(session, principal, la_code, school)
+
+
+@router.post("/las/{la_code}/support-meetings", response_model=SupportMeetingOut, status_code=201)
+async def record_support_meeting(
+    la_code: str, body: SupportMeetingIn, session: SessionDep, principal: CurrentPrincipal
+):
+    """Record a meeting held; each agreed item becomes an action (type `other`) on its case."""
+    meeting = await service.record_support_meeting(session, principal, la_code, body)
+    return SupportMeetingOut.model_validate(meeting, from_attributes=True)
+
+
+@router.get("/las/{la_code}/support-meetings", response_model=SupportMeetingsOut)
+async def list_support_meetings(
+    la_code: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    school: str | None = None,
+    limit: Limit = 100,
+    after: After = None,
+):
+    """The LA's meetings, latest recorded first (school staff: their own schools' only)."""
+    page, cursor = await service.list_support_meetings(
+        session, principal, la_code, school=school, limit=limit, after=after
+    )
+    return SupportMeetingsOut(
+        support_meetings=[SupportMeetingOut.model_validate(m, from_attributes=True) for m in page],
+        next=cursor,
+    )

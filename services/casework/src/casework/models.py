@@ -208,3 +208,22 @@ class PlanReview(Base):
     note: Mapped[str | None] = mapped_column(String(2000))
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class SupportMeeting(Base):
+    """A termly targeting support meeting of an LA with one school (domain.md 10): who came, and
+    who agreed to do what by when (each agreed item is also an action on its case)."""
+
+    __tablename__ = "support_meetings"
+    __table_args__ = (Index("ix_support_meetings_la_school", "la_code", "school_urn", "recorded_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    la_code: Mapped[str] = mapped_column(String(3))
+    school_urn: Mapped[str] = mapped_column(String(6))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    attendees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(String(4000))
+    # [{case_id, action, owner, due_on, action_id}]
+    agreed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(200))

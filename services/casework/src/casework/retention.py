@@ -26,6 +26,7 @@ from casework.models import (
     PlanReview,
     Referral,
     StageEntry,
+    SupportMeeting,
 )
 
 CASE_YEARS = 6
@@ -51,6 +52,10 @@ def alert_due(now: dt.datetime) -> ColumnElement[bool]:
     return or_(Alert.case_id.in_(select(Case.id).where(case_due(now))), unlinked)
 
 
+def meeting_due(now: dt.datetime) -> ColumnElement[bool]:
+    return SupportMeeting.recorded_at < Cutoff.years(now, CASE_YEARS).moment
+
+
 # In order: a case's records before the case.
 RULES: tuple[Rule, ...] = (
     *(
@@ -59,4 +64,5 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(Alert, "as long as its case; without one, 6 years after it cleared", alert_due),
     Rule(Case, "6 years after it closed", case_due),
+    Rule(SupportMeeting, "6 years after it was recorded", meeting_due),
 )

@@ -240,3 +240,73 @@ class CaseOut(BaseModel):
 class CasesOut(BaseModel):
     cases: list[CaseOut]
     next: str | None
+
+
+class AttendeeIn(_In):
+    name: Name
+    role: Label | None = None
+    organisation: Label | None = None
+
+
+class AgreedIn(_In):
+    case_id: Code
+    action: str = Field(min_length=1, max_length=1000)
+    owner: Name
+    due_on: dt.date
+
+
+class SupportMeetingIn(_In):
+    school_urn: Code
+    held_on: dt.date
+    attendees: list[AttendeeIn] = Field(default=[], max_length=FEW)
+    notes: str | None = Field(default=None, max_length=4000)
+    agreed: list[AgreedIn] = Field(default=[], max_length=500)
+
+
+class AgreedOut(BaseModel):
+    case_id: str
+    action: str
+    owner: str
+    due_on: dt.date
+    action_id: str
+
+
+class SupportMeetingOut(BaseModel):
+    id: str
+    la_code: str
+    school_urn: str
+    held_on: dt.date
+    attendees: list[dict[str, str | None]]
+    notes: str | None
+    agreed: list[AgreedOut]
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+class SupportMeetingsOut(BaseModel):
+    support_meetings: list[SupportMeetingOut]
+    next: str | None
+
+
+class PackPlanOut(BaseModel):
+    id: str
+    kind: str
+    review_on: dt.date
+
+
+class PackCaseOut(BaseModel):
+    id: str
+    stage: str
+    plans: list[PackPlanOut]
+
+
+class PackPupilOut(BaseModel):
+    upn: str
+    alerts: list[str]
+    case: PackCaseOut | None
+
+
+class PackOut(BaseModel):
+    school_urn: str
+    generated_at: dt.datetime
+    pupils: list[PackPupilOut]

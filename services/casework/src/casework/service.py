@@ -12,9 +12,17 @@ from attendance_common.clock import now_utc, today_in_london
 from attendance_common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from attendance_common.identifiers import compact_upn
 from attendance_common.pagination import keyset_page
-from casework import cases, plan_rules, plans
-from casework.access import check_role, get_case, may_act_on, scoped
-from casework.models import Action, Barrier, Case, CasePupil, Plan, Pupil
+from casework import cases, meeting_rules, plan_rules, plans, support_meetings
+from casework.access import (
+    check_meeting_reach,
+    check_role,
+    get_case,
+    may_act_on,
+    meetings_scope,
+    school_la,
+    scoped,
+)
+from casework.models import Action, Barrier, Case, CasePupil, Plan, Pupil, SupportMeeting
 from casework.render import render_cases
 from casework.schemas import (
     ActionIn,
@@ -22,10 +30,12 @@ from casework.schemas import (
     CasesOut,
     CloseIn,
     OpenIn,
+    PackOut,
     PlanEndIn,
     PlanIn,
     PlanReviewIn,
     StageIn,
+    SupportMeetingIn,
 )
 
 
@@ -206,3 +216,44 @@ async def _plan_of(
     if plan is None:
         raise NotFound("unknown_plan", f"case {case_id} has no plan {plan_id}")
     return case, plan
+
+
+async def support_meeting_pack(
+    session: AsyncSession, principal: Principal, la_code: str, school: str
+) -> PackOut:
+    """The pack for a targeting support meeting of the LA with one of its schools."""
+    await check_meeting_reach(session, principal, la_code, school)
+    meeting_rules.check_school_in_la(school, await school_la(session, school), la_code)
+    return await support_meetings.pack(session, school)
+
+
+async def record_support_meeting(
+    session: AsyncSession, principal: Principal, la_code: str, body: SupportMeetingIn
+) -> SupportMeeting:
+    """Record a meeting held; what it agreed becomes actions on the cases it names."""
+    await check_meeting_reach(session, principal, la_code, body.school_urn)
+    meeting_rules.check_school_in_la(body.school_urn, await school_la(session, body.school_urn), la_code)
+    meeting_rules.check_held_on(body.held_on, today_in_london())
+    found = await support_meetings.check_agreed(session, body.school_urn, body.agreed)
+    return await support_meetings.record(session, la_code, body, found, by=cases.Actor.of(principal))
+
+
+async def list_support_meetings(
+    session: AsyncSession,
+    principal: Principal,
+    la_code: str,
+    *,
+    school: str | None,
+    limit: int,
+    after: str | None,
+) -> tuple[list[SupportMeeting], str | None]:
+    """The LA's meetings (a school's, with `school`), latest recorded first."""
+    await check_meeting_reach(session, principal, la_code, school)
+    query = select(SupportMeeting).where(SupportMeeting.la_code == la_code)
+    if school:
+        query = query.where(SupportMeeting.school_urn == school)
+    scope = meetings_scope(principal)
+    if scope is not None:
+        query = query.where(scope)
+    keys = (SupportMeeting.recorded_at, SupportMeeting.id)
+    return await keyset_page(session, query, keys, limit=limit, after=after, descending=True)
