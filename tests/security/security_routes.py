@@ -92,6 +92,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         # The parent app is per parent email: an admin has none, so no child is theirs.
         "GET /v1/parent/children/{upn}/attendance":                           "no    no  no   no  no  ok",
         "GET /v1/parent/messages":                                            "ok    no  no   no  no  ok",
+        "GET /v1/parent/plans":                                               "ok    no  no   no  no  ok",
         "GET /v1/notifications":                                              "ok    no  ok   ok  no  no",
         "POST /v1/subscriptions":                                             "ok    no  no   ok  no  no",
         "GET /v1/subscriptions":                                              "ok    no  no   ok  no  no",
@@ -365,6 +366,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "GET /v1/parent/children": static("GET", "/v1/parent/children"),
         "GET /v1/parent/children/{upn}/attendance": static("GET", f"/v1/parent/children/{UPN}/attendance"),
         "GET /v1/parent/messages": static("GET", "/v1/parent/messages"),
+        "GET /v1/parent/plans": static("GET", "/v1/parent/plans"),
         "GET /v1/notifications": static("GET", "/v1/notifications"),
         "POST /v1/subscriptions": static("POST", "/v1/subscriptions", SUBSCRIPTION),
         "GET /v1/subscriptions": static("GET", "/v1/subscriptions"),

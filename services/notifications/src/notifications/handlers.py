@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.clock import now_utc
 from attendance_common.events.alerts import AlertCleared, AlertRaised
-from attendance_common.events.casework import ReferralMade
+from attendance_common.events.casework import PlanAgreed, PlanEnded, PlanReviewed, ReferralMade
 from attendance_common.events.registers import (
     MarksAmended,
     MarksRecorded,
@@ -28,7 +28,7 @@ from attendance_common.events.requests import (
     LeaveRequestDecided,
 )
 from attendance_common.messaging import Received
-from notifications import projections
+from notifications import family_plans, projections
 from notifications.delivery import family_reports, la_events, triggers
 
 
@@ -157,6 +157,28 @@ def decision_trigger(received: Received, request_id: str) -> triggers.Incoming:
     )
 
 
+async def on_plan(session: AsyncSession, received: Received) -> None:
+    """The parent app's plans follow the plan events; when a plan starts, each child's parents
+    are told (`plan_agreed:<plan id>:<upn>`: once per plan and child)."""
+    data = received.data
+    assert isinstance(data, PlanAgreed | PlanReviewed | PlanEnded)
+    await family_plans.apply_plan(session, data)
+    if not isinstance(data, PlanAgreed):
+        return
+    incomings = [
+        triggers.Incoming(
+            key=f"plan_agreed:{data.plan_id}:{pupil.upn}",
+            kind="plan_agreed",
+            event=received.event,
+            school_urn=pupil.school_urn,
+            la_code=pupil.la_code,
+            upn=pupil.upn,
+        )
+        for pupil in data.pupils
+    ]
+    await triggers.record_triggers(session, incomings, now_utc())
+
+
 HANDLERS = {
     SchoolUpserted.event_type: on_school,
     PupilUpserted.event_type: on_pupil,
@@ -168,6 +190,9 @@ HANDLERS = {
     AbsenceReportDecided.event_type: on_absence_report,
     AbsenceReportWithdrawn.event_type: on_absence_report,
     LeaveRequestDecided.event_type: on_leave_decided,
+    PlanAgreed.event_type: on_plan,
+    PlanReviewed.event_type: on_plan,
+    PlanEnded.event_type: on_plan,
 }
 # Set-based handlers for runs of consecutive alerts (the first-day morning peak): the same effects
 # as the handlers above one by one, in a few statements per run.
