@@ -249,6 +249,8 @@ async def list_support_meetings(
 ) -> tuple[list[SupportMeeting], str | None]:
     """The LA's meetings (a school's, with `school`), latest recorded first."""
     await check_meeting_reach(session, principal, la_code, school)
+    if school:
+        meeting_rules.check_school_in_la(school, await school_la(session, school), la_code)
     query = select(SupportMeeting).where(SupportMeeting.la_code == la_code)
     if school:
         query = query.where(SupportMeeting.school_urn == school)

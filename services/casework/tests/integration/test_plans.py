@@ -225,3 +225,23 @@ async def test_missing_joint_plan_leaves_out_a_case_whose_severe_alert_cleared(c
     )
 
     assert response.json()["cases"] == []
+
+
+async def test_a_case_closed_when_its_family_joins_another_ends_its_active_plans(client, feed):
+    shared, urn, (ada, byron) = new_email(), new_urn(), (new_upn(), new_upn())
+    await feed.pupil(urn, ada, email=shared)
+    await feed.pupil(urn, byron, email=new_email())
+    await feed.alert(urn, ada, "persistent_absence")
+    await feed.alert(urn, byron, "persistent_absence")
+    old = await only_case(client, byron)
+    plan = await new_plan(client, old["id"], staff(urn), kind="attendance_support")
+
+    await feed.pupil(urn, byron, email=shared)  # byron's family is now ada's, which has its case
+
+    closed = (await client.get(f"/v1/cases/{old['id']}", headers=admin())).json()
+    assert closed["status"] == "closed"
+    assert [(p["id"], p["status"], p["ended_by"]) for p in closed["plans"]] == [
+        (plan["id"], "ended", "system")
+    ]
+    events = [row.event_type for row in await feed.outbox(old["id"])]
+    assert events[-2:] == ["attendance.plan.ended", "attendance.case.closed"]

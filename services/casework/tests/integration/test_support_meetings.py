@@ -184,3 +184,9 @@ async def test_meetings_are_listed_latest_first_and_staff_see_only_their_schools
         m["id"] for m in first_page["support_meetings"]
     ]
     assert len(second.json()["support_meetings"]) == 1
+
+
+async def test_listing_the_meetings_of_a_school_outside_the_la_is_422(client, feed):
+    urn = await school(feed, la_code="381")
+    response = await client.get(f"/v1/las/380/support-meetings?school={urn}", headers=admin())
+    assert (response.status_code, response.json()["code"]) == (422, "school_not_in_la")
