@@ -160,8 +160,8 @@ async def close_case(session: AsyncSession, principal: Principal, case_id: str, 
 
 async def create_plan(session: AsyncSession, principal: Principal, case_id: str, body: PlanIn) -> Plan:
     """Start a plan on an open case: one lead practitioner, targets and a first review date."""
+    case = await open_for_work(session, principal, case_id)  # who may, before what is asked
     kind = plan_rules.check_kind(body.kind)
-    case = await open_for_work(session, principal, case_id)
     plan_rules.check_first_review(body.review_on, today_in_london())
     return await plans.agree(
         session,
@@ -179,8 +179,8 @@ async def review_plan(
     session: AsyncSession, principal: Principal, case_id: str, plan_id: str, body: PlanReviewIn
 ) -> Plan:
     """Record a review of an active plan; its next review date moves on."""
-    progress = plan_rules.check_progress(body.progress)
     case, plan = await _plan_of(session, principal, case_id, plan_id)
+    progress = plan_rules.check_progress(body.progress)
     plan_rules.check_active(plan.status, plan.id)
     plan_rules.check_review(
         body.held_on, body.next_review_on, started_on=plan.started_on, today=today_in_london()
@@ -201,8 +201,8 @@ async def review_plan(
 async def end_plan(
     session: AsyncSession, principal: Principal, case_id: str, plan_id: str, body: PlanEndIn
 ) -> Plan:
-    outcome = plan_rules.check_outcome(body.outcome)
     case, plan = await _plan_of(session, principal, case_id, plan_id)
+    outcome = plan_rules.check_outcome(body.outcome)
     plan_rules.check_active(plan.status, plan.id)
     await plans.end(session, case, plan, outcome=outcome, note=body.note, by=cases.Actor.of(principal))
     return plan
