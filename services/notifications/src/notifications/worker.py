@@ -14,6 +14,7 @@ from attendance_common.events.base import (
 )
 from attendance_common.logging import configure_logging
 from attendance_common.messaging import ConsumerSpec, Worker, run_worker
+from notifications import la_streams
 from notifications.delivery.dispatch import Dispatcher
 from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS
 from notifications.settings import Settings
@@ -34,6 +35,17 @@ MARKS_CONSUMER = ConsumerSpec(
     name="notifications-marks", topics=(MARKS_TOPIC,), handlers=MARK_HANDLERS, max_records=20
 )
 
+# Each LA's own topic (la_streams.py), in a group of its own: its progress and its inbox are apart
+# from the deliveries', so neither holds the other up, and what an LA's topic carries does not
+# depend on webhook routing.
+LA_STREAM_CONSUMER = ConsumerSpec(
+    name="notifications-la-streams",
+    topics=la_streams.TOPICS,
+    handlers=la_streams.HANDLERS,
+    batch_handlers=la_streams.BATCH_HANDLERS,
+    max_records=500,
+)
+
 
 def make_worker(settings: Settings | None = None, dispatcher: Dispatcher | None = None) -> Worker:
     settings = settings or Settings()
@@ -47,7 +59,12 @@ def make_worker(settings: Settings | None = None, dispatcher: Dispatcher | None 
         finally:
             await dispatcher.close()
 
-    return Worker(settings, database, consumers=[CONSUMER, MARKS_CONSUMER], background={"delivery": deliver})
+    return Worker(
+        settings,
+        database,
+        consumers=[CONSUMER, MARKS_CONSUMER, LA_STREAM_CONSUMER],
+        background={"delivery": deliver},
+    )
 
 
 def main() -> None:
