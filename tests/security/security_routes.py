@@ -77,12 +77,22 @@ EXPECTED: dict[str, dict[str, str]] = {
         "POST /v1/cases/{case_id}/close":                                     "ok    no  ok   ok  no  no",
         "POST /v1/cases/{case_id}/legal-actions":                             "ok    no  ok   ok  no  no",
         "POST /v1/cases/{case_id}/legal-actions/{action_id}/withdraw":        "ok    no  ok   ok  no  no",
+        # Plans (api.md Part 2): the family's schools and LAs support the case; a governor never.
+        "POST /v1/cases/{case_id}/plans":                                     "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/plans/{plan_id}/reviews":                   "ok    no  ok   ok  no  no",
+        "POST /v1/cases/{case_id}/plans/{plan_id}/end":                       "ok    no  ok   ok  no  no",
+        # Targeting support meetings: the LA's officer (its LA only), the school's staff (their
+        # school's meetings only; a trust officer its trust's schools), admins; a governor never.
+        "GET /v1/las/{la_code}/support-meetings/pack":                        "ok    no  ok   ok  no  no",
+        "POST /v1/las/{la_code}/support-meetings":                            "ok    no  ok   ok  no  no",
+        "GET /v1/las/{la_code}/support-meetings":                             "ok    no  ok   ok  no  no",
     },
     "notifications": {
         "GET /v1/parent/children":                                            "ok    no  no   no  no  ok",
         # The parent app is per parent email: an admin has none, so no child is theirs.
         "GET /v1/parent/children/{upn}/attendance":                           "no    no  no   no  no  ok",
         "GET /v1/parent/messages":                                            "ok    no  no   no  no  ok",
+        "GET /v1/parent/plans":                                               "ok    no  no   no  no  ok",
         "GET /v1/notifications":                                              "ok    no  ok   ok  no  no",
         "POST /v1/subscriptions":                                             "ok    no  no   ok  no  no",
         "GET /v1/subscriptions":                                              "ok    no  no   ok  no  no",
@@ -213,6 +223,33 @@ async def _fresh_case_close(stack: Any) -> Call:
     return "POST", f"/v1/cases/{answer.json()['id']}/close", {"outcome": "other", "note": "matrix"}
 
 
+PLAN = {
+    "kind": "joint_school_la",
+    "lead": {"name": "Sam Patel", "role": "Attendance officer"},
+    "review_on": "2099-01-01",
+}
+
+
+def _on_fresh_plan(suffix: str, body: dict[str, Any]) -> Recipe:
+    """A new plan on the pupil's case (made by an admin), then `suffix` on it: each caller its own."""
+
+    async def recipe(stack: Any) -> Call:
+        case_id = await _case_id(stack)
+        answer = await stack.clients["casework"].post(f"/v1/cases/{case_id}/plans", json=PLAN, headers=ADMIN)
+        assert answer.status_code == 201, answer.text
+        return "POST", f"/v1/cases/{case_id}/plans/{answer.json()['id']}/{suffix}", body
+
+    return recipe
+
+
+def _review() -> dict[str, Any]:
+    return {"held_on": today_in_london().isoformat(), "progress": "no_change", "next_review_on": "2099-02-01"}
+
+
+def _meeting() -> dict[str, Any]:
+    return {"school_urn": URN, "held_on": today_in_london().isoformat(), "attendees": [], "agreed": []}
+
+
 SUBSCRIPTION = {"url": "https://la.example/hook", "event_types": ["attendance.alert.raised"], "la_code": LA}
 
 
@@ -311,12 +348,25 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "POST /v1/cases/{case_id}/close": _fresh_case_close,
         "POST /v1/cases/{case_id}/legal-actions": on_case("/legal-actions", "POST", LEGAL),
         "POST /v1/cases/{case_id}/legal-actions/{action_id}/withdraw": _new_legal_action,
+        "POST /v1/cases/{case_id}/plans": on_case("/plans", "POST", PLAN),
+        "POST /v1/cases/{case_id}/plans/{plan_id}/reviews": _on_fresh_plan("reviews", _review()),
+        "POST /v1/cases/{case_id}/plans/{plan_id}/end": _on_fresh_plan("end", {"outcome": "other"}),
+        "GET /v1/las/{la_code}/support-meetings/pack": static(
+            "GET", f"/v1/las/{LA}/support-meetings/pack?school={URN}"
+        ),
+        "POST /v1/las/{la_code}/support-meetings": static(
+            "POST", f"/v1/las/{LA}/support-meetings", _meeting()
+        ),
+        "GET /v1/las/{la_code}/support-meetings": static(
+            "GET", f"/v1/las/{LA}/support-meetings?school={URN}"
+        ),
         "GET /v1/audit": static("GET", "/v1/audit"),
     },
     "notifications": {
         "GET /v1/parent/children": static("GET", "/v1/parent/children"),
         "GET /v1/parent/children/{upn}/attendance": static("GET", f"/v1/parent/children/{UPN}/attendance"),
         "GET /v1/parent/messages": static("GET", "/v1/parent/messages"),
+        "GET /v1/parent/plans": static("GET", "/v1/parent/plans"),
         "GET /v1/notifications": static("GET", "/v1/notifications"),
         "POST /v1/subscriptions": static("POST", "/v1/subscriptions", SUBSCRIPTION),
         "GET /v1/subscriptions": static("GET", "/v1/subscriptions"),

@@ -46,6 +46,10 @@ API_EVENT_TYPES = (
     "attendance.leave_request.submitted",
     "attendance.leave_request.decided",
     "attendance.leave_request.withdrawn",
+    "attendance.plan.agreed",
+    "attendance.plan.reviewed",
+    "attendance.plan.ended",
+    "attendance.support_meeting.held",
 )
 
 # Topic, and the example field that must be both the Kafka key and the CloudEvents subject.
@@ -69,6 +73,12 @@ ROUTING: dict[str, tuple[str, str, str]] = {
         for kind in ("absence_report", "leave_request")
         for verb in ("submitted", "decided", "withdrawn")
     },
+    **{
+        f"attendance.plan.{verb}": ("attendance.cases", "family_key", "case_id")
+        for verb in ("agreed", "reviewed", "ended")
+    },
+    # A meeting is about one school and many families: keyed by the school, its subject the meeting.
+    "attendance.support_meeting.held": ("attendance.cases", "school_urn", "meeting_id"),
 }
 
 SOURCE = "registers"

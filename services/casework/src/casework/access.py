@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden, NotFound
 from attendance_common.reach import school_reach
-from casework.models import Case, CasePupil, Pupil, School
+from casework.models import Case, CasePupil, Pupil, School, SupportMeeting
 
 CASEWORKERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
 
@@ -67,3 +67,39 @@ async def get_case(session: AsyncSession, principal: Principal, case_id: str) ->
     if case is None:
         raise NotFound("unknown_case", f"no case {case_id}")
     return case
+
+
+async def school_la(session: AsyncSession, school_urn: str) -> str | None:
+    """The school's LA: from registers' school events, else from any of its pupils."""
+    found = await session.scalar(select(School.la_code).where(School.urn == school_urn))
+    if found is None:
+        found = await session.scalar(
+            select(Pupil.la_code).where(Pupil.school_urn == school_urn, Pupil.la_code.is_not(None)).limit(1)
+        )
+    return found
+
+
+async def check_meeting_reach(
+    session: AsyncSession, principal: Principal, la_code: str, school_urn: str | None
+) -> None:
+    """api.md Part 2: targeting support meetings are for the LA's officer (its own LA only), the
+    school's staff (their own school's meetings only; a trust officer its trust's schools) and
+    admins. Without a school (a listing), staff are kept to their schools by `meetings_scope`."""
+    check_role(principal)
+    if principal.role == Role.LA_OFFICER and principal.la != la_code:
+        raise Forbidden("forbidden_la", f"this token may not act for LA {la_code}")
+    if principal.role in (Role.SCHOOL_STAFF, Role.TRUST_OFFICER) and school_urn is not None:
+        trust_id = None
+        if principal.role == Role.TRUST_OFFICER:
+            trust_id = await session.scalar(select(School.trust_id).where(School.urn == school_urn))
+        if not principal.can_read_school(school_urn, None, trust_id):
+            raise Forbidden("forbidden_school", f"this token may not act for school {school_urn}")
+
+
+def meetings_scope(principal: Principal) -> ColumnElement[bool] | None:
+    """The meetings' schools staff may see (their own; a trust officer's trust's); None: all of the LA."""
+    if principal.role == Role.SCHOOL_STAFF:
+        return SupportMeeting.school_urn.in_(sorted(principal.schools))
+    if principal.role == Role.TRUST_OFFICER:
+        return SupportMeeting.school_urn.in_(select(School.urn).where(School.trust_id == principal.trust))
+    return None

@@ -13,7 +13,7 @@ from attendance_common.events.casework import Stage
 from attendance_common.pagination import After, Limit
 from casework import legal, service
 from casework.access import get_case
-from casework.render import legal_action_out, render_case
+from casework.render import legal_action_out, render_case, render_plan
 from casework.schemas import (
     ActionIn,
     ActionOut,
@@ -25,7 +25,15 @@ from casework.schemas import (
     LegalActionIn,
     LegalActionOut,
     OpenIn,
+    PackOut,
+    PlanEndIn,
+    PlanIn,
+    PlanOut,
+    PlanReviewIn,
     StageIn,
+    SupportMeetingIn,
+    SupportMeetingOut,
+    SupportMeetingsOut,
     WithdrawIn,
 )
 
@@ -40,12 +48,28 @@ async def list_cases(
     upn: str | None = None,
     status: Literal["open", "closed"] | None = None,
     stage: Stage | None = None,
+    review_overdue: bool = False,
+    missing_joint_plan: bool = False,
     limit: Limit = 100,
     after: After = None,
 ):
-    """Cases in the caller's scope, oldest first; `next` is the cursor for the following page."""
+    """Cases in the caller's scope, oldest first; `next` is the cursor for the following page.
+
+    `review_overdue=true`: open cases with an active plan whose review date is before today;
+    `missing_joint_plan=true`: open cases with a pupil whose severe-absence alert is open and no
+    active `joint_school_la` plan.
+    """
     return await service.list_cases(
-        session, principal, school=school, upn=upn, status=status, stage=stage, limit=limit, after=after
+        session,
+        principal,
+        school=school,
+        upn=upn,
+        status=status,
+        stage=stage,
+        limit=limit,
+        after=after,
+        review_overdue=review_overdue,
+        missing_joint_plan=missing_joint_plan,
     )
 
 
@@ -108,3 +132,59 @@ async def withdraw_legal_action(
 ):
     """Withdraw a legal action; withdrawn penalty notices do not count towards the limits."""
     return legal_action_out(await legal.withdraw_legal_action(session, principal, case_id, action_id, body))
+
+
+@router.post("/cases/{case_id}/plans", response_model=PlanOut, status_code=201)
+async def create_plan(case_id: str, body: PlanIn, session: SessionDep, principal: CurrentPrincipal):
+    """Start a plan on the case (`attendance.plan.agreed`); the parents are told it has started."""
+    return await render_plan(session, await service.create_plan(session, principal, case_id, body))
+
+
+@router.post("/cases/{case_id}/plans/{plan_id}/reviews", response_model=PlanOut, status_code=201)
+async def review_plan(
+    case_id: str, plan_id: str, body: PlanReviewIn, session: SessionDep, principal: CurrentPrincipal
+):
+    """Record a review of an active plan; `review_on` moves on to `next_review_on`."""
+    return await render_plan(session, await service.review_plan(session, principal, case_id, plan_id, body))
+
+
+@router.post("/cases/{case_id}/plans/{plan_id}/end", response_model=PlanOut)
+async def end_plan(
+    case_id: str, plan_id: str, body: PlanEndIn, session: SessionDep, principal: CurrentPrincipal
+):
+    return await render_plan(session, await service.end_plan(session, principal, case_id, plan_id, body))
+
+
+@router.get("/las/{la_code}/support-meetings/pack", response_model=PackOut)
+async def support_meeting_pack(la_code: str, school: str, session: SessionDep, principal: CurrentPrincipal):
+    """Every pupil of the school with an open severe or persistent absence alert, severe first,
+    with their open alerts and their family's case and its active plans."""
+    return await service.support_meeting_pack(session, principal, la_code, school)
+
+
+@router.post("/las/{la_code}/support-meetings", response_model=SupportMeetingOut, status_code=201)
+async def record_support_meeting(
+    la_code: str, body: SupportMeetingIn, session: SessionDep, principal: CurrentPrincipal
+):
+    """Record a meeting held; each agreed item becomes an action (type `other`) on its case."""
+    meeting = await service.record_support_meeting(session, principal, la_code, body)
+    return SupportMeetingOut.model_validate(meeting, from_attributes=True)
+
+
+@router.get("/las/{la_code}/support-meetings", response_model=SupportMeetingsOut)
+async def list_support_meetings(
+    la_code: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    school: str | None = None,
+    limit: Limit = 100,
+    after: After = None,
+):
+    """The LA's meetings, latest recorded first (school staff: their own schools' only)."""
+    page, cursor = await service.list_support_meetings(
+        session, principal, la_code, school=school, limit=limit, after=after
+    )
+    return SupportMeetingsOut(
+        support_meetings=[SupportMeetingOut.model_validate(m, from_attributes=True) for m in page],
+        next=cursor,
+    )

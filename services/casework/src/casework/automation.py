@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.events.alerts import AlertRaised
 from attendance_common.events.registers import Contact
-from casework import cases
+from casework import cases, plans
 from casework.families import family_key, stored_contacts
 from casework.models import Alert, Case, CasePupil, Pupil, Referral
 from casework.steps import HOLDING_STAGE, STEPS, raises, stage_wanted
@@ -171,7 +171,9 @@ async def regroup(session: AsyncSession, pupil: Pupil, old_key: str) -> None:
             await _join_family(session, old_case)
             new_case = old_case
         else:
-            # Closed with the pupil still in it, so the record stays visible to its school.
+            # Closed with the pupil still in it, so the record stays visible to its school; its
+            # active plans end with it (the new family's case is where support goes on).
+            await plans.end_active(session, old_case, outcome="other", by=cases.SYSTEM)
             await cases.close(
                 session,
                 old_case,

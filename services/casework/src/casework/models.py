@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from attendance_common.db import BIG_ID, UtcDateTime, new_metadata, partial_index
@@ -150,3 +150,62 @@ class LegalAction(Base):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     withdrawn_by: Mapped[str | None] = mapped_column(String(200))
     withdrawal_reason: Mapped[str | None] = mapped_column(String(2000))
+
+
+class Plan(Base):
+    """A plan on a family's case (api.md Part 2): one lead practitioner, targets and a review date."""
+
+    __tablename__ = "plans"
+    # The overdue-review and missing-joint-plan filters look for a case's active plans.
+    __table_args__ = (Index("ix_plans_case_status", "case_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10))  # active, ended
+    # {name, role, organisation, email}: a practitioner's work contact, never put in an event.
+    lead: Mapped[dict[str, Any]] = mapped_column(JSON)
+    targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    review_on: Mapped[dt.date] = mapped_column(Date)
+    agreed_with_family: Mapped[bool] = mapped_column(Boolean)
+    # The school-local date it started: no review can be held before it.
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    ended_by: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    end_note: Mapped[str | None] = mapped_column(String(2000))
+
+
+class PlanReview(Base):
+    __tablename__ = "plan_reviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    progress: Mapped[str] = mapped_column(String(20))
+    next_review_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(2000))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class SupportMeeting(Base):
+    """A termly targeting support meeting of an LA with one school (domain.md 10): who came, and
+    who agreed to do what by when (each agreed item is also an action on its case)."""
+
+    __tablename__ = "support_meetings"
+    __table_args__ = (Index("ix_support_meetings_la_school", "la_code", "school_urn", "recorded_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    la_code: Mapped[str] = mapped_column(String(3))
+    school_urn: Mapped[str] = mapped_column(String(6))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    attendees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(String(4000))
+    # [{case_id, action, owner, due_on, action_id}]
+    agreed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(200))

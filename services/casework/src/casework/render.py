@@ -10,8 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.audit import note_pupil, note_pupils
-from casework.models import Action, Alert, Barrier, Case, CasePupil, LegalAction, Referral, StageEntry
-from casework.schemas import CaseOut, LegalActionOut
+from casework.models import (
+    Action,
+    Alert,
+    Barrier,
+    Case,
+    CasePupil,
+    LegalAction,
+    Plan,
+    PlanReview,
+    Referral,
+    StageEntry,
+)
+from casework.schemas import CaseOut, LegalActionOut, PlanOut
 
 # Each part of a case, and the order it is listed in (oldest first).
 _PARTS: dict[str, tuple[Any, tuple[Any, ...]]] = {
@@ -35,6 +46,7 @@ async def render_cases(session: AsyncSession, cases: Sequence[Case]) -> list[Cas
                 grouped[row.case_id].append(row)
         parts[name] = grouped
     note_pupils(_pupils_named(parts))
+    plans = await render_plans(session, ids)
     return [
         CaseOut.model_validate(
             {
@@ -45,6 +57,7 @@ async def render_cases(session: AsyncSession, cases: Sequence[Case]) -> list[Cas
                 "outcome": case.outcome,
                 "close_note": case.close_note,
                 **{name: [_fields(row) for row in parts[name][case.id]] for name in _PARTS},
+                "plans": plans.get(case.id, []),
             }
         )
         for case in cases
@@ -54,6 +67,34 @@ async def render_cases(session: AsyncSession, cases: Sequence[Case]) -> list[Cas
 async def render_case(session: AsyncSession, case: Case) -> CaseOut:
     (out,) = await render_cases(session, [case])
     return out
+
+
+async def render_plans(session: AsyncSession, case_ids: Sequence[str]) -> dict[str, list[PlanOut]]:
+    """The plans of these cases (oldest first), each with its reviews (oldest first), by case."""
+    if not case_ids:
+        return {}
+    found = list(
+        await session.scalars(
+            select(Plan).where(Plan.case_id.in_(case_ids)).order_by(Plan.created_at, Plan.id)
+        )
+    )
+    reviews: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if found:
+        query = select(PlanReview).where(PlanReview.case_id.in_(case_ids))
+        for row in await session.scalars(query.order_by(PlanReview.held_on, PlanReview.recorded_at)):
+            reviews[row.plan_id].append(_fields(row))
+    out: dict[str, list[PlanOut]] = defaultdict(list)
+    for plan in found:
+        out[plan.case_id].append(plan_out(plan, reviews[plan.id]))
+    return out
+
+
+async def render_plan(session: AsyncSession, plan: Plan) -> PlanOut:
+    return next(p for p in (await render_plans(session, [plan.case_id]))[plan.case_id] if p.id == plan.id)
+
+
+def plan_out(plan: Plan, reviews: list[dict[str, Any]]) -> PlanOut:
+    return PlanOut.model_validate({**_fields(plan), "reviews": reviews})
 
 
 def legal_action_out(action: LegalAction) -> LegalActionOut:

@@ -15,7 +15,19 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from attendance_common.retention import Cutoff, Rule
-from casework.models import Action, Alert, Barrier, Case, CasePupil, LegalAction, Referral, StageEntry
+from casework.models import (
+    Action,
+    Alert,
+    Barrier,
+    Case,
+    CasePupil,
+    LegalAction,
+    Plan,
+    PlanReview,
+    Referral,
+    StageEntry,
+    SupportMeeting,
+)
 
 CASE_YEARS = 6
 
@@ -40,9 +52,17 @@ def alert_due(now: dt.datetime) -> ColumnElement[bool]:
     return or_(Alert.case_id.in_(select(Case.id).where(case_due(now))), unlinked)
 
 
+def meeting_due(now: dt.datetime) -> ColumnElement[bool]:
+    return SupportMeeting.recorded_at < Cutoff.years(now, CASE_YEARS).moment
+
+
 # In order: a case's records before the case.
 RULES: tuple[Rule, ...] = (
-    *(_of_due_case(model) for model in (StageEntry, CasePupil, Referral, Barrier, Action, LegalAction)),
+    *(
+        _of_due_case(model)
+        for model in (StageEntry, CasePupil, Referral, Barrier, Action, LegalAction, PlanReview, Plan)
+    ),
     Rule(Alert, "as long as its case; without one, 6 years after it cleared", alert_due),
     Rule(Case, "6 years after it closed", case_due),
+    Rule(SupportMeeting, "6 years after it was recorded", meeting_due),
 )

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from attendance_common.bounds import Code, Label
-from attendance_common.events.casework import LegalActionType, Stage
+from attendance_common.bounds import FEW, Code, Email, Label, Name
+from attendance_common.events.casework import PLAN_KINDS, PLAN_OUTCOMES, PROGRESS, LegalActionType, Stage
 
 BarrierCategory = Literal[
     "physical_health",
@@ -150,6 +150,69 @@ class HistoryOut(BaseModel):
     by_name: str | None
 
 
+class PlanLeadIn(_In):
+    name: Name
+    role: Label
+    organisation: Label | None = None
+    email: Email | None = None
+
+
+class PlanTargetIn(_In):
+    description: str = Field(min_length=1, max_length=2000)
+    attendance_rate: float | None = Field(default=None, ge=0, le=1)
+    by: dt.date | None = None
+
+
+class PlanIn(_In):
+    # Checked by plan_rules (422 `unknown_plan_kind`), so the problem names what was wrong.
+    kind: Code = Field(json_schema_extra={"enum": list(PLAN_KINDS)})
+    lead: PlanLeadIn
+    targets: list[PlanTargetIn] = Field(default=[], max_length=FEW)
+    review_on: dt.date
+    agreed_with_family: bool = False
+
+
+class PlanReviewIn(_In):
+    held_on: dt.date
+    progress: Code = Field(json_schema_extra={"enum": list(PROGRESS)})
+    next_review_on: dt.date
+    note: str | None = Text
+
+
+class PlanEndIn(_In):
+    outcome: Code = Field(json_schema_extra={"enum": list(PLAN_OUTCOMES)})
+    note: str | None = Text
+
+
+class PlanReviewOut(BaseModel):
+    id: str
+    held_on: dt.date
+    progress: str
+    next_review_on: dt.date
+    note: str | None
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+class PlanOut(BaseModel):
+    id: str
+    case_id: str
+    kind: str
+    status: str
+    lead: dict[str, str | None]
+    targets: list[dict[str, object]]
+    review_on: dt.date
+    agreed_with_family: bool
+    started_on: dt.date
+    reviews: list[PlanReviewOut]
+    created_at: dt.datetime
+    created_by: str
+    ended_at: dt.datetime | None
+    ended_by: str | None
+    outcome: str | None
+    end_note: str | None
+
+
 class CasePupilOut(BaseModel):
     school_urn: str
     upn: str
@@ -167,6 +230,7 @@ class CaseOut(BaseModel):
     legal_actions: list[LegalActionOut]
     referrals: list[ReferralOut]
     history: list[HistoryOut]
+    plans: list[PlanOut] = []
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     outcome: str | None
@@ -176,3 +240,73 @@ class CaseOut(BaseModel):
 class CasesOut(BaseModel):
     cases: list[CaseOut]
     next: str | None
+
+
+class AttendeeIn(_In):
+    name: Name
+    role: Label | None = None
+    organisation: Label | None = None
+
+
+class AgreedIn(_In):
+    case_id: Code
+    action: str = Field(min_length=1, max_length=1000)
+    owner: Name
+    due_on: dt.date
+
+
+class SupportMeetingIn(_In):
+    school_urn: Code
+    held_on: dt.date
+    attendees: list[AttendeeIn] = Field(default=[], max_length=FEW)
+    notes: str | None = Field(default=None, max_length=4000)
+    agreed: list[AgreedIn] = Field(default=[], max_length=500)
+
+
+class AgreedOut(BaseModel):
+    case_id: str
+    action: str
+    owner: str
+    due_on: dt.date
+    action_id: str
+
+
+class SupportMeetingOut(BaseModel):
+    id: str
+    la_code: str
+    school_urn: str
+    held_on: dt.date
+    attendees: list[dict[str, str | None]]
+    notes: str | None
+    agreed: list[AgreedOut]
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+class SupportMeetingsOut(BaseModel):
+    support_meetings: list[SupportMeetingOut]
+    next: str | None
+
+
+class PackPlanOut(BaseModel):
+    id: str
+    kind: str
+    review_on: dt.date
+
+
+class PackCaseOut(BaseModel):
+    id: str
+    stage: str
+    plans: list[PackPlanOut]
+
+
+class PackPupilOut(BaseModel):
+    upn: str
+    alerts: list[str]
+    case: PackCaseOut | None
+
+
+class PackOut(BaseModel):
+    school_urn: str
+    generated_at: dt.datetime
+    pupils: list[PackPupilOut]

@@ -8,16 +8,36 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal
-from attendance_common.clock import now_utc
-from attendance_common.errors import Conflict, Forbidden, Unprocessable
+from attendance_common.clock import now_utc, today_in_london
+from attendance_common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from attendance_common.identifiers import compact_upn
 from attendance_common.pagination import keyset_page
 from attendance_common.reach import ensure_named_school
-from casework import cases
-from casework.access import check_role, get_case, may_act_on, scoped
-from casework.models import Action, Barrier, Case, CasePupil, Pupil
+from casework import cases, meeting_rules, plan_rules, plans, support_meetings
+from casework.access import (
+    check_meeting_reach,
+    check_role,
+    get_case,
+    may_act_on,
+    meetings_scope,
+    school_la,
+    scoped,
+)
+from casework.models import Action, Barrier, Case, CasePupil, Plan, Pupil, SupportMeeting
 from casework.render import render_cases
-from casework.schemas import ActionIn, BarrierIn, CasesOut, CloseIn, OpenIn, StageIn
+from casework.schemas import (
+    ActionIn,
+    BarrierIn,
+    CasesOut,
+    CloseIn,
+    OpenIn,
+    PackOut,
+    PlanEndIn,
+    PlanIn,
+    PlanReviewIn,
+    StageIn,
+    SupportMeetingIn,
+)
 
 
 async def list_cases(
@@ -30,6 +50,8 @@ async def list_cases(
     stage: str | None,
     limit: int,
     after: str | None,
+    review_overdue: bool = False,
+    missing_joint_plan: bool = False,
 ) -> CasesOut:
     """Cases in the caller's scope, oldest first, filtered by a family member's school or UPN."""
     query = scoped(select(Case), principal)
@@ -42,6 +64,10 @@ async def list_cases(
         query = query.where(Case.status == status)
     if stage:
         query = query.where(Case.stage == stage)
+    if review_overdue:  # api.md Part 2: both filters are about open cases
+        query = query.where(Case.status == "open", plans.review_overdue(today_in_london()))
+    if missing_joint_plan:
+        query = query.where(Case.status == "open", plans.missing_joint_plan())
     page, cursor = await keyset_page(session, query, (Case.opened_at, Case.id), limit=limit, after=after)
     return CasesOut(cases=await render_cases(session, page), next=cursor)
 
@@ -126,5 +152,110 @@ async def add_action(session: AsyncSession, principal: Principal, case_id: str, 
 
 async def close_case(session: AsyncSession, principal: Principal, case_id: str, body: CloseIn) -> Case:
     case = await open_for_work(session, principal, case_id)
+    # The case outcomes are plan outcomes too: its active plans end with it.
+    await plans.end_active(session, case, outcome=body.outcome, by=cases.Actor.of(principal))
     await cases.close(session, case, outcome=body.outcome, note=body.note, by=cases.Actor.of(principal))
     return case
+
+
+async def create_plan(session: AsyncSession, principal: Principal, case_id: str, body: PlanIn) -> Plan:
+    """Start a plan on an open case: one lead practitioner, targets and a first review date."""
+    case = await open_for_work(session, principal, case_id)  # who may, before what is asked
+    kind = plan_rules.check_kind(body.kind)
+    plan_rules.check_first_review(body.review_on, today_in_london())
+    return await plans.agree(
+        session,
+        case,
+        kind=kind,
+        lead=body.lead.model_dump(mode="json"),
+        targets=[t.model_dump(mode="json") for t in body.targets],
+        review_on=body.review_on,
+        agreed_with_family=body.agreed_with_family,
+        by=cases.Actor.of(principal),
+    )
+
+
+async def review_plan(
+    session: AsyncSession, principal: Principal, case_id: str, plan_id: str, body: PlanReviewIn
+) -> Plan:
+    """Record a review of an active plan; its next review date moves on."""
+    case, plan = await _plan_of(session, principal, case_id, plan_id)
+    progress = plan_rules.check_progress(body.progress)
+    plan_rules.check_active(plan.status, plan.id)
+    plan_rules.check_review(
+        body.held_on, body.next_review_on, started_on=plan.started_on, today=today_in_london()
+    )
+    await plans.review(
+        session,
+        case,
+        plan,
+        held_on=body.held_on,
+        progress=progress,
+        next_review_on=body.next_review_on,
+        note=body.note,
+        by=cases.Actor.of(principal),
+    )
+    return plan
+
+
+async def end_plan(
+    session: AsyncSession, principal: Principal, case_id: str, plan_id: str, body: PlanEndIn
+) -> Plan:
+    case, plan = await _plan_of(session, principal, case_id, plan_id)
+    outcome = plan_rules.check_outcome(body.outcome)
+    plan_rules.check_active(plan.status, plan.id)
+    await plans.end(session, case, plan, outcome=outcome, note=body.note, by=cases.Actor.of(principal))
+    return plan
+
+
+async def _plan_of(
+    session: AsyncSession, principal: Principal, case_id: str, plan_id: str
+) -> tuple[Case, Plan]:
+    case = await open_for_work(session, principal, case_id)
+    plan = await session.scalar(select(Plan).where(Plan.id == plan_id, Plan.case_id == case.id))
+    if plan is None:
+        raise NotFound("unknown_plan", f"case {case_id} has no plan {plan_id}")
+    return case, plan
+
+
+async def support_meeting_pack(
+    session: AsyncSession, principal: Principal, la_code: str, school: str
+) -> PackOut:
+    """The pack for a targeting support meeting of the LA with one of its schools."""
+    await check_meeting_reach(session, principal, la_code, school)
+    meeting_rules.check_school_in_la(school, await school_la(session, school), la_code)
+    return await support_meetings.pack(session, school)
+
+
+async def record_support_meeting(
+    session: AsyncSession, principal: Principal, la_code: str, body: SupportMeetingIn
+) -> SupportMeeting:
+    """Record a meeting held; what it agreed becomes actions on the cases it names."""
+    await check_meeting_reach(session, principal, la_code, body.school_urn)
+    meeting_rules.check_school_in_la(body.school_urn, await school_la(session, body.school_urn), la_code)
+    meeting_rules.check_held_on(body.held_on, today_in_london())
+    found = await support_meetings.check_agreed(session, body.school_urn, body.agreed)
+    return await support_meetings.record(session, la_code, body, found, by=cases.Actor.of(principal))
+
+
+async def list_support_meetings(
+    session: AsyncSession,
+    principal: Principal,
+    la_code: str,
+    *,
+    school: str | None,
+    limit: int,
+    after: str | None,
+) -> tuple[list[SupportMeeting], str | None]:
+    """The LA's meetings (a school's, with `school`), latest recorded first."""
+    await check_meeting_reach(session, principal, la_code, school)
+    if school:
+        meeting_rules.check_school_in_la(school, await school_la(session, school), la_code)
+    query = select(SupportMeeting).where(SupportMeeting.la_code == la_code)
+    if school:
+        query = query.where(SupportMeeting.school_urn == school)
+    scope = meetings_scope(principal)
+    if scope is not None:
+        query = query.where(scope)
+    keys = (SupportMeeting.recorded_at, SupportMeeting.id)
+    return await keyset_page(session, query, keys, limit=limit, after=after, descending=True)

@@ -11,7 +11,7 @@ from attendance_common.auth import CurrentPrincipal, Principal, Role, require_ro
 from attendance_common.db import SessionDep
 from attendance_common.pagination import After, Limit
 from attendance_common.web import app_settings
-from notifications import parents, service, subscriptions
+from notifications import family_plans, parents, service, subscriptions
 from notifications.etag import conditional
 from notifications.schemas import (
     Channel,
@@ -19,6 +19,7 @@ from notifications.schemas import (
     ChildrenOut,
     MessagesOut,
     NotificationsOut,
+    ParentPlansOut,
     RoutingIn,
     RoutingOut,
     Status,
@@ -64,6 +65,12 @@ async def parent_messages(
 ) -> Response:
     """The caller's message feed, newest first; pass `next` back as `after` for older ones."""
     return conditional(request, await parents.list_messages(session, principal, limit=limit, after=after))
+
+
+@router.get("/parent/plans", response_model=ParentPlansOut, responses=_CACHED)
+async def parent_plans(request: Request, session: SessionDep, principal: Parent) -> Response:
+    """The active plans of the caller's children's families: kind, lead, targets, next review."""
+    return conditional(request, await family_plans.list_plans(session, principal))
 
 
 @router.get("/notifications", response_model=NotificationsOut)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.clock import now_utc
 from attendance_common.events.alerts import AlertCleared, AlertRaised
-from attendance_common.events.casework import ReferralMade
+from attendance_common.events.casework import PlanAgreed, PlanEnded, PlanReviewed, ReferralMade
 from attendance_common.events.registers import (
     MarksAmended,
     MarksRecorded,
@@ -28,7 +28,7 @@ from attendance_common.events.requests import (
     LeaveRequestDecided,
 )
 from attendance_common.messaging import Received, on, on_runs
-from notifications import projections
+from notifications import family_plans, projections
 from notifications.delivery import family_reports, la_events, triggers
 
 
@@ -148,6 +148,27 @@ def decision_trigger(
     )
 
 
+async def on_plan(session: AsyncSession, received: Received[PlanAgreed | PlanReviewed | PlanEnded]) -> None:
+    """The parent app's plans follow the plan events; when a plan starts, each child's parents
+    are told (`plan_agreed:<plan id>:<upn>`: once per plan and child)."""
+    data = received.data
+    await family_plans.apply_plan(session, data)
+    if not isinstance(data, PlanAgreed):
+        return
+    incomings = [
+        triggers.Incoming(
+            key=f"plan_agreed:{data.plan_id}:{pupil.upn}",
+            kind="plan_agreed",
+            event=received.event,
+            school_urn=pupil.school_urn,
+            la_code=pupil.la_code,
+            upn=pupil.upn,
+        )
+        for pupil in data.pupils
+    ]
+    await triggers.record_triggers(session, incomings, now_utc())
+
+
 HANDLERS = {
     **on(on_school, SchoolUpserted),
     **on(on_pupil, PupilUpserted),
@@ -159,6 +180,9 @@ HANDLERS = {
     **on(on_absence_report, AbsenceReportDecided),
     **on(on_absence_report, AbsenceReportWithdrawn),
     **on(on_leave_decided, LeaveRequestDecided),
+    **on(on_plan, PlanAgreed),
+    **on(on_plan, PlanReviewed),
+    **on(on_plan, PlanEnded),
 }
 # Set-based handlers for runs of consecutive alerts (the first-day morning peak): the same effects
 # as the handlers above one by one, in a few statements per run.

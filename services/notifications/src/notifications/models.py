@@ -186,3 +186,31 @@ class AbsenceReport(Base):
     last_date: Mapped[dt.date] = mapped_column(Date)
     last_session: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(10))
+
+
+class FamilyPlan(Base):
+    """A plan on a family's case as the parents may see it (api.md Part 2), kept from the plan
+    events on `attendance.cases`: kind, lead's name and role, targets, next review, status."""
+
+    __tablename__ = "family_plans"
+
+    plan_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10))  # active (an ended plan is deleted)
+    lead_name: Mapped[str] = mapped_column(String(200))
+    lead_role: Mapped[str] = mapped_column(String(100))
+    targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    review_on: Mapped[dt.date] = mapped_column(Date)
+    agreed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class FamilyPlanPupil(Base):
+    """A pupil of the family whose case holds the plan (as its latest plan event named them)."""
+
+    __tablename__ = "family_plan_pupils"
+    __table_args__ = (Index("ix_family_plan_pupils_pupil", "school_urn", "upn"),)
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("family_plans.plan_id"), primary_key=True)
+    school_urn: Mapped[str] = mapped_column(String(6), primary_key=True)
+    upn: Mapped[str] = mapped_column(String(13), primary_key=True)

@@ -126,3 +126,24 @@ class RoutingOut(BaseModel):
     scope: str
     routes: dict[str, dict[str, list[str]]]
     scopes: dict[str, dict[str, Any]]
+
+
+class PlanLeadOut(BaseModel):
+    name: str
+    role: str
+
+
+class ParentPlanOut(BaseModel):
+    """A plan of the parent's child's family: what it is, who leads it, its targets, next review."""
+
+    id: str
+    upn: str
+    school_urn: str
+    kind: str
+    lead: PlanLeadOut
+    targets: list[dict[str, Any]]
+    review_on: dt.date
+
+
+class ParentPlansOut(BaseModel):
+    plans: list[ParentPlanOut]

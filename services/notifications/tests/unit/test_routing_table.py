@@ -17,6 +17,9 @@ API_MD = {
     # api.md Part 2: a school's decision reaches the parents, "app, and email where they have one".
     "absence_report_decided": (["app", "email"], None, None),
     "leave_request_decided": (["app", "email"], None, None),
+    # api.md Part 2: parents "get a message of kind `plan_agreed` when one starts" (app and email,
+    # as the other messages to parents that are not first-day contacts).
+    "plan_agreed": (["app", "email"], None, None),
 }
 
 

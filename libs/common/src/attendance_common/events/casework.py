@@ -196,3 +196,187 @@ class LegalActionRecorded(_CaseEvent):
     reason: Text | None = None
     amounts: Annotated[list[Amount], Field(max_length=FEW)] = []
     recorded_at: dt.datetime
+
+
+# api.md Part 2 "Schools and the LA plan together": plans on a case and targeting support meetings.
+PlanKind = Literal["attendance_support", "joint_school_la", "early_help", "attendance_contract"]
+PLAN_KINDS: tuple[str, ...] = PlanKind.__args__  # type: ignore[attr-defined]
+Progress = Literal["improving", "no_change", "worsening"]
+PROGRESS: tuple[str, ...] = Progress.__args__  # type: ignore[attr-defined]
+PlanOutcome = Literal["attendance_improved", "replaced", "moved_school", "left_education", "other"]
+PLAN_OUTCOMES: tuple[str, ...] = PlanOutcome.__args__  # type: ignore[attr-defined]
+
+
+class PlanLead(BaseModel):
+    """The plan's one lead practitioner, as the family may be told (no email: it stays in casework)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Label
+    role: Label
+    organisation: Label | None = None
+
+
+class PlanTarget(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    description: Text
+    attendance_rate: float | None = Field(default=None, ge=0, le=1)
+    by: dt.date | None = None
+
+
+_PLAN: dict[str, Any] = {
+    **_CASE,
+    "plan_id": "7a1f3c2e-5b6d-4e8f-9a0b-1c2d3e4f5a6b",
+    "kind": "joint_school_la",
+}
+
+
+class PlanAgreed(_CaseEvent):
+    """A plan started on a family's case: its lead, targets and first review date (no notes)."""
+
+    event_type: ClassVar[str] = "attendance.plan.agreed"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_PLAN,
+                    "lead": {"name": "Sam Patel", "role": "Attendance officer", "organisation": "LA 380"},
+                    "targets": [
+                        {"description": "In school every Monday", "attendance_rate": 0.9, "by": "2027-02-12"}
+                    ],
+                    "review_on": "2027-01-15",
+                    "agreed_with_family": True,
+                    "agreed_at": "2026-12-03T10:00:00Z",
+                    "by": "la-380",
+                }
+            ]
+        }
+    )
+
+    plan_id: str
+    kind: PlanKind
+    lead: PlanLead
+    targets: Annotated[list[PlanTarget], Field(max_length=FEW)] = []
+    review_on: dt.date
+    agreed_with_family: bool
+    agreed_at: dt.datetime
+    by: str | None = None
+
+
+class PlanReviewed(_CaseEvent):
+    """A plan was reviewed: the progress seen and the next review date (the note stays in casework)."""
+
+    event_type: ClassVar[str] = "attendance.plan.reviewed"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_PLAN,
+                    "review_id": "3e9d1b2a-4c5f-4a6b-8c7d-9e0f1a2b3c4d",
+                    "held_on": "2027-01-15",
+                    "progress": "improving",
+                    "review_on": "2027-02-12",
+                    "reviewed_at": "2027-01-15T15:00:00Z",
+                    "by": "staff-100001",
+                }
+            ]
+        }
+    )
+
+    plan_id: str
+    kind: PlanKind
+    review_id: str
+    held_on: dt.date
+    progress: Progress
+    review_on: dt.date
+    reviewed_at: dt.datetime
+    by: str | None = None
+
+
+class PlanEnded(_CaseEvent):
+    """A plan ended with an outcome (or because its case closed)."""
+
+    event_type: ClassVar[str] = "attendance.plan.ended"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_PLAN,
+                    "outcome": "attendance_improved",
+                    "ended_at": "2027-03-01T10:00:00Z",
+                    "by": "la-380",
+                }
+            ]
+        }
+    )
+
+    plan_id: str
+    kind: PlanKind
+    outcome: PlanOutcome
+    ended_at: dt.datetime
+    by: str | None = None
+
+
+class MeetingAttendee(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: Label
+    role: Label | None = None
+    organisation: Label | None = None
+
+
+class AgreedAction(BaseModel):
+    """What a meeting agreed for one case, and the case action it became (the wording stays in casework)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    action_id: str
+    due_on: dt.date
+
+
+class SupportMeetingHeld(EventData):
+    """A termly targeting support meeting of an LA with one school was recorded (domain.md 10)."""
+
+    topic: ClassVar[str] = CASES_TOPIC
+    event_type: ClassVar[str] = "attendance.support_meeting.held"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "meeting_id": "c4b3a291-8f7e-4d6c-b5a4-3f2e1d0c9b8a",
+                    "la_code": "380",
+                    "school_urn": "100001",
+                    "held_on": "2026-12-02",
+                    "attendees": [
+                        {"name": "Sam Patel", "role": "Attendance officer", "organisation": "LA 380"}
+                    ],
+                    "agreed": [
+                        {
+                            "case_id": "0b9e2a64-1f7c-4d7e-8d0a-6a9a1f3c2b10",
+                            "action_id": "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
+                            "due_on": "2026-12-18",
+                        }
+                    ],
+                    "recorded_at": "2026-12-02T16:00:00Z",
+                    "by": "la-380",
+                }
+            ]
+        }
+    )
+
+    meeting_id: str
+    la_code: str
+    school_urn: str
+    held_on: dt.date
+    attendees: Annotated[list[MeetingAttendee], Field(max_length=FEW)] = []
+    agreed: Annotated[list[AgreedAction], Field(max_length=FAMILY)] = []
+    recorded_at: dt.datetime
+    by: str | None = None
+
+    def key(self) -> str:
+        return self.school_urn  # a meeting is about one school, across its families
+
+    def subject(self) -> str:
+        return self.meeting_id

@@ -14,7 +14,11 @@ from attendance_common.events.casework import (
     CaseOpened,
     CaseStageChanged,
     LegalActionRecorded,
+    PlanAgreed,
+    PlanEnded,
+    PlanReviewed,
     ReferralMade,
+    SupportMeetingHeld,
 )
 from attendance_common.events.envelope import CloudEvent, EnvelopeError, encode_data
 from attendance_common.events.notifications import NotificationFailed, NotificationSent
@@ -55,6 +59,10 @@ EVENT_MODELS: dict[str, type[EventData]] = {
         CaseClosed,
         ReferralMade,
         LegalActionRecorded,
+        PlanAgreed,
+        PlanReviewed,
+        PlanEnded,
+        SupportMeetingHeld,
         NotificationSent,
         NotificationFailed,
     )

@@ -177,4 +177,5 @@ def context(trigger: TriggerRow, child: Child, now: dt.datetime) -> dict[str, An
         "parent_name": "",
         "recipient_name": child.social_worker_name or "",
         **templates.request_words(data),
+        **templates.plan_words(data),
     }

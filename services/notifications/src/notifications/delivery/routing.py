@@ -13,7 +13,9 @@ from attendance_common.scopes import applying
 
 # A school's decision on a family's absence report or leave request (api.md Part 2).
 DECISIONS: tuple[str, ...] = ("absence_report_decided", "leave_request_decided")
-TRIGGERS: tuple[str, ...] = (*ALERT_TYPES, "pupil_deleted", "referral_made", *DECISIONS)
+# A plan started on the family's case (api.md Part 2 "Schools and the LA plan together").
+PLANS: tuple[str, ...] = ("plan_agreed",)
+TRIGGERS: tuple[str, ...] = (*ALERT_TYPES, "pupil_deleted", "referral_made", *DECISIONS, *PLANS)
 # Audience -> the channels it can be reached on.
 CHANNELS: Mapping[str, tuple[str, ...]] = {
     "parents": ("app", "email", "sms"),
@@ -45,6 +47,7 @@ DEFAULT_ROUTES: Routes = {
     "referral_made": {**_LA},
     "absence_report_decided": {**_PARENTS},
     "leave_request_decided": {**_PARENTS},
+    "plan_agreed": {**_PARENTS},
 }
 
 # Statutory duties (api.md "Authorisation clarified"): first-day contact with parents, telling a

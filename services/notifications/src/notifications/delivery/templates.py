@@ -41,6 +41,7 @@ TRIGGER_TEXT = {
     "referral_made": "referral to the local authority",
     "absence_report_decided": "the absence you reported",
     "leave_request_decided": "your request for leave",
+    "plan_agreed": "the plan agreed to support your child's attendance",
 }
 REASONS = {
     "illness": "illness",
@@ -131,4 +132,27 @@ def request_words(data: dict[str, Any]) -> dict[str, Any]:
         "reason_text": REASONS.get(data.get("reason", ""), "the reason you gave"),
         "category_text": LEAVE_CATEGORIES.get(data.get("category", ""), "leave"),
         "expected_code": data.get("expected_code", ""),
+    }
+
+
+PLAN_KINDS = {
+    "attendance_support": "an attendance support plan",
+    "joint_school_la": "a support plan agreed by the school and the local authority together",
+    "early_help": "an early help plan",
+    "attendance_contract": "an attendance contract",
+}
+
+
+def plan_words(data: dict[str, Any]) -> dict[str, Any]:
+    """What the plan template says about a plan (empty for other triggers)."""
+    if "plan_id" not in data or "lead" not in data:
+        return {}
+    lead = data["lead"]
+    review_on = data.get("review_on")
+    return {
+        "plan_kind_text": PLAN_KINDS.get(data.get("kind", ""), "a support plan"),
+        "lead_name": lead.get("name", ""),
+        "lead_role": lead.get("role", ""),
+        "targets": [t.get("description", "") for t in data.get("targets") or []],
+        "review_day": long_date(dt.date.fromisoformat(review_on)) if review_on else "",
     }
