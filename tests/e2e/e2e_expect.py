@@ -160,16 +160,16 @@ def expect(school: School, *, settled: bool, deleted: str | None = None) -> Expe
                     deliveries[(kind, channel, "parent", status)] += 1
                     if channel == "app":
                         feeds[str(address).lower()] += 1
-        if kind in SOCIAL_WORKER_ROUTES:
-            deliveries[(kind, "email", "social_worker", "sent" if p.social_worker else "skipped")] += 1
+        if kind in SOCIAL_WORKER_ROUTES and p.social_worker:  # no social worker, no recipient, no row
+            deliveries[(kind, "email", "social_worker", "sent")] += 1
         if kind in LA_ROUTES:
             deliveries[(kind, "webhook", "local_authority", "sent")] += 1
     referrals = sum(sum(r.values()) for _, _, r in cases.values())
     if referrals:
         deliveries[("referral_made", "webhook", "local_authority", "sent")] += referrals
     if deleted:
-        sw = pupils[deleted].social_worker
-        deliveries[("pupil_deleted", "email", "social_worker", "sent" if sw else "skipped")] += 1
+        if pupils[deleted].social_worker:
+            deliveries[("pupil_deleted", "email", "social_worker", "sent")] += 1
         deliveries[("pupil_deleted", "webhook", "local_authority", "sent")] += 1
     return Expected(raised, current, cases, deliveries, feeds, deleted)
 

@@ -8,6 +8,7 @@ import pytest
 from notifications_support import Feed, auth, contact, new_upn
 
 from attendance_common.events.envelope import make_event
+from attendance_common.events.registers import SocialWorker
 
 pytestmark = pytest.mark.integration
 
@@ -198,11 +199,22 @@ async def test_a_cleared_alert_stops_unsent_messages_and_resolves_the_feed_messa
     assert all(m.resolved_at is not None for m in await feed.messages(upn))
 
 
-async def test_a_pupil_without_a_social_worker_email_is_recorded_as_skipped_not_dropped(feed):
+async def test_a_social_worker_without_an_email_is_recorded_as_skipped_not_dropped(feed):
     upn, _ = await family(feed, social_worker=False)
+    worker = SocialWorker(name="Sam Worker", email=None)
+    await feed.send(feed.pupil_upserted(upn).model_copy(update={"social_worker": worker}))
     await feed.raise_alert(upn, "social_worker_unexplained_absence")
     (delivery,) = await feed.deliveries(upn)
     assert (delivery.status, delivery.error) == ("skipped", "the pupil has no social worker email on record")
+    assert delivery.recipient_name == "Sam Worker"
+
+
+async def test_a_pupil_without_a_social_worker_has_no_social_worker_row(feed):
+    upn, _ = await family(feed, social_worker=False)
+    await feed.raise_alert(upn, "social_worker_unexplained_absence")
+    await feed.raise_alert(upn, "severe_absence")
+    assert not [d for d in await feed.deliveries(upn) if d.recipient_kind == "social_worker"]
+    assert "-" not in {d.address for d in await feed.deliveries(upn)}
 
 
 async def test_a_school_can_turn_parent_email_off_for_first_day_absence(feed, client):

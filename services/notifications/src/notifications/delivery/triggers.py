@@ -234,8 +234,12 @@ def to_parents(new: NewDeliveries, child: Child, channels: list[str], *, reporte
 
 
 def to_social_worker(new: NewDeliveries, child: Child) -> None:
-    text = templates.render("social_worker", new.trigger.kind, context(new.trigger, child, new.now))
+    """The pupil's social worker by email; one named without an email is recorded `skipped`. A
+    pupil with no social worker on record has no recipient, so no row (nothing was dropped)."""
     email = child.social_worker_email
+    if not email and not child.social_worker_name:
+        return
+    text = templates.render("social_worker", new.trigger.kind, context(new.trigger, child, new.now))
     new.add(
         recipient_kind="social_worker",
         recipient_name=child.social_worker_name,
