@@ -137,9 +137,11 @@ async def stage(
     reported: bool = False,
 ) -> bool:
     """Stage the trigger's deliveries; False while people wait for their pupil's event (`child`
-    None where `needs_child`). `reported`: the parents already told the school (family_reports)."""
-    if wanted.get("local_authority"):
-        await to_local_authority(session, new)
+    None where `needs_child`). `reported`: the parents already told the school (family_reports).
+
+    Routing (`wanted`) chooses the built-in channels; an LA's own webhook subscriptions get every
+    event they asked for (event types and alert types), whatever the routing says."""
+    await to_local_authority(session, new)
     if not needs_child(new.trigger, wanted):
         return True
     if child is None:
@@ -291,6 +293,8 @@ async def subscriptions_of(session: AsyncSession, la_code: str) -> list[Any]:
 
 
 def wants(subscription: Any, trigger: TriggerRow) -> bool:
+    """Whether the subscription asked for this event: its type, and for an alert event its alert
+    type (no `alert_types` stored: every alert type)."""
     if trigger.event_type not in subscription.event_types:
         return False
     is_alert = trigger.event_type.startswith("attendance.alert.")
