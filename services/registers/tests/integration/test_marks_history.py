@@ -168,6 +168,19 @@ async def test_same_idempotency_key_and_body_replays_the_first_answer_after_the_
     assert await _current_code(client, school) == "I"  # the replay did not amend I back to N
 
 
+async def test_a_replayed_answer_says_so_in_idempotent_replayed_and_a_first_one_does_not(client, school):
+    url, body = f"/v1/schools/{school.urn}/marks", {"marks": [mark(school.upn, MONDAY, "AM", "N")]}
+    headers = {**school.mis, "Idempotency-Key": "batch-replayed"}
+
+    first = await client.post(url, json=body, headers=headers)
+    again = await client.post(url, json=body, headers=headers)
+    plain = await client.post(url, json=body, headers=school.mis)
+
+    assert (first.status_code, again.status_code, plain.status_code) == (200, 200, 200)
+    assert "idempotent-replayed" not in first.headers and "idempotent-replayed" not in plain.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
 async def test_same_idempotency_key_and_body_stores_nothing_twice(app, client, school):
     body = [mark(school.upn, MONDAY, "AM", "N")]
     await _post(client, school, *body, key="batch-1")
