@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from notifications_support import Feed, auth, contact, new_upn
+from notifications_support import NOW, Feed, auth, contact, new_upn
 
 from attendance_common.clock import today_in_london
 from notifications.delivery.catch_up import previous_weekday
@@ -124,3 +124,18 @@ async def test_each_pupil_of_a_catch_up_gets_their_own_message(feed):
     alerts = [feed.alert(upn, "first_day_absence", day=day) for day in OLD for upn in (first, second)]
     await feed.apply_fetch([feed.received(alert, source="alerts") for alert in alerts])
     assert [len(await feed.messages(upn)) for upn in (first, second)] == [1, 1]
+
+
+async def test_two_batches_consumed_together_are_one_message_each(feed):
+    # Two requests' alerts (each evaluation's own raised_at) in one fetch: a message per batch.
+    upn = await pupil(feed)
+    first = [feed.alert(upn, "first_day_absence", day=day) for day in OLD[:2]]
+    later = [
+        feed.alert(upn, "first_day_absence", day=day).model_copy(
+            update={"raised_at": NOW + dt.timedelta(seconds=1)}
+        )
+        for day in OLD[2:]
+    ]
+    await feed.apply_fetch([feed.received(alert, source="alerts") for alert in first + later])
+    messages = await feed.messages(upn)
+    assert [m.title for m in messages] == ["Ada was not in school on 2 days"] * 2

@@ -5,7 +5,9 @@ previous school day (an MIS catching up, or a first load), the pupil's messages 
 the batch fold into one that lists the dates: the first trigger (the lead) carries the message and
 its deliveries, one row per recipient and channel as always; the others add no message to people
 (an LA's webhook subscriptions still get each alert event). The social worker's unexplained-absence
-email folds the same way. A batch is what one consumed fetch (or one pupil's waiting triggers) holds.
+email folds the same way. A batch is one marks batch: the alerts one evaluation raised share their
+`raised_at` (alerts evaluates each marks event alone, and registers keeps each pupil's marks of a
+request in one event), found together in one consumed fetch (or among one pupil's waiting triggers).
 
 The school's previous school day is the last date before today with any mark other than `#` in this
 service's marks projection (api.md: a school day is a date with such a mark); with none known yet,
@@ -66,9 +68,11 @@ async def folding(
     if not maybe_old:
         return Folding()
     previous = await previous_school_days(session, maybe_old, today)
-    batches: dict[tuple[str, str, str], list[tuple[TriggerRow, dt.date]]] = {}
+    batches: dict[tuple[str, str, str, str], list[tuple[TriggerRow, dt.date]]] = {}
     for trigger, day in dated:
-        batches.setdefault((trigger.kind, trigger.school_urn, trigger.upn), []).append((trigger, day))
+        raised_at = str(trigger.event.get("data", {}).get("raised_at"))
+        batch = (trigger.kind, trigger.school_urn, trigger.upn, raised_at)
+        batches.setdefault(batch, []).append((trigger, day))
     found = Folding()
     for members in batches.values():
         school_day = previous.get(members[0][0].school_urn)
