@@ -139,3 +139,20 @@ async def test_two_batches_consumed_together_are_one_message_each(feed):
     await feed.apply_fetch([feed.received(alert, source="alerts") for alert in first + later])
     messages = await feed.messages(upn)
     assert [m.title for m in messages] == ["Ada was not in school on 2 days"] * 2
+
+
+async def test_a_folded_message_stands_while_any_alert_of_its_batch_is_open(feed):
+    upn = await pupil(feed)
+    alerts = [feed.alert(upn, "first_day_absence", day=day) for day in OLD[:3]]
+    await feed.apply_fetch([feed.received(alert, source="alerts") for alert in alerts])
+
+    async def unsent_and_resolved() -> tuple[set[str], bool]:
+        pending = {d.status for d in await feed.deliveries(upn) if d.channel != "app"}
+        (message,) = await feed.messages(upn)
+        return pending, message.resolved_at is not None
+
+    await feed.clear_alert(alerts[0])  # the one whose message it is: the other two still hold
+    await feed.clear_alert(alerts[2])
+    assert await unsent_and_resolved() == ({"pending"}, False)
+    await feed.clear_alert(alerts[1])  # the last: nothing is left to say
+    assert await unsent_and_resolved() == ({"skipped"}, True)

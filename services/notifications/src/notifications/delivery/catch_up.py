@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common.events.alerts import AlertRaised
 from notifications.delivery import templates
 from notifications.delivery.recipients import TriggerRow
-from notifications.models import Mark, Pupil
+from notifications.models import Mark, Pupil, Trigger
 
 # The per-date triggers whose messages to people fold (one alert per pupil per date).
 FOLDED_KINDS = ("first_day_absence", "social_worker_unexplained_absence")
@@ -120,3 +121,54 @@ def _date(trigger: TriggerRow) -> dt.date:
     day = trigger_date(trigger)
     assert day is not None
     return day
+
+
+async def clearing(session: AsyncSession, cleared: Iterable[str]) -> tuple[set[str], dict[str, str]]:
+    """What the alerts just cleared (these trigger keys) mean for folded messages: the leads among
+    them whose message still speaks for an open alert of its batch (keep it: not skipped, not
+    resolved), and the leads, by the cleared key that let them go, whose batch has no open alert
+    left now (skip and resolve as if the lead had cleared)."""
+    cleared = set(cleared)
+    columns = (Trigger.key, Trigger.kind, Trigger.school_urn, Trigger.upn)
+    found = list(
+        await session.execute(
+            select(*columns).where(Trigger.key.in_(cleared), Trigger.kind.in_(FOLDED_KINDS))
+        )
+    )
+    if not found:
+        return set(), {}
+    pupils = {(row.kind, row.school_urn, row.upn) for row in found}
+    siblings = await session.execute(
+        select(
+            Trigger.key,
+            Trigger.kind,
+            Trigger.school_urn,
+            Trigger.upn,
+            Trigger.event,
+            Trigger.received_at,
+            Trigger.cleared_at,
+        )
+        .where(
+            Trigger.event_type == AlertRaised.event_type,
+            Trigger.upn.in_(sorted({upn for _, _, upn in pupils})),
+            Trigger.kind.in_(FOLDED_KINDS),
+        )
+        .order_by(Trigger.received_at, Trigger.key)
+    )
+    batches: dict[tuple[str, str, str, str], list[Any]] = {}
+    for row in siblings:
+        if (row.kind, row.school_urn, row.upn) in pupils:
+            raised_at = str(row.event.get("data", {}).get("raised_at"))
+            batches.setdefault((row.kind, row.school_urn, row.upn, raised_at), []).append(row)
+    held: set[str] = set()
+    let_go: dict[str, str] = {}
+    for members in batches.values():
+        lead, others = members[0], members[1:]
+        if not others or not any(m.key in cleared for m in members):
+            continue
+        still_open = [m for m in members if m.cleared_at is None and m.key not in cleared]
+        if lead.key in cleared and still_open:
+            held.add(lead.key)
+        elif lead.key not in cleared and lead.cleared_at is not None and not still_open:
+            let_go[lead.key] = next(m.key for m in others if m.key in cleared)
+    return held, let_go

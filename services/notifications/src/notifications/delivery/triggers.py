@@ -367,10 +367,15 @@ async def clear_alerts(session: AsyncSession, reasons: Mapping[str, str | None],
     keys = set(found.scalars())
     if not keys:
         return
+    # A folded catch-up message (catch_up.py) stands while any alert of its batch is open.
+    held, let_go = await catch_up.clearing(session, keys)
     by_reason: dict[str | None, list[str]] = {}
     for alert_id, reason in reasons.items():
-        if f"alert:{alert_id}" in keys:
+        if f"alert:{alert_id}" in keys - held:
             by_reason.setdefault(reason, []).append(f"alert:{alert_id}")
+    for lead, by in let_go.items():
+        by_reason.setdefault(reasons.get(by.removeprefix("alert:")), []).append(lead)
+    keys = (keys - held) | set(let_go)
     for reason, cleared in by_reason.items():
         skipped = await session.execute(
             update(Delivery)
