@@ -156,3 +156,12 @@ async def test_a_folded_message_stands_while_any_alert_of_its_batch_is_open(feed
     assert await unsent_and_resolved() == ({"pending"}, False)
     await feed.clear_alert(alerts[1])  # the last: nothing is left to say
     assert await unsent_and_resolved() == ({"skipped"}, True)
+
+
+async def test_an_unfolded_message_of_a_batch_stops_when_its_own_alert_clears(feed):
+    upn = await pupil(feed)
+    alerts = [feed.alert(upn, "first_day_absence", day=day) for day in (previous_weekday(TODAY), TODAY)]
+    await feed.apply_fetch([feed.received(alert, source="alerts") for alert in alerts])
+    await feed.clear_alert(alerts[0])
+    first, second = await feed.messages(upn)
+    assert (first.resolved_at is not None, second.resolved_at is not None) == (True, False)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.events.alerts import AlertRaised
@@ -123,52 +123,66 @@ def _date(trigger: TriggerRow) -> dt.date:
     return day
 
 
-async def clearing(session: AsyncSession, cleared: Iterable[str]) -> tuple[set[str], dict[str, str]]:
-    """What the alerts just cleared (these trigger keys) mean for folded messages: the leads among
-    them whose message still speaks for an open alert of its batch (keep it: not skipped, not
-    resolved), and the leads, by the cleared key that let them go, whose batch has no open alert
-    left now (skip and resolve as if the lead had cleared)."""
-    cleared = set(cleared)
-    columns = (Trigger.key, Trigger.kind, Trigger.school_urn, Trigger.upn)
-    found = list(
+async def remember(session: AsyncSession, folded: Folding, keys: Iterable[str] = ()) -> None:
+    """Write which lead each follower folded into (`Trigger.folded_into`), so clearing can tell a
+    folded message from one that speaks for its own alert alone; `keys` are set unfolded first
+    (triggers routed again: their earlier folding no longer holds)."""
+    if keys:
         await session.execute(
-            select(*columns).where(Trigger.key.in_(cleared), Trigger.kind.in_(FOLDED_KINDS))
+            update(Trigger)
+            .where(Trigger.key.in_(sorted(set(keys))), Trigger.folded_into.is_not(None))
+            .values(folded_into=None)
+            .execution_options(synchronize_session=False)
+        )
+    for lead, members in folded.groups.items():
+        await session.execute(
+            update(Trigger)
+            .where(Trigger.key.in_([t.key for t in members if t.key != lead]))
+            .values(folded_into=lead)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def clearing(session: AsyncSession, cleared: Iterable[str]) -> tuple[set[str], dict[str, str]]:
+    """What the alerts just cleared (these trigger keys, already marked cleared) mean for folded
+    messages: the leads among them whose message still speaks for an open alert of its batch (keep
+    it: not skipped, not resolved); and the leads, by the cleared key that let them go, whose batch
+    has no open alert left now (skip and resolve as if the lead had cleared just now)."""
+    cleared = set(cleared)
+    leads = dict(
+        (row.key, row.folded_into)
+        for row in await session.execute(
+            select(Trigger.key, Trigger.folded_into).where(
+                Trigger.key.in_(sorted(cleared)), Trigger.folded_into.is_not(None)
+            )
         )
     )
-    if not found:
+    candidates = (cleared | set(leads.values())) - set(leads)
+    if not candidates:
         return set(), {}
-    pupils = {(row.kind, row.school_urn, row.upn) for row in found}
-    siblings = await session.execute(
-        select(
-            Trigger.key,
-            Trigger.kind,
-            Trigger.school_urn,
-            Trigger.upn,
-            Trigger.event,
-            Trigger.received_at,
-            Trigger.cleared_at,
+    followers: dict[str, list[Any]] = {}
+    for row in await session.execute(
+        select(Trigger.key, Trigger.folded_into, Trigger.cleared_at).where(
+            Trigger.folded_into.in_(sorted(candidates))
         )
-        .where(
-            Trigger.event_type == AlertRaised.event_type,
-            Trigger.upn.in_(sorted({upn for _, _, upn in pupils})),
-            Trigger.kind.in_(FOLDED_KINDS),
+    ):
+        followers.setdefault(row.folded_into, []).append(row)
+    if not followers:
+        return set(), {}
+    lead_cleared = dict(
+        (row.key, row.cleared_at is not None)
+        for row in await session.execute(
+            select(Trigger.key, Trigger.cleared_at).where(Trigger.key.in_(sorted(followers)))
         )
-        .order_by(Trigger.received_at, Trigger.key)
     )
-    batches: dict[tuple[str, str, str, str], list[Any]] = {}
-    for row in siblings:
-        if (row.kind, row.school_urn, row.upn) in pupils:
-            raised_at = str(row.event.get("data", {}).get("raised_at"))
-            batches.setdefault((row.kind, row.school_urn, row.upn, raised_at), []).append(row)
     held: set[str] = set()
     let_go: dict[str, str] = {}
-    for members in batches.values():
-        lead, others = members[0], members[1:]
-        if not others or not any(m.key in cleared for m in members):
-            continue
-        still_open = [m for m in members if m.cleared_at is None and m.key not in cleared]
-        if lead.key in cleared and still_open:
-            held.add(lead.key)
-        elif lead.key not in cleared and lead.cleared_at is not None and not still_open:
-            let_go[lead.key] = next(m.key for m in others if m.key in cleared)
+    for lead, rows in followers.items():
+        still_open = any(row.cleared_at is None for row in rows)
+        if lead in cleared and still_open:
+            held.add(lead)
+        elif lead not in cleared and lead_cleared.get(lead) and not still_open:
+            by = [row.key for row in rows if row.key in cleared]
+            if by:
+                let_go[lead] = by[0]
     return held, let_go

@@ -77,6 +77,8 @@ async def record_triggers(session: AsyncSession, incomings: Sequence[Incoming], 
             waiting.append(trigger.key)
         staged.append(deliveries)
     await write_new(session, staged)
+    if folded.groups:
+        await catch_up.remember(session, folded)
     if waiting:  # routed by route_waiting() when their pupils arrive
         await session.execute(
             update(Trigger)
@@ -211,6 +213,8 @@ async def route_waiting(session: AsyncSession, school_urn: str, upn: str, now: d
     reported = await family_reports.covered(session, pending) if pending else set()
     folded = await catch_up.folding(session, pending, today_in_london(now), unfolded=reported)
     routed = [trigger.key for trigger in pending if await route(session, trigger, now, folded)]
+    if pending:
+        await catch_up.remember(session, folded, keys=[trigger.key for trigger in pending])
     if routed:
         await session.execute(
             update(Trigger)
