@@ -12,14 +12,17 @@ VENV := .venv
 export UV_NATIVE_TLS ?= 1
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: help setup run status test test-unit lint format bench demo token asyncapi clean
+.PHONY: help setup run status test test-unit lint format bench demo reset token asyncapi clean
 
 help:
 	@echo "make run     start the broker and every service on SQLite under .data/ (Ctrl-C stops)"
 	@echo "make status  per service of a running 'make run': consumer lag, outbox, dead letters, last event"
 	@echo "make test    run the whole test suite (PostgreSQL if reachable, else SQLite)"
+	@echo "make test-unit  only the unit tests: no database, no broker, quick"
 	@echo "make lint    ruff and mypy"
 	@echo "make demo    replay a synthetic half-term into a running 'make run' and print what followed"
+	@echo "            (its own schools, 990101-990199 of LA 999, never yours)"
+	@echo "make reset   clear what 'make run' stored under .data/ (stop it first); .venv/ is kept"
 	@echo "make bench   the benchmarks (PostgreSQL needed; BENCH_SCALE=small for a quick run)"
 	@echo "make token ROLE=mis SCHOOL=100001   mint a development token (ROLE=admin by default);"
 	@echo "            mis, school_staff need SCHOOL=; la_officer LA=; social_worker, parent EMAIL=; admin none"
@@ -70,6 +73,10 @@ bench: setup
 # A synthetic half-term for a few schools, replayed into a running `make run` (start that first).
 demo: setup
 	$(VENV)/bin/python tests/demo/demo_half_term.py
+
+# Every service's data under ATTENDANCE_DATA_DIR (.data/), not the environment: the next run starts empty.
+reset: setup
+	@$(VENV)/bin/python -m attendance_common.reset
 
 # docs/asyncapi.yaml from the pydantic event models (a test fails when the committed file is stale).
 asyncapi: setup

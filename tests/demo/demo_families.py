@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from demo_range import DEMO_LA
 from e2e_school import make_school
 
 from attendance_common.auth import mint_token
@@ -23,7 +24,7 @@ def scene(
     client: httpx.Client, url: Callable[[str, str], str], secret: str, urn: str, pupils: int
 ) -> list[str]:
     """Play the scene; the lines to print."""
-    school = make_school(urn, "380", size=pupils, seed=0)
+    school = make_school(urn, DEMO_LA, size=pupils, seed=0)
     reported, silent = school.pupils[0], school.pupils[2]
     mother = _headers(secret, "parent", sub="demo-parent", email=str(reported.contacts[0]["email"]))
     staff = _headers(secret, "school_staff", sub="demo-office", name="School office", schools=[urn])

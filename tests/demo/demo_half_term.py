@@ -21,6 +21,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 from demo_families import scene
+from demo_range import DEMO_LA, MAX_SCHOOLS, banner, demo_urns
 from e2e_school import HALF_TERM, make_school
 
 from attendance_common.auth import mint_token
@@ -47,8 +48,8 @@ def pages(client: httpx.Client, service: str, path: str, key: str, **params: obj
 
 
 def replay(client: httpx.Client, urn: str, seed: int, pupils: int) -> int:
-    school = make_school(urn, "380", size=pupils, seed=seed)
-    body = {"name": f"Demo School {urn}", "la_code": "380", "phase": "primary"}
+    school = make_school(urn, DEMO_LA, size=pupils, seed=seed)
+    body = {"name": f"Demo School {urn}", "la_code": DEMO_LA, "phase": "primary"}
     client.put(url("registers", f"/v1/schools/{urn}"), json=body, headers=ADMIN).raise_for_status()
     for pupil in school.pupils:
         path = f"/v1/schools/{urn}/pupils/{pupil.upn}"
@@ -92,16 +93,17 @@ def ready(client: httpx.Client, timeout: float = 60) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--schools", type=int, default=3)
+    parser.add_argument("--schools", type=int, default=3, choices=range(1, MAX_SCHOOLS + 1), metavar="N")
     parser.add_argument("--pupils", type=int, default=150)
     parser.add_argument("--wait", type=float, default=90, help="seconds to wait for the system to settle")
     args = parser.parse_args()
-    urns = [str(100101 + n) for n in range(args.schools)]
+    urns = demo_urns(args.schools)
     started = time.monotonic()
     with httpx.Client(timeout=60) as client:
         if not ready(client):
             print("demo: no stack answers on the services' ports: start one with `make run`", file=sys.stderr)
             return 1
+        print(banner(urns))
         for n, urn in enumerate(urns):
             marks = replay(client, urn, seed=n, pupils=args.pupils)
             print(f"demo: school {urn}: {args.pupils} pupils, {marks} marks of the first half-term posted")

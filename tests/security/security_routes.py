@@ -58,6 +58,12 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET /v1/schools/{urn}/pupils/{upn}/leave-requests":                  "ok    ok  ok   ok  no  ok",
         "POST /v1/schools/{urn}/leave-requests/{request_id}/decision":        "ok    no  ok   no  no  no",
         "POST /v1/schools/{urn}/leave-requests/{request_id}/withdraw":        "ok    ok  ok   no  no  ok",
+        # Reading back the roll: the school's record is not pupil-level, so its governors read it too.
+        "GET /v1/schools":                                                    "ok    ok  ok   ok  no  no  "
+                                                                              "ok  ok",
+        "GET /v1/schools/{urn}":                                              "ok    ok  ok   ok  no  no  "
+                                                                              "ok  ok",
+        "GET /v1/schools/{urn}/pupils":                                       "ok    ok  ok   ok  no  no",
     },
     "alerts": {
         "GET /v1/alerts":                                                     "ok    no  ok   ok  ok  no",
@@ -321,6 +327,9 @@ RECIPES: dict[str, dict[str, Recipe]] = {
             "leave-requests", LEAVE, "withdraw", by="parent"
         ),
         "GET /v1/audit": static("GET", "/v1/audit"),
+        "GET /v1/schools": static("GET", "/v1/schools"),
+        "GET /v1/schools/{urn}": static("GET", f"/v1/schools/{URN}"),
+        "GET /v1/schools/{urn}/pupils": static("GET", f"/v1/schools/{URN}/pupils"),
     },
     "alerts": {
         "GET /v1/alerts": static("GET", "/v1/alerts"),

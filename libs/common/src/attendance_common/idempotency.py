@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attendance_common.clock import now_utc
 from attendance_common.db import CommonBase, UtcDateTime
@@ -54,6 +56,9 @@ async def stored_answer(
             "idempotency_key_reused",
             f"Idempotency-Key {key!r} was first used with a different request body",
         )
+    replay = _replay.get()
+    if replay is not None:
+        replay["replayed"] = True
     return row.status_code, json.loads(row.response)
 
 
@@ -74,8 +79,42 @@ def remember_answer(
     )
 
 
+# Set by `IdempotentReplay` for each request; `stored_answer` notes a replay in it (a dict, not a
+# new value, so the note reaches the middleware whatever task or context copy the route ran in).
+_replay: ContextVar[dict[str, bool] | None] = ContextVar("idempotent_replay", default=None)
+
+
+class IdempotentReplay:
+    """ASGI middleware: an answer `stored_answer` gave back (a retried request with the same
+    `Idempotency-Key`) carries `Idempotent-Replayed: true`, so the client can tell it was not
+    done twice. Every route that uses `stored_answer` gets it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replay: dict[str, bool] = {}
+        token = _replay.set(replay)
+
+        async def marked(message: Message) -> None:
+            if message["type"] == "http.response.start" and replay.get("replayed"):
+                message = {**message, "headers": [*message.get("headers", []), REPLAYED_HEADER]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, marked)
+        finally:
+            _replay.reset(token)
+
+
+REPLAYED_HEADER = (b"idempotent-replayed", b"true")
+
+
 async def purge_expired(session: AsyncSession) -> None:
     await session.execute(delete(IdempotencyRow).where(IdempotencyRow.created_at < now_utc() - KEEP_FOR))
 
 
-__all__ = ["body_hash", "purge_expired", "remember_answer", "stored_answer"]
+__all__ = ["IdempotentReplay", "body_hash", "purge_expired", "remember_answer", "stored_answer"]

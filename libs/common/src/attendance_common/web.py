@@ -16,6 +16,7 @@ from attendance_common.audit.api import audit_router
 from attendance_common.db import Database
 from attendance_common.errors import install_error_handlers
 from attendance_common.health import health_router
+from attendance_common.idempotency import IdempotentReplay
 from attendance_common.limits import install_limits
 from attendance_common.logging import configure_logging
 from attendance_common.metrics import metrics_router
@@ -79,6 +80,7 @@ def create_service_app(
     install_outage_handlers(app)
     install_limits(app, settings)
     app.add_middleware(AuditTrail)
+    app.add_middleware(IdempotentReplay)
     app.add_middleware(RequestLatency, service=settings.service)
     app.include_router(index_router(settings.service))
     app.include_router(health_router())

@@ -53,9 +53,12 @@ async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) 
 
 
 async def acknowledge(session: AsyncSession, principal: Principal, alert_id: str, note: str | None) -> Alert:
-    """Record who saw the alert and what they did (the alert stays open while it holds)."""
+    """Record who saw the alert and what they did (the alert stays open while it holds). Once only:
+    acknowledging it again answers the first acknowledgement, unchanged (a retry is harmless)."""
     access.ensure_may_acknowledge(principal)
     alert = await get_alert(session, principal, alert_id)
+    if alert.acknowledged_at is not None:
+        return alert
     alert.acknowledged_at, alert.acknowledged_by, alert.acknowledgement_note = now_utc(), principal.sub, note
     return alert
 

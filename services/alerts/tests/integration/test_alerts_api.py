@@ -221,6 +221,21 @@ async def test_acknowledging_records_who_when_and_the_note_and_the_alert_stays_o
     assert (acknowledged["status"], acknowledged["cleared_at"]) == ("open", None)
 
 
+async def test_acknowledging_an_acknowledged_alert_answers_200_with_the_first_acknowledgement(client, feed):
+    upn = new_upn()
+    await feed.marks(upn, [MON], "N")
+    alert = await only_alert(client, upn)
+    url = f"/v1/alerts/{alert['id']}/acknowledge"
+    first = await client.post(url, json={"note": "Rang home: ill"}, headers=staff(feed.urn))
+    again = await client.post(url, json={"note": "seen again"}, headers=admin())
+    assert (first.status_code, again.status_code) == (200, 200)
+    fields = ("acknowledged_at", "acknowledged_by", "acknowledgement_note")
+    assert [again.json()[f] for f in fields] == [first.json()[f] for f in fields]
+    assert again.json()["acknowledgement_note"] == "Rang home: ill"
+    kept = (await client.get(url.removesuffix("/acknowledge"), headers=admin())).json()
+    assert [kept[f] for f in fields] == [first.json()[f] for f in fields]
+
+
 async def test_an_acknowledgement_is_kept(client, feed):
     upn = new_upn()
     await feed.marks(upn, [MON], "N")

@@ -85,6 +85,8 @@ class Trigger(Base):
     # Null until people were routed: an alert can overtake its pupil's event (other topic).
     routed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     cleared_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # A catch-up's trigger whose people were told in another's message (delivery/catch_up.py): its key.
+    folded_into: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class Delivery(Base):

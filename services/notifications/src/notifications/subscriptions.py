@@ -25,7 +25,20 @@ from notifications.schemas import SubscriptionCreated, SubscriptionIn, Subscript
 
 def subscription_out(row: Subscription, principal: Principal) -> SubscriptionOut:
     out = SubscriptionOut.model_validate(row, from_attributes=True)
-    return out.model_copy(update={"url": access.shown_url(row.url, principal, row.la_code)})
+    return out.model_copy(
+        update={
+            "url": access.shown_url(row.url, principal, row.la_code),
+            "alert_types": effective_alert_types(row.event_types, row.alert_types),
+        }
+    )
+
+
+def effective_alert_types(event_types: list[str], alert_types: list[str]) -> list[str]:
+    """The alert types the subscription is sent: none without an alert event type; else those it
+    chose, or every alert type when it chose none (stored empty, so types added later are sent too)."""
+    if not any(event_type.startswith("attendance.alert.") for event_type in event_types):
+        return []
+    return list(alert_types) or list(ALERT_TYPES)
 
 
 async def create_subscription(

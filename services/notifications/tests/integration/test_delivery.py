@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from importlib.metadata import version
 
 import pytest
 from notifications_support import NOW, Feed, auth, contact, new_upn
@@ -54,6 +55,7 @@ async def test_a_parent_email_reaches_the_smtp_server_and_is_recorded_sent(feed,
     (email,) = await feed.deliveries(upn, channel="email")
     assert (email.status, email.attempts, email.error) == ("sent", 1, None)
     assert email.sent_at is not None
+    assert mail.message["User-Agent"] == f"attendance-platform/{version('attendance-common')}"
 
 
 async def test_each_sent_message_is_published_as_notification_sent(feed, dispatcher):
@@ -103,6 +105,7 @@ async def test_a_webhook_is_signed_per_standard_webhooks_and_carries_thin_alert_
     (delivery,) = await feed.deliveries(upn, channel="webhook")
     assert request.headers["webhook-id"] == delivery.id
     assert delivery.status == "sent"
+    assert request.headers["user-agent"] == f"attendance-platform/{version('attendance-common')}"
 
 
 async def test_a_webhook_signed_with_another_secret_does_not_verify(feed, dispatcher, stand_in, client):

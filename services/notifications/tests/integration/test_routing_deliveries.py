@@ -8,6 +8,7 @@ import pytest
 from notifications_support import Feed, auth, contact, new_upn
 
 from attendance_common.events.envelope import make_event
+from attendance_common.events.registers import SocialWorker
 
 pytestmark = pytest.mark.integration
 
@@ -113,9 +114,39 @@ async def test_severe_absence_tells_parents_social_worker_and_the_la_webhook(fee
 )
 async def test_la_and_social_worker_triggers_follow_the_default_table(feed, client, kind, expected):
     upn, _ = await family(feed)
-    await subscribe(client, feed, kind, ["attendance.alert.raised"])
+    await subscribe(client, feed, kind, ["attendance.alert.raised"], [*LA_WEBHOOK_DEFAULTS])
     await feed.raise_alert(upn, kind, day=None)
     assert {(k, c) for k, _, c, _ in await feed.routed(upn)} == expected
+
+
+LA_WEBHOOK_DEFAULTS = ("severe_absence", "ten_day_unauthorised", "fifteen_day_illness")
+
+
+@pytest.mark.parametrize(
+    "kind", ["penalty_threshold", "overdue_n", "first_day_absence", "persistent_absence"]
+)
+async def test_a_subscription_with_no_alert_types_gets_every_alert_type_whatever_the_routing(
+    feed, client, kind
+):
+    upn, _ = await family(feed)
+    await subscribe(client, feed, "everything", ["attendance.alert.raised"])
+    await feed.raise_alert(upn, kind)
+    assert [d.address for d in await feed.deliveries(upn, channel="webhook")] == [
+        "http://127.0.0.1:9/hooks/everything"
+    ]
+
+
+async def test_routing_does_not_switch_off_an_las_own_subscription(feed, client):
+    upn, _ = await family(feed)
+    officer = auth("la_officer", la=feed.la_code)
+    body = {"routes": {"severe_absence": {"local_authority": [], "social_worker": []}}}
+    response = await client.put(f"/v1/routing/la:{feed.la_code}", json=body, headers=officer)
+    assert response.status_code in (200, 201), response.text
+    await subscribe(client, feed, "severe", ["attendance.alert.raised"], ["severe_absence"])
+    await feed.raise_alert(upn, "severe_absence", day=None)
+    routed = await feed.routed(upn)
+    assert ("local_authority", "http://127.0.0.1:9/hooks/severe", "webhook", "pending") in routed
+    assert "social_worker" not in {k for k, _, _, _ in routed}  # the built-in channels follow routing
 
 
 async def test_deletion_from_roll_tells_the_social_worker_and_the_la_with_the_pupils_details(feed, client):
@@ -198,11 +229,22 @@ async def test_a_cleared_alert_stops_unsent_messages_and_resolves_the_feed_messa
     assert all(m.resolved_at is not None for m in await feed.messages(upn))
 
 
-async def test_a_pupil_without_a_social_worker_email_is_recorded_as_skipped_not_dropped(feed):
+async def test_a_social_worker_without_an_email_is_recorded_as_skipped_not_dropped(feed):
     upn, _ = await family(feed, social_worker=False)
+    worker = SocialWorker(name="Sam Worker", email=None)
+    await feed.send(feed.pupil_upserted(upn).model_copy(update={"social_worker": worker}))
     await feed.raise_alert(upn, "social_worker_unexplained_absence")
     (delivery,) = await feed.deliveries(upn)
     assert (delivery.status, delivery.error) == ("skipped", "the pupil has no social worker email on record")
+    assert delivery.recipient_name == "Sam Worker"
+
+
+async def test_a_pupil_without_a_social_worker_has_no_social_worker_row(feed):
+    upn, _ = await family(feed, social_worker=False)
+    await feed.raise_alert(upn, "social_worker_unexplained_absence")
+    await feed.raise_alert(upn, "severe_absence")
+    assert not [d for d in await feed.deliveries(upn) if d.recipient_kind == "social_worker"]
+    assert "-" not in {d.address for d in await feed.deliveries(upn)}
 
 
 async def test_a_school_can_turn_parent_email_off_for_first_day_absence(feed, client):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from notifications_support import Feed, auth, contact, new_upn, new_urn
 
+from attendance_common.events.alerts import ALERT_TYPES
+
 pytestmark = pytest.mark.integration
 FIELDS = {
     "id",
@@ -106,7 +108,7 @@ async def test_an_la_officer_creates_lists_and_deletes_a_subscription(client):
     assert secret.startswith("whsec_") and len(secret) > 30
     listed = (await client.get("/v1/subscriptions", headers=officer)).json()["subscriptions"]
     mine = [s for s in listed if s["id"] == created.json()["id"]]
-    assert mine and mine[0]["alert_types"] == [] and "secret" not in mine[0]
+    assert mine and mine[0]["alert_types"] == list(ALERT_TYPES) and "secret" not in mine[0]
     other = auth("la_officer", la="382")
     assert created.json()["id"] not in [
         s["id"] for s in (await client.get("/v1/subscriptions", headers=other)).json()["subscriptions"]
@@ -184,3 +186,20 @@ async def test_staff_may_not_change_another_schools_routing(client):
     body = {"routes": {"first_day_absence": {"parents": []}}}
     response = await client.put(f"/v1/routing/school:{new_urn()}", json=body, headers=staff)
     assert (response.status_code, response.json()["code"]) == (403, "forbidden_scope")
+
+
+async def test_a_subscription_answers_its_effective_alert_types(client):
+    officer = auth("la_officer", la="381")
+    hook = "http://127.0.0.1:9/hook"
+
+    async def created(**body) -> list[str]:
+        answer = await client.post("/v1/subscriptions", json={"url": hook, **body}, headers=officer)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["alert_types"]
+
+    # No (or empty) alert_types: every alert type its alert event types carry; none without one.
+    assert await created(event_types=["attendance.alert.cleared"]) == list(ALERT_TYPES)
+    assert await created(event_types=["attendance.alert.raised"], alert_types=[]) == list(ALERT_TYPES)
+    assert await created(event_types=["attendance.pupil.deleted"]) == []
+    chosen = await created(event_types=["attendance.alert.raised"], alert_types=["severe_absence"])
+    assert chosen == ["severe_absence"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal, Role
@@ -73,6 +73,21 @@ async def school_for_aggregates(session: AsyncSession, principal: Principal, urn
     if urn not in principal.schools:
         raise Forbidden("forbidden_school", f"this token may not read school {urn}")
     return await get_school(session, urn)
+
+
+def schools_in_scope(principal: Principal) -> list[ColumnElement[bool]]:
+    """The conditions on `School` for the schools the caller may read the records of (api.md
+    "Reading back the roll"): every one for an admin, its own for an MIS, staff and governors, its
+    LA's for an LA officer, its trust's for a trust officer. Parents and social workers: 403."""
+    if principal.is_admin:
+        return []
+    if principal.role in (Role.MIS, Role.SCHOOL_STAFF, Role.GOVERNOR):
+        return [School.urn.in_(sorted(principal.schools))]
+    if principal.role is Role.LA_OFFICER:
+        return [School.la_code == principal.la]
+    if principal.role is Role.TRUST_OFFICER:
+        return [School.trust_id == principal.trust]
+    raise Forbidden("forbidden_role", f"role {principal.role} cannot list schools")
 
 
 async def get_pupil(session: AsyncSession, school: School, upn: str) -> Pupil:

@@ -307,11 +307,13 @@ async def _stage_events(
     statement, not through the ORM's unit of work.
     """
     school_fields = {"school_urn": school.urn, "la_code": school.la_code}
-    recorded = [_recorded(v, now) for v in new.values()]
+    # Grouped by pupil (a stable sort keeps each pupil's own order), so a pupil's marks of one
+    # request travel in one event: the alerts they raise are one batch (notifications' catch_up.py).
+    recorded = [_recorded(v, now) for v in sorted(new.values(), key=_by_pupil)]
     changed_by = {"changed_by_sub": principal.sub, "changed_by_role": str(principal.role)}
     amended = [
         {**_recorded(v, now), "previous_code": previous, "reason": v.reason, **changed_by}
-        for _, v, previous in changes
+        for _, v, previous in sorted(changes, key=lambda change: _by_pupil(change[1]))
     ]
     events: list[EventData] = [
         MarksRecorded.model_validate({**school_fields, "marks": chunk})
@@ -322,6 +324,10 @@ async def _stage_events(
         for chunk in _chunks(amended, per_event)
     ]
     await add_events(session, events, source=SOURCE)
+
+
+def _by_pupil(mark: _Valid) -> str:
+    return mark.upn
 
 
 def _recorded(mark: _Valid, now: dt.datetime) -> dict[str, Any]:

@@ -264,3 +264,17 @@ class PupilList(BaseModel):
     next: str | None
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class SchoolsOut(BaseModel):
+    """`GET /v1/schools` (api.md "Reading back the roll"): the schools in the caller's scope."""
+
+    schools: list[SchoolOut]
+    next: str | None
+
+
+class PupilsOut(BaseModel):
+    """`GET /v1/schools/{urn}/pupils`: the roll as PUT takes each pupil, with `upn` and `on_roll`."""
+
+    pupils: list[PupilOut]
+    next: str | None

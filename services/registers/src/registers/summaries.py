@@ -86,15 +86,18 @@ async def school_attendance(
 
 
 def _summary(members: Iterable[Counts]) -> GroupSummary:
-    """Pooled absence rate; PA/SA rates are shares of pupils with at least one possible session."""
+    """Pooled absence rate; PA/SA rates are shares of `pupils` (api.md: "share of those pupils"), so
+    a pupil on roll with no possible sessions yet counts in the denominator; null, as every rate,
+    when the group has no possible sessions."""
     members = list(members)
-    measured = [c for c in members if c.possible_sessions > 0]
+    possible = sum(c.possible_sessions for c in members)
+    counted = members if possible else []
     return GroupSummary(
         pupils=len(members),
-        possible_sessions=sum(c.possible_sessions for c in members),
+        possible_sessions=possible,
         absence_rate=pooled_rate(members),
-        persistent_absence_rate=_share(measured, is_persistent_absence),
-        severe_absence_rate=_share(measured, is_severe_absence),
+        persistent_absence_rate=_share(counted, is_persistent_absence),
+        severe_absence_rate=_share(counted, is_severe_absence),
     )
 
 

@@ -155,6 +155,8 @@ async def test_a_retried_submit_with_the_same_idempotency_key_stores_one_report(
 
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
+    replayed = [answer.headers.get("Idempotent-Replayed") for answer in (first, again)]
+    assert replayed == [None, "true"]
     assert len(await school_list(client, school)) == 1
     reused = await submit(client, school, {"first_date": day(1), "reason": "illness"}, headers=headers)
     assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")

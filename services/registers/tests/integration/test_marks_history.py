@@ -6,11 +6,13 @@ import asyncio
 import datetime as dt
 import json
 
+import httpx
 import pytest
 from registers_factories import auth, mark, new_upn, pupil_body
 from sqlalchemy import select
 
 from attendance_common.messaging.outbox import OutboxRow
+from registers.main import create_app
 from registers.models import Mark, MarkChange, Pupil
 
 pytestmark = pytest.mark.integration
@@ -168,6 +170,19 @@ async def test_same_idempotency_key_and_body_replays_the_first_answer_after_the_
     assert await _current_code(client, school) == "I"  # the replay did not amend I back to N
 
 
+async def test_a_replayed_answer_says_so_in_idempotent_replayed_and_a_first_one_does_not(client, school):
+    url, body = f"/v1/schools/{school.urn}/marks", {"marks": [mark(school.upn, MONDAY, "AM", "N")]}
+    headers = {**school.mis, "Idempotency-Key": "batch-replayed"}
+
+    first = await client.post(url, json=body, headers=headers)
+    again = await client.post(url, json=body, headers=headers)
+    plain = await client.post(url, json=body, headers=school.mis)
+
+    assert (first.status_code, again.status_code, plain.status_code) == (200, 200, 200)
+    assert "idempotent-replayed" not in first.headers and "idempotent-replayed" not in plain.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
 async def test_same_idempotency_key_and_body_stores_nothing_twice(app, client, school):
     body = [mark(school.upn, MONDAY, "AM", "N")]
     await _post(client, school, *body, key="batch-1")
@@ -281,3 +296,32 @@ async def test_2500_new_marks_are_staged_as_three_recorded_events_of_at_most_100
         (RECORDED, 500),
     ]
     assert {(m["upn"], m["date"], m["session"]) for e in events for m in e["data"]["marks"]} == sent
+
+
+async def test_a_pupils_marks_of_one_request_travel_in_one_event_however_the_request_is_ordered(
+    registers_settings, school
+):
+    # Date by date for three pupils, four marks an event: each pupil's marks still share one event,
+    # so the alerts they raise are one batch (notifications folds a catch-up per batch).
+    small = create_app(registers_settings.model_copy(update={"marks_per_event": 4}))
+    async with (
+        small.router.lifespan_context(small),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=small), base_url="http://registers") as client,
+    ):
+        upns = [school.upn]
+        for _ in range(2):
+            upns.append(new_upn())
+            put = await client.put(
+                f"/v1/schools/{school.urn}/pupils/{upns[-1]}", json=pupil_body(), headers=school.mis
+            )
+            assert put.status_code == 201
+        items = [
+            mark(upn, day, session, "N")
+            for day in (MONDAY, TUESDAY)
+            for session in ("AM", "PM")
+            for upn in upns
+        ]
+        assert (await _post(client, school, *items))["accepted"] == 12
+        events = [e for e in await _events(small, school.urn) if e["type"] == RECORDED]
+    assert len(events) == 3
+    assert sorted(len({m["upn"] for m in e["data"]["marks"]}) for e in events) == [1, 1, 1]

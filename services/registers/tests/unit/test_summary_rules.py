@@ -97,11 +97,12 @@ def test_approved_educational_activity_counts_as_attendance():
     assert summary.absence_rate == pytest.approx(0.1)
 
 
-def test_the_persistent_absence_share_leaves_out_pupils_with_no_possible_sessions():
-    # Pupils with nothing to measure (e.g. on roll but not yet marked) neither dilute nor inflate the share.
-    summary = _summary([pupil(9, 1), pupil(10, 0), Counts(), Counts()])
+def test_the_persistent_absence_share_is_of_every_pupil_counted_even_with_no_possible_sessions():
+    # api.md: "share of those pupils", the ones `pupils` counts (on roll but not yet marked too).
+    summary = _summary([pupil(1, 1), pupil(9, 1), pupil(10, 0), Counts()])
     assert summary.pupils == 4
     assert summary.persistent_absence_rate == pytest.approx(0.5)
+    assert summary.severe_absence_rate == pytest.approx(0.25)
 
 
 def test_persistent_absence_starts_at_exactly_ten_percent():

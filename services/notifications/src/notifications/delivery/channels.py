@@ -21,6 +21,7 @@ from notifications_python_client.notifications import NotificationsAPIClient
 from standardwebhooks.webhooks import Webhook
 
 from attendance_common.errors import Unprocessable
+from attendance_common.product import USER_AGENT
 from notifications.delivery.webhook_urls import check_scheme, pinned_client
 from notifications.settings import Settings
 
@@ -67,6 +68,7 @@ class EmailSender:
         message["To"] = outgoing.address
         message["Subject"] = outgoing.subject
         message["Message-ID"] = f"<{outgoing.id}@attendance.notifications>"
+        message["User-Agent"] = USER_AGENT
         message.set_content(outgoing.body)
         try:
             await aiosmtplib.send(
@@ -152,6 +154,7 @@ class WebhookSender:
             "webhook-id": outgoing.id,
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": signature,
+            "user-agent": USER_AGENT,
         }
         try:
             check_scheme(outgoing.address, production=self.production)

@@ -176,6 +176,7 @@ def context(trigger: TriggerRow, child: Child, now: dt.datetime) -> dict[str, An
         "note": data.get("note"),
         "parent_name": "",
         "recipient_name": child.social_worker_name or "",
+        "dates": [],  # a folded catch-up message's dates (catch_up.py)
         **templates.request_words(data),
         **templates.plan_words(data),
     }

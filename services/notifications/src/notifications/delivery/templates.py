@@ -65,10 +65,13 @@ class Text:
     body: str
 
 
-def render(audience: str, trigger: str, context: dict[str, Any], *, sms: bool = False) -> Text:
-    """The title and body for this audience and trigger (or the audience's default template)."""
+def render(
+    audience: str, trigger: str, context: dict[str, Any], *, sms: bool = False, variant: str | None = None
+) -> Text:
+    """The title and body for this audience and trigger (or the audience's default template);
+    `variant` picks `<trigger>.<variant>.txt` where there is one (e.g. `dates`: catch_up.py)."""
     text = (
-        template_for(audience, trigger, sms)
+        template_for(audience, trigger, sms, variant)
         .render(trigger_text=TRIGGER_TEXT.get(trigger, trigger), **context)
         .strip()
     )
@@ -79,9 +82,14 @@ def render(audience: str, trigger: str, context: dict[str, Any], *, sms: bool = 
 
 
 @cache
-def template_for(audience: str, trigger: str, sms: bool) -> Template:
+def template_for(audience: str, trigger: str, sms: bool, variant: str | None = None) -> Template:
     """The compiled template, looked up once per process (templates ship with the code)."""
     suffix = ".sms.txt" if sms else ".txt"
+    if variant is not None:
+        try:
+            return _env.get_template(f"{audience}/{trigger}.{variant}{suffix}")
+        except TemplateNotFound:
+            pass
     try:
         return _env.get_template(f"{audience}/{trigger}{suffix}")
     except TemplateNotFound:

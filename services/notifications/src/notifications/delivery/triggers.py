@@ -15,11 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.bulk import upsert_rows
+from attendance_common.clock import today_in_london
 from attendance_common.events.alerts import AlertCleared
 from attendance_common.events.envelope import CloudEvent
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
 from attendance_common.scopes import stored_settings
-from notifications.delivery import family_reports, routing, templates
+from notifications.delivery import catch_up, family_reports, routing, templates
 from notifications.delivery.deliveries import NewDeliveries, write_new
 from notifications.delivery.la_events import outward_event
 from notifications.delivery.recipients import Child, TriggerRow, child_of, children_of, context
@@ -57,15 +58,27 @@ async def record_triggers(session: AsyncSession, incomings: Sequence[Incoming], 
     wanted = {t.key: (await routes_for(session, t.school_urn, t.la_code)).get(t.kind, {}) for t in fresh}
     children = await children_of(session, [t for t in fresh if needs_child(t, wanted[t.key])])
     reported = await family_reports.covered(session, fresh)
+    folded = await catch_up.folding(session, fresh, today_in_london(now), unfolded=reported)
     staged: list[NewDeliveries] = []
     waiting: list[str] = []
     for trigger in fresh:
         deliveries = NewDeliveries(trigger, now)
         child = children.get(trigger.key)
-        if not await stage(session, deliveries, wanted[trigger.key], child, trigger.key in reported):
+        routed = await stage(
+            session,
+            deliveries,
+            wanted[trigger.key],
+            child,
+            trigger.key in reported,
+            dates=folded.dates_of(trigger.key),
+            follower=trigger.key in folded.followers,
+        )
+        if not routed:
             waiting.append(trigger.key)
         staged.append(deliveries)
     await write_new(session, staged)
+    if folded.groups:
+        await catch_up.remember(session, folded)
     if waiting:  # routed by route_waiting() when their pupils arrive
         await session.execute(
             update(Trigger)
@@ -135,29 +148,51 @@ async def stage(
     wanted: Mapping[str, list[str]],
     child: Child | None,
     reported: bool = False,
+    *,
+    dates: Sequence[str] = (),
+    follower: bool = False,
 ) -> bool:
     """Stage the trigger's deliveries; False while people wait for their pupil's event (`child`
-    None where `needs_child`). `reported`: the parents already told the school (family_reports)."""
-    if wanted.get("local_authority"):
-        await to_local_authority(session, new)
+    None where `needs_child`). `reported`: the parents already told the school (family_reports).
+
+    Routing (`wanted`) chooses the built-in channels; an LA's own webhook subscriptions get every
+    event they asked for (event types and alert types), whatever the routing says.
+
+    A catch-up folds (catch_up.py): the lead's message lists `dates`; a `follower`'s people get
+    nothing of their own (the lead's message speaks for it)."""
+    await to_local_authority(session, new)
     if not needs_child(new.trigger, wanted):
         return True
     if child is None:
         return False
+    if follower:
+        return True
     if wanted.get("parents"):
-        to_parents(new, child, wanted["parents"], reported=reported)
+        to_parents(new, child, wanted["parents"], reported=reported, dates=dates)
     if wanted.get("social_worker"):
-        to_social_worker(new, child)
+        to_social_worker(new, child, dates=dates)
     return True
 
 
-async def route(session: AsyncSession, trigger: TriggerRow, now: dt.datetime) -> bool:
-    """Create the deliveries the trigger does not have yet; False while people wait for its pupil."""
+async def route(
+    session: AsyncSession, trigger: TriggerRow, now: dt.datetime, folded: catch_up.Folding | None = None
+) -> bool:
+    """Create the deliveries the trigger does not have yet; False while people wait for its pupil.
+    `folded`: how the triggers routed with it fold (catch_up.py)."""
     wanted = (await routes_for(session, trigger.school_urn, trigger.la_code)).get(trigger.kind, {})
     child = await child_of(session, trigger) if needs_child(trigger, wanted) else None
     new = NewDeliveries(trigger, now)
     reported = trigger.key in await family_reports.covered(session, [trigger])
-    routed = await stage(session, new, wanted, child, reported)
+    folded = folded or catch_up.Folding()
+    routed = await stage(
+        session,
+        new,
+        wanted,
+        child,
+        reported,
+        dates=folded.dates_of(trigger.key),
+        follower=trigger.key in folded.followers,
+    )
     await new.write(session, fresh=False)
     return routed
 
@@ -174,11 +209,12 @@ async def route_waiting(session: AsyncSession, school_urn: str, upn: str, now: d
         )
         .order_by(Trigger.received_at, Trigger.key)
     )
-    routed = [
-        trigger.key
-        for trigger in [TriggerRow(**row._mapping) for row in waiting]
-        if await route(session, trigger, now)
-    ]
+    pending = [TriggerRow(**row._mapping) for row in waiting]
+    reported = await family_reports.covered(session, pending) if pending else set()
+    folded = await catch_up.folding(session, pending, today_in_london(now), unfolded=reported)
+    routed = [trigger.key for trigger in pending if await route(session, trigger, now, folded)]
+    if pending:
+        await catch_up.remember(session, folded, keys=[trigger.key for trigger in pending])
     if routed:
         await session.execute(
             update(Trigger)
@@ -199,14 +235,25 @@ _TRIGGER_COLUMNS = (
 )
 
 
-def to_parents(new: NewDeliveries, child: Child, channels: list[str], *, reported: bool = False) -> None:
+def to_parents(
+    new: NewDeliveries,
+    child: Child,
+    channels: list[str],
+    *,
+    reported: bool = False,
+    dates: Sequence[str] = (),
+) -> None:
     """Every contact with parental responsibility, in priority order: the app feed and email where
     they have an address, SMS where they have a phone. When the parents have already reported the
-    absence, each is recorded `skipped` (`reported_by_parent`) instead of sent."""
+    absence, each is recorded `skipped` (`reported_by_parent`) instead of sent. `dates`: a folded
+    catch-up's (catch_up.py), listed in one message."""
     trigger = new.trigger
-    base = context(trigger, child, new.now)
+    base = {**context(trigger, child, new.now), "dates": list(dates)}
+    variant = catch_up.VARIANT if dates else None
     for parent in child.parents:
-        text = templates.render("parents", trigger.kind, {**base, "parent_name": parent.name})
+        text = templates.render(
+            "parents", trigger.kind, {**base, "parent_name": parent.name}, variant=variant
+        )
         if reported:
             family_reports.record_not_sent(new, parent, channels, text)
             continue
@@ -218,14 +265,24 @@ def to_parents(new: NewDeliveries, child: Child, channels: list[str], *, reporte
             body = text.body
             if channel == "sms":  # the SMS's own, shorter text (the title stays the message's subject)
                 body = templates.render(
-                    "parents", trigger.kind, {**base, "parent_name": parent.name}, sms=True
+                    "parents", trigger.kind, {**base, "parent_name": parent.name}, sms=True, variant=variant
                 ).body
             new.to_parent(parent.name, address, channel, text.title, body)
 
 
-def to_social_worker(new: NewDeliveries, child: Child) -> None:
-    text = templates.render("social_worker", new.trigger.kind, context(new.trigger, child, new.now))
+def to_social_worker(new: NewDeliveries, child: Child, *, dates: Sequence[str] = ()) -> None:
+    """The pupil's social worker by email; one named without an email is recorded `skipped`. A
+    pupil with no social worker on record has no recipient, so no row (nothing was dropped)."""
     email = child.social_worker_email
+    if not email and not child.social_worker_name:
+        return
+    variant = catch_up.VARIANT if dates else None
+    text = templates.render(
+        "social_worker",
+        new.trigger.kind,
+        {**context(new.trigger, child, new.now), "dates": list(dates)},
+        variant=variant,
+    )
     new.add(
         recipient_kind="social_worker",
         recipient_name=child.social_worker_name,
@@ -277,6 +334,8 @@ async def subscriptions_of(session: AsyncSession, la_code: str) -> list[Any]:
 
 
 def wants(subscription: Any, trigger: TriggerRow) -> bool:
+    """Whether the subscription asked for this event: its type, and for an alert event its alert
+    type (no `alert_types` stored: every alert type)."""
     if trigger.event_type not in subscription.event_types:
         return False
     is_alert = trigger.event_type.startswith("attendance.alert.")
@@ -300,10 +359,15 @@ async def clear_alerts(session: AsyncSession, reasons: Mapping[str, str | None],
     keys = set(found.scalars())
     if not keys:
         return
+    # A folded catch-up message (catch_up.py) stands while any alert of its batch is open.
+    held, let_go = await catch_up.clearing(session, keys)
     by_reason: dict[str | None, list[str]] = {}
     for alert_id, reason in reasons.items():
-        if f"alert:{alert_id}" in keys:
+        if f"alert:{alert_id}" in keys - held:
             by_reason.setdefault(reason, []).append(f"alert:{alert_id}")
+    for lead, by in let_go.items():
+        by_reason.setdefault(reasons.get(by.removeprefix("alert:")), []).append(lead)
+    keys = (keys - held) | set(let_go)
     for reason, cleared in by_reason.items():
         skipped = await session.execute(
             update(Delivery)
