@@ -58,6 +58,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET /v1/schools/{urn}/pupils/{upn}/leave-requests":                  "ok    ok  ok   ok  no  ok",
         "POST /v1/schools/{urn}/leave-requests/{request_id}/decision":        "ok    no  ok   no  no  no",
         "POST /v1/schools/{urn}/leave-requests/{request_id}/withdraw":        "ok    ok  ok   no  no  ok",
+        # Reports (api.md Part 2): aggregates, so a governor of the school reads them; not its MIS.
+        "GET /v1/reports/attendance":                                         "ok    no  ok   ok  no  no  "
+                                                                              "ok  ok",
     },
     "alerts": {
         "GET /v1/alerts":                                                     "ok    no  ok   ok  ok  no",
@@ -284,6 +287,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
             "leave-requests", LEAVE, "withdraw", by="parent"
         ),
         "GET /v1/audit": static("GET", "/v1/audit"),
+        "GET /v1/reports/attendance": static("GET", f"/v1/reports/attendance?scope=school:{URN}"),
     },
     "alerts": {
         "GET /v1/alerts": static("GET", "/v1/alerts"),

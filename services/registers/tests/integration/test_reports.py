@@ -1,0 +1,331 @@
+"""The attendance report (api.md "Reports for leaders, governors, trusts and LAs"), against figures
+worked out by hand and against the school summary (the same fractions).
+
+Period 28 September to 31 October 2026: weeks W0 (28 Sep), W1 (5 Oct), W2 (12 Oct), W3 (19 Oct) of
+school, then half term (26-30 Oct) marked `#`. Every pupil has 40 possible sessions.
+
+School A (primary, in trust T and LA L), 6 pupils:
+| pupil | year | characteristics | absent             | rate  | PA | SA |
+| a1    | 6    | FSM             | I all of W1 (10)   | 10/40 | y  |    |
+| a2    | 6    | SEN K           | O all of W0, W1    | 20/40 | y  | y  |
+| a3    | 5    |                 | N on 28 Sep (2)    | 2/40  |    |    |
+| a4    | 5    | FSM             | M 1 of W3          | 1/40  |    |    |
+| a5    | 5    | social worker   | -                  | 0     |    |    |
+| a6    | 6    |                 | G 4 of W2          | 4/40  | y  |    |
+School B (primary, trust T, LA L), 3 pupils, b1 ill (I) 2 sessions of W0. School C (secondary, LA L,
+no trust), 1 pupil present throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+from registers_factories import auth, mark, new_upn, new_urn, pupil_body
+
+from attendance_common.clock import today_in_london
+from attendance_common.codes import academic_year_start
+
+pytestmark = pytest.mark.integration
+
+PERIOD = {"from": "2026-09-28", "to": "2026-10-31"}
+MONDAYS = {"W0": "2026-09-28", "W1": "2026-10-05", "W2": "2026-10-12", "W3": "2026-10-19", "HT": "2026-10-26"}
+ADMIN = auth("admin")
+_la_codes = itertools.count(700)
+
+
+def week(name: str) -> list[tuple[str, str]]:
+    monday = dt.date.fromisoformat(MONDAYS[name])
+    days = [(monday + dt.timedelta(days=n)).isoformat() for n in range(5)]
+    return [(day, session) for day in days for session in ("AM", "PM")]
+
+
+def sessions(absent: dict[str, tuple[str, int]] | None = None) -> dict[tuple[str, str], str]:
+    """W0-W3 present but for (code, how many sessions) per week, half term `#`."""
+    marks = {slot: "#" for slot in week("HT")}
+    for name in ("W0", "W1", "W2", "W3"):
+        code, count = (absent or {}).get(name, ("/", 0))
+        marks |= {slot: (code if i < count else "/") for i, slot in enumerate(week(name))}
+    return marks
+
+
+SCHOOL_A = {
+    "a1": ({"year_group": "6", "fsm_eligible": True}, sessions({"W1": ("I", 10)})),
+    "a2": ({"year_group": "6", "sen_status": "K"}, sessions({"W0": ("O", 10), "W1": ("O", 10)})),
+    "a3": ({"year_group": "5"}, sessions({"W0": ("N", 2)})),
+    "a4": ({"year_group": "5", "fsm_eligible": True}, sessions({"W3": ("M", 1)})),
+    "a5": ({"year_group": "5", "has_social_worker": True}, sessions()),
+    "a6": ({"year_group": "6"}, sessions({"W2": ("G", 4)})),
+}
+SCHOOL_B = {
+    "b1": ({"year_group": "3"}, sessions({"W0": ("I", 2)})),
+    "b2": ({"year_group": "3"}, sessions()),
+    "b3": ({"year_group": "4"}, sessions()),
+}
+SCHOOL_C = {"c1": ({"year_group": "9"}, sessions())}
+
+
+async def put_school(client, urn: str, name: str, la: str, phase: str, trust: str | None) -> None:
+    body: dict[str, Any] = {"name": name, "la_code": la, "phase": phase}
+    if trust:
+        body["trust"] = {"id": trust, "name": "Report Trust"}
+    assert (await client.put(f"/v1/schools/{urn}", json=body, headers=ADMIN)).status_code == 201
+
+
+async def put_pupils(client, urn: str, pupils: dict[str, tuple[dict[str, Any], dict]]) -> None:
+    marks = []
+    for name, (fields, slots) in pupils.items():
+        upn = new_upn()
+        body = pupil_body(
+            year_group=fields["year_group"], **{k: v for k, v in fields.items() if k != "year_group"}
+        )
+        body["given_name"], body["family_name"] = f"Given{name}", f"Family{name}"
+        assert (
+            await client.put(f"/v1/schools/{urn}/pupils/{upn}", json=body, headers=ADMIN)
+        ).status_code == 201
+        marks += [mark(upn, day, session, code) for (day, session), code in slots.items()]
+    answer = await client.post(f"/v1/schools/{urn}/marks", json={"marks": marks}, headers=ADMIN)
+    assert answer.json()["rejected"] == [], answer.json()
+
+
+class World:
+    def __init__(self) -> None:
+        self.a, self.b, self.c = new_urn(), new_urn(), new_urn()
+        self.la = str(next(_la_codes))
+        self.trust = f"T{self.a}"
+
+
+@pytest.fixture
+async def world(client) -> World:
+    w = World()
+    await put_school(client, w.a, "Ash Primary", w.la, "primary", w.trust)
+    await put_school(client, w.b, "Birch Primary", w.la, "Primary", w.trust)
+    await put_school(client, w.c, "Cedar High", w.la, "secondary", None)
+    await put_pupils(client, w.a, SCHOOL_A)
+    await put_pupils(client, w.b, SCHOOL_B)
+    await put_pupils(client, w.c, SCHOOL_C)
+    return w
+
+
+async def report(client, scope: str, headers=ADMIN, status: int = 200, **params: Any) -> dict[str, Any]:
+    answer = await client.get(
+        "/v1/reports/attendance",
+        params={k: v for k, v in {"scope": scope, **PERIOD, **params}.items() if v is not None},
+        headers=headers,
+    )
+    assert answer.status_code == status, answer.text
+    return answer.json()
+
+
+def figures(pupils, possible, authorised, unauthorised, persistent, severe, measured=None) -> dict[str, Any]:
+    measured = pupils if measured is None else measured
+    return {
+        "pupils": pupils,
+        "possible_sessions": possible,
+        "absence_rate": (authorised + unauthorised) / possible,
+        "authorised_absence_rate": authorised / possible,
+        "unauthorised_absence_rate": unauthorised / possible,
+        "persistent_absence_rate": persistent / measured,
+        "severe_absence_rate": severe / measured,
+    }
+
+
+SCHOOL_A_OVERALL = figures(6, 240, 11, 26, 3, 1)
+
+
+async def test_a_school_report_has_its_figures_groups_reasons_and_national_comparison(client, world):
+    body = await report(client, f"school:{world.a}")
+
+    assert body["scope"] == f"school:{world.a}"
+    assert (body["from"], body["to"], body["interval"]) == ("2026-09-28", "2026-10-31", "week")
+    assert body["overall"] == SCHOOL_A_OVERALL
+    assert body["groups"]["year_group"] == [
+        {"key": "5", **figures(3, 120, 1, 2, 0, 0)},
+        {"key": "6", **figures(3, 120, 10, 24, 3, 1)},
+    ]
+    assert body["groups"]["fsm_eligible"] == [
+        {"key": "false", **figures(4, 160, 0, 26, 2, 1)},
+        {"key": "true", **figures(2, 80, 11, 0, 1, 0)},
+    ]
+    assert [g["key"] for g in body["groups"]["sen_status"]] == ["K", "N"]
+    assert body["groups"]["has_social_worker"][1] == {"key": "true", **figures(1, 40, 0, 0, 0, 0)}
+    reasons = {r["code"]: r["sessions"] for r in body["reasons"]}
+    assert {code: n for code, n in reasons.items() if n} == {"I": 10, "M": 1, "O": 20, "N": 2, "G": 4}
+    assert {r["category"] for r in body["reasons"] if r["code"] in "IM"} == {"authorised_absence"}
+    assert len(reasons) == 14  # every absence code of the table, 0 where none
+    assert body["schools"] is None
+    assert body["national"] == {
+        "period": "2025/26 year to date (8 September 2025 to 10 July 2026)",
+        "phase": "primary",
+        "absence_rate": 0.0528,
+        "persistent_absence_rate": 0.1377,
+        "source": body["national"]["source"],
+    }
+    assert "Pupil attendance in schools" in body["national"]["source"]
+
+
+async def test_the_weekly_series_has_every_week_holidays_without_rates(client, world):
+    series = (await report(client, f"school:{world.a}"))["series"]
+
+    def point(start: str, end: str, possible: int, authorised: int, unauthorised: int) -> dict[str, Any]:
+        return {
+            "start": start,
+            "end": end,
+            "possible_sessions": possible,
+            "absence_rate": (authorised + unauthorised) / possible,
+            "authorised_absence_rate": authorised / possible,
+            "unauthorised_absence_rate": unauthorised / possible,
+        }
+
+    assert series == [
+        point("2026-09-28", "2026-10-04", 60, 0, 12),
+        point("2026-10-05", "2026-10-11", 60, 10, 10),
+        point("2026-10-12", "2026-10-18", 60, 0, 4),
+        point("2026-10-19", "2026-10-25", 60, 1, 0),
+        {
+            "start": "2026-10-26",
+            "end": "2026-10-31",
+            "possible_sessions": 0,
+            "absence_rate": None,
+            "authorised_absence_rate": None,
+            "unauthorised_absence_rate": None,
+        },
+    ]
+
+
+async def test_a_monthly_series_cuts_months_to_the_period(client, world):
+    series = (await report(client, f"school:{world.a}", interval="month"))["series"]
+
+    assert [(p["start"], p["end"], p["possible_sessions"]) for p in series] == [
+        ("2026-09-28", "2026-09-30", 36),
+        ("2026-10-01", "2026-10-31", 204),
+    ]
+    assert series[0]["unauthorised_absence_rate"] == 8 / 36  # a2's O on 3 days, a3's N on 28 Sep
+    assert series[1]["absence_rate"] == 29 / 204
+
+
+@pytest.mark.parametrize(
+    "period", [PERIOD, {"from": "2026-09-01", "to": "2026-10-31"}, {"from": "2026-09-30", "to": "2026-10-20"}]
+)
+async def test_figures_are_the_school_summarys_fractions(client, world, period):
+    """Whole months from the counters, edge days from the marks: the report divides what the summary does."""
+    body = await report(client, f"school:{world.a}", **period)
+    for group_by in ("year_group", "fsm_eligible", "sen_status", "has_social_worker"):
+        answer = await client.get(
+            f"/v1/schools/{world.a}/attendance", params={**period, "group_by": group_by}, headers=ADMIN
+        )
+        summary = answer.json()
+        shared = (
+            "pupils",
+            "possible_sessions",
+            "absence_rate",
+            "persistent_absence_rate",
+            "severe_absence_rate",
+        )
+        assert {k: body["overall"][k] for k in shared} == summary["overall"]
+        assert [{k: g[k] for k in ("key", *shared)} for g in body["groups"][group_by]] == summary["groups"]
+    assert sum(p["possible_sessions"] for p in body["series"]) == body["overall"]["possible_sessions"]
+
+
+async def test_a_trust_report_has_a_row_per_school_and_its_phases_national_figures(client, world):
+    body = await report(client, f"trust:{world.trust}", headers=auth("trust_officer", trust=world.trust))
+
+    assert [(s["urn"], s["name"]) for s in body["schools"]] == [
+        (world.a, "Ash Primary"),
+        (world.b, "Birch Primary"),
+    ]
+    assert {k: v for k, v in body["schools"][0].items() if k not in ("urn", "name")} == SCHOOL_A_OVERALL
+    assert body["schools"][1] == {"urn": world.b, "name": "Birch Primary", **figures(3, 120, 2, 0, 0, 0)}
+    assert body["overall"] == figures(9, 360, 13, 26, 3, 1)
+    assert body["national"]["phase"] == "primary"  # "primary" and "Primary" are one phase
+
+
+async def test_an_la_report_of_mixed_phases_has_no_national_figures(client, world):
+    body = await report(client, f"la:{world.la}", headers=auth("la_officer", la=world.la))
+
+    assert [s["urn"] for s in body["schools"]] == [world.a, world.b, world.c]
+    assert body["overall"]["pupils"] == 10
+    assert body["national"] is None
+    assert [g["key"] for g in body["groups"]["year_group"]] == ["3", "4", "5", "6", "9"]
+
+
+async def test_a_governor_sees_groups_of_fewer_than_5_pupils_suppressed(client, world):
+    body = await report(client, f"school:{world.a}", headers=auth("governor", schools=[world.a]))
+
+    assert body["overall"] == SCHOOL_A_OVERALL
+    suppressed = dict.fromkeys(SCHOOL_A_OVERALL) | {"suppressed": True}
+    assert body["groups"]["year_group"] == [{"key": "5", **suppressed}, {"key": "6", **suppressed}]
+    assert body["groups"]["sen_status"] == [
+        {"key": "K", **suppressed},
+        {"key": "N", **figures(5, 200, 11, 6, 2, 0)},
+    ]
+    assert all(not point.get("suppressed") for point in body["series"])
+
+
+async def test_a_governor_of_a_small_school_sees_nothing_of_it_but_that_it_is_suppressed(client, world):
+    body = await report(client, f"school:{world.b}", headers=auth("governor", schools=[world.b]))
+
+    assert body["overall"] == dict.fromkeys(SCHOOL_A_OVERALL) | {"suppressed": True}
+    assert all(p["suppressed"] and p["absence_rate"] is None for p in body["series"])
+    assert all(r["suppressed"] and r["sessions"] is None for r in body["reasons"])
+
+
+async def test_trustees_governing_every_school_of_a_trust_read_it_small_schools_suppressed(client, world):
+    trustee = auth("governor", schools=[world.a, world.b])
+
+    body = await report(client, f"trust:{world.trust}", headers=trustee)
+
+    assert "suppressed" not in body["schools"][0]
+    assert body["schools"][1] == {
+        "urn": world.b,
+        "name": "Birch Primary",
+        **dict.fromkeys(SCHOOL_A_OVERALL),
+        "suppressed": True,
+    }
+    await report(client, f"trust:{world.trust}", headers=auth("governor", schools=[world.a]), status=403)
+
+
+async def test_the_default_period_is_the_academic_year_to_date(client, world):
+    body = await report(client, f"school:{world.a}", **{"from": None, "to": None})
+
+    assert body["to"] == str(today_in_london())
+    assert body["from"] == str(academic_year_start(today_in_london()))
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"scope": "district:380"}, "unknown_scope"),
+        ({"scope": "school:12345"}, "unknown_scope"),
+        ({"interval": "day"}, "unknown_interval"),
+        ({"from": "2026-10-31", "to": "2026-09-28"}, "bad_range"),
+    ],
+)
+async def test_bad_input_is_a_422_problem(client, world, params, code):
+    answer = await client.get(
+        "/v1/reports/attendance", params={"scope": f"school:{world.a}", **PERIOD, **params}, headers=ADMIN
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == code
+
+
+async def test_scopes_outside_the_callers_reach_are_403_and_unknown_ones_404(client, world):
+    cases = [
+        (f"school:{world.b}", auth("school_staff", schools=[world.a]), 403, "forbidden_school"),
+        (f"school:{world.c}", auth("trust_officer", trust=world.trust), 403, "forbidden_school"),
+        (f"school:{world.a}", auth("mis", schools=[world.a]), 403, "forbidden_role"),
+        (f"school:{world.a}", auth("parent", email="parent@example.com"), 403, "forbidden_role"),
+        (f"trust:{world.trust}", auth("trust_officer", trust="T-other"), 403, "forbidden_trust"),
+        (f"trust:{world.trust}", auth("school_staff", schools=[world.a]), 403, "forbidden_trust"),
+        (f"la:{world.la}", auth("la_officer", la="999"), 403, "forbidden_la"),
+        (f"la:{world.la}", auth("trust_officer", trust=world.trust), 403, "forbidden_la"),
+        ("school:999998", ADMIN, 404, "unknown_school"),
+        ("trust:T-nobody", ADMIN, 404, "unknown_trust"),
+    ]
+    for scope, headers, status, code in cases:
+        answer = await client.get("/v1/reports/attendance", params={"scope": scope}, headers=headers)
+        assert (answer.status_code, answer.json()["code"]) == (status, code), (scope, answer.text)
