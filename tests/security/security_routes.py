@@ -61,6 +61,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         # Reports (api.md Part 2): aggregates, so a governor of the school reads them; not its MIS.
         "GET /v1/reports/attendance":                                         "ok    no  ok   ok  no  no  "
                                                                               "ok  ok",
+        "GET /v1/reports/attendance.html":                                    "ok    no  ok   ok  no  no  "
+                                                                              "ok  ok",
+        "GET /v1/reports/attendance.csv":                                     "ok    no  ok   ok  no  no  "
+                                                                              "ok  ok",
     },
     "alerts": {
         "GET /v1/alerts":                                                     "ok    no  ok   ok  ok  no",
@@ -288,6 +292,8 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         ),
         "GET /v1/audit": static("GET", "/v1/audit"),
         "GET /v1/reports/attendance": static("GET", f"/v1/reports/attendance?scope=school:{URN}"),
+        "GET /v1/reports/attendance.html": static("GET", f"/v1/reports/attendance.html?scope=school:{URN}"),
+        "GET /v1/reports/attendance.csv": static("GET", f"/v1/reports/attendance.csv?scope=school:{URN}"),
     },
     "alerts": {
         "GET /v1/alerts": static("GET", "/v1/alerts"),

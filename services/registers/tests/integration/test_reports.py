@@ -18,7 +18,9 @@ no trust), 1 pupil present throughout.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import itertools
 from typing import Any
 
@@ -329,3 +331,54 @@ async def test_scopes_outside_the_callers_reach_are_403_and_unknown_ones_404(cli
     for scope, headers, status, code in cases:
         answer = await client.get("/v1/reports/attendance", params={"scope": scope}, headers=headers)
         assert (answer.status_code, answer.json()["code"]) == (status, code), (scope, answer.text)
+
+
+# The page and the CSV
+
+
+async def test_the_page_is_html_with_the_charts_drawn_as_svg_and_no_pupil_named(client, world):
+    answer = await client.get(
+        "/v1/reports/attendance.html", params={"scope": f"trust:{world.trust}", **PERIOD}, headers=ADMIN
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
+    page = answer.text
+    assert page.count("<svg") == 1 + 4 + 1  # over time, PA and SA by 4 characteristics, reasons
+    assert "<script" not in page
+    assert 'role="img"' in page and "aria-label=" in page
+    assert "Ash Primary" in page and "Birch Primary" in page
+    for name in [*SCHOOL_A, *SCHOOL_B]:
+        assert f"Given{name}" not in page and f"Family{name}" not in page
+
+
+async def test_the_csv_is_the_series(client, world):
+    answer = await client.get(
+        "/v1/reports/attendance.csv",
+        params={"scope": f"school:{world.a}", "interval": "month", **PERIOD},
+        headers=ADMIN,
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in answer.headers["content-disposition"]
+    assert list(csv.reader(io.StringIO(answer.text))) == [
+        [
+            "start",
+            "end",
+            "possible_sessions",
+            "absence_rate",
+            "authorised_absence_rate",
+            "unauthorised_absence_rate",
+            "suppressed",
+        ],
+        ["2026-09-28", "2026-09-30", "36", str(8 / 36), "0.0", str(8 / 36), "false"],
+        ["2026-10-01", "2026-10-31", "204", str(29 / 204), str(11 / 204), str(18 / 204), "false"],
+    ]
+
+
+async def test_a_bad_scope_for_the_page_or_csv_is_a_problem_too(client, world):
+    for suffix in (".html", ".csv"):
+        answer = await client.get(f"/v1/reports/attendance{suffix}", params={"scope": "la:38"}, headers=ADMIN)
+        assert answer.status_code == 422
+        assert answer.json()["code"] == "unknown_scope"

@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
 
 from attendance_common.auth import CurrentPrincipal
-from attendance_common.clock import today_in_london
+from attendance_common.clock import now_utc, today_in_london
 from attendance_common.db import SessionDep
 from attendance_common.errors import Unprocessable
 from registers import summaries
-from registers.reports import periods, service
+from registers.reports import page, periods, service
 from registers.reports.access import parse_scope
 from registers.reports.schemas import AttendanceReport
 
@@ -51,3 +52,21 @@ async def attendance(report: Report):
     """Overall figures, a weekly or monthly series, groups, absence reasons, each school of a trust or
     an LA, and DfE's national figures for the scope's phase."""
     return report
+
+
+@router.get("/attendance.html", response_class=HTMLResponse)
+async def attendance_page(report: Report) -> HTMLResponse:
+    """The same report as one printable page with charts drawn on the server (no JavaScript), naming
+    no pupil."""
+    return HTMLResponse(page.render_page(report, now_utc()))
+
+
+@router.get("/attendance.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+async def attendance_csv(report: Report) -> Response:
+    """The series as CSV, one row per week or month (null figures are empty cells)."""
+    name = f"attendance-{report.scope.replace(':', '-')}-{report.from_}-{report.to}.csv"
+    return Response(
+        page.render_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -67,6 +67,7 @@ class National(BaseModel):
 
 class AttendanceReport(BaseModel):
     scope: str
+    name: str = Field(description="the school's or the trust's name, or the LA's code")
     from_: dt.date = Field(alias="from", serialization_alias="from")
     to: dt.date
     interval: Literal["week", "month"]

@@ -58,6 +58,7 @@ async def attendance_report(
     return AttendanceReport.model_validate(
         {
             "scope": str(scope),
+            "name": _name(scope, schools),
             "from": start,
             "to": end,
             "interval": interval,
@@ -69,6 +70,13 @@ async def attendance_report(
             "national": _national(schools),
         }
     )
+
+
+def _name(scope: Scope, schools: list[School]) -> str:
+    if scope.kind == "la":
+        return f"Local authority {scope.value}"
+    first = schools[0]  # a school, or a trust with at least one school (access.schools_in_reach)
+    return first.name if scope.kind == "school" else (first.trust_name or scope.value)
 
 
 def _groups(tallies: dict[Cell, Tally], grouping: Callable[[Cell], object], suppress: bool) -> list[dict]:
