@@ -28,7 +28,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from registers_ingest import ROOT, start_api, wait_ready
+from registers_ingest import ROOT, start_api
 from report import print_figures
 
 from attendance_common.auth import mint_token
@@ -105,6 +105,20 @@ async def seed(pg: asyncpg.Connection, schools: int, pupils: int) -> dict[str, i
     }
 
 
+async def wait_ready(base: str, seconds: float = 180) -> None:
+    """Until the API answers: on a busy machine its start (imports, pool) takes a while."""
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(f"{base}/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the API never answered")
+
+
 async def timings(base: str, requests: int) -> dict[str, float]:
     token = mint_token(secret=DEVELOPMENT_JWT_SECRET, sub="bench", role="admin", ttl_seconds=3600)
     year = "from=2025-09-01&to=2026-07-31"
@@ -148,6 +162,7 @@ async def main() -> None:
         started = time.perf_counter()
         sizes = await seed(pg, args.schools, args.pupils)
         seed_seconds = round(time.perf_counter() - started, 1)
+        print(f"seeded in {seed_seconds} s: {sizes}", flush=True)
         await pg.close()
         port = free_port()
         api = start_api(url, port, 1)
