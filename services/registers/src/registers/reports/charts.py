@@ -39,6 +39,7 @@ def _style(*colours: str) -> Style:
         major_label_font_size=13,
         legend_font_size=14,
         value_font_size=13,
+        no_data_font_size=18,
         opacity="1",
         opacity_hover="1",
         guide_stroke_color="#dcdcdc",
@@ -143,6 +144,7 @@ def persistent_and_severe(report: AttendanceReport, dimension: str) -> Markup:
             height=400,
             print_values=False,
             legend_at_bottom_columns=2,
+            no_data_text="Every group has fewer than 5 pupils: not shown",
         )
     )
     chart.x_labels = [
