@@ -5,11 +5,12 @@ and the figures by hand: registers_report_world.py."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
 import pytest
-from registers_factories import auth
+from registers_factories import auth, mark, new_upn, new_urn, pupil_body
 from registers_report_world import ADMIN, PERIOD, SCHOOL_A, SCHOOL_B, World, seed_world
 
 from attendance_common.clock import today_in_london
@@ -294,3 +295,25 @@ async def test_a_bad_scope_for_the_page_or_csv_is_a_problem_too(client, world):
         answer = await client.get(f"/v1/reports/attendance{suffix}", params={"scope": "la:38"}, headers=ADMIN)
         assert answer.status_code == 422
         assert answer.json()["code"] == "unknown_scope"
+
+
+async def test_a_period_to_today_reads_this_months_counter_and_matches_the_summary(client):
+    """No mark is dated after today, so this month's counter is its marks up to today."""
+    urn, upn, today = new_urn(), new_upn(), today_in_london()
+    school = {"name": "Today Primary", "la_code": "380", "phase": "primary"}
+    assert (await client.put(f"/v1/schools/{urn}", json=school, headers=ADMIN)).status_code == 201
+    assert (await client.put(f"/v1/schools/{urn}/pupils/{upn}", json=pupil_body(), headers=ADMIN)).is_success
+    days = [today - dt.timedelta(days=n) for n in range(40)]
+    marks = [
+        mark(upn, str(day), session, "I" if day.day % 3 == 0 else "/")
+        for day in days
+        for session in ("AM", "PM")
+    ]
+    assert (await client.post(f"/v1/schools/{urn}/marks", json={"marks": marks}, headers=ADMIN)).is_success
+
+    for start in (today.replace(day=1), days[-1], days[-1].replace(day=1)):
+        period = {"from": str(start), "to": str(today)}
+        body = await report(client, f"school:{urn}", **period)
+        summary = (await client.get(f"/v1/schools/{urn}/attendance", params=period, headers=ADMIN)).json()
+        assert {k: body["overall"][k] for k in summary["overall"]} == summary["overall"], period
+        assert body["overall"]["possible_sessions"] == 2 * sum(1 for day in days if day >= start)

@@ -44,8 +44,17 @@ def _on_roll(urns: Sequence[str], start: dt.date, end: dt.date) -> ColumnElement
     )
 
 
+def sessions_end(end: dt.date, today: dt.date) -> dt.date:
+    """Where the sessions of a period ending `end` may be read to: its month's last day when `end` is
+    today or later, since no mark is dated after today (`future_date`), so that month's counter holds
+    exactly its marks up to `end`. The default period (the year to date) then reads counters alone."""
+    if end < today:
+        return end
+    return (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
 async def cells(
-    session: AsyncSession, urns: Sequence[str], start: dt.date, end: dt.date
+    session: AsyncSession, urns: Sequence[str], start: dt.date, end: dt.date, today: dt.date
 ) -> dict[Cell, Tally]:
     """Cell -> the tally of its pupils on roll in the period."""
     if not urns:
@@ -55,7 +64,7 @@ async def cells(
         Cell(*row[:5]): row[5]
         for row in await session.execute(select(*_CELL, func.count()).where(on_roll).group_by(*_CELL))
     }
-    per_pupil = _per_pupil(select(Pupil.id).where(on_roll).scalar_subquery(), start, end)
+    per_pupil = _per_pupil(select(Pupil.id).where(on_roll).scalar_subquery(), start, sessions_end(end, today))
     absent = per_pupil.c.authorised + per_pupil.c.unauthorised
     measured = per_pupil.c.possible > 0
 

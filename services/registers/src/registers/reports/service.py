@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal, Role
+from attendance_common.clock import today_in_london
 from attendance_common.codes import CODES, Category
 from registers.models import School
 from registers.reports import national, periods, queries
@@ -49,7 +50,7 @@ async def attendance_report(
     """The report the caller may read; for a governor, anything of fewer than 5 pupils suppressed."""
     schools = await schools_in_reach(session, principal, scope)
     urns = [school.urn for school in schools]
-    tallies = await queries.cells(session, urns, start, end)
+    tallies = await queries.cells(session, urns, start, end, today_in_london())
     day_codes = await queries.day_codes(session, urns, start, end)
     suppress = principal.role is Role.GOVERNOR
     overall = total(tallies.values())
