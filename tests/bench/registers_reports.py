@@ -5,12 +5,13 @@ Usage: python tests/bench/registers_reports.py [--schools 100] [--pupils 600] [-
 BENCH_SCALE=small: 10 schools. Needs PostgreSQL (TEST_DATABASE_URL). Prints a table, then one JSON
 line; asserts nothing about speed.
 
-The year is 190 school days, 2 sessions, 1 September 2025 to 31 July 2026, with codes from a fixed
-pattern (about 8% absence). What a report reads is loaded as the marks would leave it: the monthly
-counters and the marks per school, date and code are summed in SQL from the generated marks (23
-million for the full LA) without storing them, and the marks themselves are stored for 1-8 May 2026
-only, the edge days of the year-to-date period measured (a `to` inside a month reads its days from the
-marks). Measured, p50 and p95 of `--requests` GETs each:
+The year is 190 school days of 2 sessions, every weekday from 1 September 2025 to 22 May 2026 (no
+holidays), with codes from a fixed pattern (20% absence). What a report reads is loaded as the marks
+would leave it: the monthly counters and the marks per school, date and code are summed in SQL from the
+generated marks (23 million for the full LA) without storing them, and the marks themselves are stored
+for 1-8 May 2026 only, the edge days of the year-to-date period measured (a `to` inside a month reads
+its days from the marks).
+Measured, p50 and p95 of `--requests` GETs each:
 - la_report_year: scope la:380, 1 Sep-31 Jul (whole months: counters and day codes only);
 - la_report_to_8_may: 1 Sep-8 May (the last days from the marks);
 - la_report_html: the printable page of the year (the report, then the charts and the page);
@@ -38,7 +39,7 @@ from attendance_common.settings import DEVELOPMENT_JWT_SECRET
 from attendance_common.testing.databases import DEFAULT_TEST_DATABASE_URL, TestDatabases
 
 LA = "380"
-# 30 codes a pupil cycles through, offset by pupil and day: 2 I, 1 each of N O M G, 1 L, 23 present.
+# 30 codes a pupil cycles through, offset by pupil and day: 2 I, 1 each of N O M G (absent), 1 L, 23 present.
 CODES = "ARRAY[" + ",".join(f"'{code}'" for code in ["/"] * 23 + ["I", "I", "N", "O", "M", "G", "L"]) + "]"
 GENERATED_MARKS = f"""
   SELECT p.id AS pupil_id, p.school_urn, d.day, s.sn AS session,
