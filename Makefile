@@ -65,6 +65,7 @@ format: setup
 # Benchmarks: not tests, they assert nothing; they print a table and one JSON line. Need PostgreSQL.
 bench: setup
 	$(VENV)/bin/python tests/bench/registers_ingest.py
+	$(VENV)/bin/python tests/bench/registers_reports.py
 	$(VENV)/bin/python tests/bench/event_shapes.py
 	$(VENV)/bin/python tests/bench/alerts_worker.py
 	$(VENV)/bin/python tests/bench/pipeline.py

@@ -64,6 +64,13 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET /v1/schools/{urn}":                                              "ok    ok  ok   ok  no  no  "
                                                                               "ok  ok",
         "GET /v1/schools/{urn}/pupils":                                       "ok    ok  ok   ok  no  no",
+        # Reports (api.md Part 2): aggregates, so a governor of the school reads them; not its MIS.
+        "GET /v1/reports/attendance":                                         "ok    no  ok   ok  no  no  "
+                                                                              "ok  ok",
+        "GET /v1/reports/attendance.html":                                    "ok    no  ok   ok  no  no  "
+                                                                              "ok  ok",
+        "GET /v1/reports/attendance.csv":                                     "ok    no  ok   ok  no  no  "
+                                                                              "ok  ok",
     },
     "alerts": {
         "GET /v1/alerts":                                                     "ok    no  ok   ok  ok  no",
@@ -330,6 +337,9 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "GET /v1/schools": static("GET", "/v1/schools"),
         "GET /v1/schools/{urn}": static("GET", f"/v1/schools/{URN}"),
         "GET /v1/schools/{urn}/pupils": static("GET", f"/v1/schools/{URN}/pupils"),
+        "GET /v1/reports/attendance": static("GET", f"/v1/reports/attendance?scope=school:{URN}"),
+        "GET /v1/reports/attendance.html": static("GET", f"/v1/reports/attendance.html?scope=school:{URN}"),
+        "GET /v1/reports/attendance.csv": static("GET", f"/v1/reports/attendance.csv?scope=school:{URN}"),
     },
     "alerts": {
         "GET /v1/alerts": static("GET", "/v1/alerts"),

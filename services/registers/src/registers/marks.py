@@ -23,6 +23,7 @@ from attendance_common.messaging import add_events
 from registers import bulk, counters, school_days
 from registers.family_requests import leave_requests
 from registers.models import Mark, MarkChange, School
+from registers.reports import day_codes
 from registers.schemas import MarkIn, MarksResult, MarkWarning, RejectedMark
 
 SOURCE = "registers"
@@ -229,6 +230,13 @@ async def record_marks(
         session,
         school.urn,
         school_days.day_deltas(
+            ((k[1], v.code) for k, v in new.items()), ((k[1], previous, v.code) for k, v, previous in changes)
+        ),
+    )
+    await day_codes.apply_deltas(
+        session,
+        school.urn,
+        day_codes.code_deltas(
             ((k[1], v.code) for k, v in new.items()), ((k[1], previous, v.code) for k, v, previous in changes)
         ),
     )

@@ -209,3 +209,16 @@ class LeaveRequest(FamilyRequestLife, Base):
     category: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(String(1000))
     expected_code: Mapped[str] = mapped_column(String(2))
+
+
+class SchoolDayCode(Base):
+    """Per school, date and code, how many of its pupils' marks carry that code: kept with the marks
+    (marks.py), like SchoolDay. The reports' weekly series and absence reasons read a year of an LA's
+    schools from here (100 schools: ~200,000 rows) instead of every mark (~23 million)."""
+
+    __tablename__ = "school_day_codes"
+
+    school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
