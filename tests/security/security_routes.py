@@ -99,6 +99,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET /v1/las/{la_code}/support-meetings/pack":                        "ok    no  ok   ok  no  no",
         "POST /v1/las/{la_code}/support-meetings":                            "ok    no  ok   ok  no  no",
         "GET /v1/las/{la_code}/support-meetings":                             "ok    no  ok   ok  no  no",
+        # The overdue plan-review reminders the worker runs daily, run now: admins alone.
+        "POST /v1/jobs/plan-review-reminders":                                "ok    no  no   no  no  no",
     },
     "notifications": {
         "GET /v1/parent/children":                                            "ok    no  no   no  no  ok",
@@ -379,6 +381,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "GET /v1/las/{la_code}/support-meetings": static(
             "GET", f"/v1/las/{LA}/support-meetings?school={URN}"
         ),
+        "POST /v1/jobs/plan-review-reminders": static("POST", "/v1/jobs/plan-review-reminders"),
         "GET /v1/audit": static("GET", "/v1/audit"),
     },
     "notifications": {

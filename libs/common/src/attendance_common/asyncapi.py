@@ -60,10 +60,12 @@ LA_CHANNEL = "attendance-la"
 LA_SCHEME = "laScramTls"
 LA_ABOUT = (
     "One LA's own topic: the events about pupils of its schools alone (alerts raised and cleared, "
-    "referrals to the LA, deletions from roll), with the thin data of the LA's webhooks, written by "
-    "notifications and created on an LA's first event. Key: the pupil's UPN (one pupil's events in "
-    "order on one partition). An event naming several pupils (a family's referral) comes once per "
-    "pupil, each on its own LA's topic with an id of its own. Read by that LA's principal "
+    "referrals to the LA, deletions from roll, plans on their families' cases agreed, reviewed and "
+    "ended, and the targeting support meetings held with its schools), with the thin data of the "
+    "LA's webhooks, written by notifications and created on an LA's first event. Key: the pupil's "
+    "UPN (one pupil's events in order on one partition); a support meeting's, the school's URN. An "
+    "event naming several pupils (a family's referral or plan) comes once per pupil, each on its "
+    "own LA's topic with an id of its own. Read by that LA's principal "
     f"(`{LA_GROUP_PREFIX}{{la_code}}`) alone, in its own consumer group (`{LA_GROUP_PREFIX}{{la_code}}`); "
     "deduplicate by `ce_id` (delivery is at least once)."
 )
@@ -138,7 +140,8 @@ def la_message(model: type[EventData], thin: type[BaseModel], schemas: dict[str,
     properties = {name: value for name, value in headers["properties"].items() if name != "ce_traceparent"}
     properties["ce_subject"] = {
         "type": "string",
-        "description": "the pupil (UPN), or for a referral the case id",
+        "description": "the pupil (UPN), or for a referral or plan the case id, for a support meeting "
+        "the meeting id",
     }
     properties["ce_dataschema"] = {
         "const": model.dataschema(),
@@ -154,7 +157,7 @@ def la_message(model: type[EventData], thin: type[BaseModel], schemas: dict[str,
         "payload": {"$ref": f"#/components/schemas/{thin.__name__}"},
         "bindings": {
             "kafka": {
-                "key": {"type": "string", "description": "the pupil's UPN"},
+                "key": {"type": "string", "description": getattr(thin, "stream_key", "the pupil's UPN")},
                 "bindingVersion": KAFKA_BINDING,
             }
         },

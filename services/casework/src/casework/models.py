@@ -209,3 +209,18 @@ class SupportMeeting(Base):
     agreed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class PlanReviewReminder(Base):
+    """The claim of one overdue-review reminder (architecture.md "Work driven by the clock"): one row
+    per plan and the review date it was overdue for, written in the same transaction as the case
+    action it added, so two workers, a restart or a repeated run never remind twice."""
+
+    __tablename__ = "plan_review_reminders"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    review_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    action_id: Mapped[str] = mapped_column(String(36))
+    reminded_on: Mapped[dt.date] = mapped_column(Date)  # the school-local day the run found it overdue
+    claimed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -70,3 +70,24 @@ def check_review(held_on: dt.date, next_review_on: dt.date, *, started_on: dt.da
 def review_overdue(status: str, review_on: dt.date, today: dt.date) -> bool:
     """api.md: an active plan whose review date is before today."""
     return status == ACTIVE and review_on < today
+
+
+# The case action an overdue plan review adds (plan_reminders.py): the school's attendance lead
+# and the plan's lead see it among the case's actions, due the day it was found overdue.
+OVERDUE_REVIEW_ACTION_TYPE = "attendance_plan"
+_KIND_WORDS = {
+    "attendance_support": "attendance support plan",
+    "joint_school_la": "joint school and LA plan",
+    "early_help": "early help plan",
+    "attendance_contract": "attendance contract",
+}
+
+
+def overdue_review_notes(kind: str, review_on: dt.date, lead_name: str | None) -> str:
+    """What the reminder says: which plan, when its review was due, who leads it, what to do."""
+    lead = f" (lead: {lead_name})" if lead_name else ""
+    return (
+        f"Plan review overdue: the {_KIND_WORDS.get(kind, 'plan')}{lead} was due for review on "
+        f"{review_on:%-d %B %Y}. Hold the review with the family and record it on the plan, with "
+        "the next review date."
+    )

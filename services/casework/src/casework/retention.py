@@ -24,6 +24,7 @@ from casework.models import (
     LegalAction,
     Plan,
     PlanReview,
+    PlanReviewReminder,
     Referral,
     StageEntry,
     SupportMeeting,
@@ -60,7 +61,17 @@ def meeting_due(now: dt.datetime) -> ColumnElement[bool]:
 RULES: tuple[Rule, ...] = (
     *(
         _of_due_case(model)
-        for model in (StageEntry, CasePupil, Referral, Barrier, Action, LegalAction, PlanReview, Plan)
+        for model in (
+            StageEntry,
+            CasePupil,
+            Referral,
+            Barrier,
+            Action,
+            LegalAction,
+            PlanReview,
+            PlanReviewReminder,
+            Plan,
+        )
     ),
     Rule(Alert, "as long as its case; without one, 6 years after it cleared", alert_due),
     Rule(Case, "6 years after it closed", case_due),

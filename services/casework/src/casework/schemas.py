@@ -310,3 +310,11 @@ class PackOut(BaseModel):
     school_urn: str
     generated_at: dt.datetime
     pupils: list[PackPupilOut]
+
+
+class PlanReviewRemindersOut(BaseModel):
+    """A run of the overdue plan-review reminders: the school-local day it judged by and how many
+    reminders (case actions) it added; 0 when every overdue plan was reminded already."""
+
+    on: dt.date
+    reminded: int

@@ -18,6 +18,9 @@ class Settings(ServiceSettings):
     # Keys the family key (an HMAC of the parent's email): events never carry the email itself,
     # and without the secret nobody can test a guessed email against a published key.
     family_key_secret: str = DEVELOPMENT_FAMILY_KEY_SECRET
+    # How often the worker looks whether a new school-local day began (overdue plan reviews run
+    # once a day; the claims make an extra run harmless).
+    plan_review_poll_seconds: float = 60.0
 
     @model_validator(mode="after")
     def refuse_development_family_secret_in_production(self) -> Settings:

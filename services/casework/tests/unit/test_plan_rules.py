@@ -65,3 +65,14 @@ def test_a_review_is_overdue_only_for_an_active_plan_after_its_date():
     assert plan_rules.review_overdue("active", START - dt.timedelta(days=1), START)
     assert not plan_rules.review_overdue("active", START, START)
     assert not plan_rules.review_overdue("ended", START - dt.timedelta(days=30), START)
+
+
+def test_an_overdue_review_reminder_names_the_plan_its_lead_and_the_date_it_was_due():
+    import datetime as dt
+
+    from casework.plan_rules import overdue_review_notes
+
+    text = overdue_review_notes("joint_school_la", dt.date(2027, 1, 5), "Sam Patel")
+    assert text.startswith("Plan review overdue: the joint school and LA plan (lead: Sam Patel)")
+    assert "5 January 2027" in text
+    assert "(lead:" not in overdue_review_notes("early_help", dt.date(2027, 1, 5), None)

@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.clock import now_utc
 from attendance_common.events.alerts import AlertCleared, AlertRaised
-from attendance_common.events.casework import PlanAgreed, PlanEnded, PlanReviewed, ReferralMade
+from attendance_common.events.casework import (
+    PlanAgreed,
+    PlanEnded,
+    PlanReviewed,
+    ReferralMade,
+    SupportMeetingHeld,
+)
 from attendance_common.events.registers import (
     MarksAmended,
     MarksRecorded,
@@ -150,10 +156,12 @@ def decision_trigger(
 
 async def on_plan(session: AsyncSession, received: Received[PlanAgreed | PlanReviewed | PlanEnded]) -> None:
     """The parent app's plans follow the plan events; when a plan starts, each child's parents
-    are told (`plan_agreed:<plan id>:<upn>`: once per plan and child)."""
+    are told (`plan_agreed:<plan id>:<upn>`: once per plan and child), and each child's LA's
+    webhooks that asked for the plan events hear of each (routing: the LA's thin event)."""
     data = received.data
     await family_plans.apply_plan(session, data)
     if not isinstance(data, PlanAgreed):
+        await triggers.record_triggers(session, plan_la_triggers(received, data), now_utc())
         return
     incomings = [
         triggers.Incoming(
@@ -167,6 +175,41 @@ async def on_plan(session: AsyncSession, received: Received[PlanAgreed | PlanRev
         for pupil in data.pupils
     ]
     await triggers.record_triggers(session, incomings, now_utc())
+
+
+def plan_la_triggers(received: Received[object], data: PlanReviewed | PlanEnded) -> list[triggers.Incoming]:
+    """A review or end of a plan, once per pupil of the family (`plan_reviewed:<review id>:<upn>`,
+    `plan_ended:<plan id>:<upn>`): routed to that pupil's LA's webhooks alone."""
+    if isinstance(data, PlanReviewed):
+        kind, once = "plan_reviewed", data.review_id
+    else:
+        kind, once = "plan_ended", data.plan_id
+    return [
+        triggers.Incoming(
+            key=f"{kind}:{once}:{pupil.upn}",
+            kind=kind,
+            event=received.event,
+            school_urn=pupil.school_urn,
+            la_code=pupil.la_code,
+            upn=pupil.upn,
+        )
+        for pupil in data.pupils
+    ]
+
+
+async def on_support_meeting(session: AsyncSession, received: Received[SupportMeetingHeld]) -> None:
+    """A targeting support meeting: to the webhooks of the LA that held it with its school (about a
+    school, not a pupil: the trigger's `upn` is empty)."""
+    data = received.data
+    incoming = triggers.Incoming(
+        key=f"support_meeting_held:{data.meeting_id}",
+        kind="support_meeting_held",
+        event=received.event,
+        school_urn=data.school_urn,
+        la_code=data.la_code,
+        upn="",
+    )
+    await triggers.record_trigger(session, incoming, now_utc())
 
 
 HANDLERS = {
@@ -183,6 +226,7 @@ HANDLERS = {
     **on(on_plan, PlanAgreed),
     **on(on_plan, PlanReviewed),
     **on(on_plan, PlanEnded),
+    **on(on_support_meeting, SupportMeetingHeld),
 }
 # Set-based handlers for runs of consecutive alerts (the first-day morning peak): the same effects
 # as the handlers above one by one, in a few statements per run.

@@ -58,11 +58,11 @@ def outbox_rows(event: CloudEvent, data: Any = None) -> list[dict[str, Any]]:
         rows.append(
             {
                 "topic": topic,
-                "key": item.upn,
+                "key": item.key,
                 "event_id": outward.id,
                 "event_type": outward.type,
                 "source": outward.source,
-                "subject": outward.subject or item.upn,  # ce_subject is required on an LA's topic
+                "subject": outward.subject or item.key,  # ce_subject is required on an LA's topic
                 "dataschema": outward.dataschema,
                 "traceparent": None,
                 "time": outward.time,

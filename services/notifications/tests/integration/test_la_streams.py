@@ -10,6 +10,7 @@ LA's webhook received the same events (same id, envelope and data).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -26,7 +27,18 @@ from standardwebhooks.webhooks import Webhook
 from attendance_common.db import Database
 from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence
 from attendance_common.events.base import EventData, dlq_topic
-from attendance_common.events.casework import CasePupil, ReferralMade
+from attendance_common.events.casework import (
+    AgreedAction,
+    CasePupil,
+    MeetingAttendee,
+    PlanAgreed,
+    PlanEnded,
+    PlanLead,
+    PlanReviewed,
+    PlanTarget,
+    ReferralMade,
+    SupportMeetingHeld,
+)
 from attendance_common.events.catalog import decode
 from attendance_common.events.envelope import CloudEvent, make_event
 from attendance_common.events.outward import LA_DATA, la_group, la_topic
@@ -354,3 +366,145 @@ async def test_each_la_reads_its_own_pupils_events_thin_in_order_once_as_its_web
     assert sorted((e.type, e.data["type"]) for e in on_topic_a.values() if e.id not in hooked) == [
         ("attendance.alert.raised", "fifteen_day_illness"),
     ]
+
+
+async def test_plan_events_reach_only_the_pupils_la_and_a_meeting_only_its_schools_la_thin_as_webhooks(
+    backend, test_databases, kafka_bootstrap, notifications_settings, stand_in
+):
+    """api.md Part 2: the LA topic carries "the Part 2 plan and support-meeting events". A plan on
+    the case of a pupil of LA a (agreed, reviewed, ended) reaches a's topic alone, keyed by the UPN,
+    thin (no lead email, no notes, no author); a targeting support meeting at a school of LA b
+    reaches b's topic alone, keyed by the school's URN, without attendees or notes. Each LA's
+    webhook subscribed to those types receives the same events."""
+    url = test_databases.create("notifications", backend=backend)
+    upgrade_database(MIGRATIONS, url)
+    settings = notifications_settings.model_copy(update={"database_url": url, "delivery_poll_seconds": 0.05})
+    la_a, la_b = await unused_la_codes(kafka_bootstrap, 2)
+    hooks = {side: f"la-plans-{side}-{uuid.uuid4().hex[:6]}" for side in ("a", "b")}
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=False, acks="all")
+    await producer.start()
+    world = World(producer, la_a, la_b)
+    app = create_app(settings)
+    plan_types = ["attendance.plan.agreed", "attendance.plan.reviewed", "attendance.plan.ended"]
+    meeting_type = "attendance.support_meeting.held"
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as client,
+            running(make_worker(settings)) as task,
+        ):
+            secrets: dict[str, str] = {}
+            for side, types in (("a", plan_types), ("b", [*plan_types, meeting_type])):
+                body = {"url": stand_in.hook(hooks[side]), "event_types": types}
+                response = await client.post(
+                    "/v1/subscriptions", json=body, headers=auth("la_officer", la=world.la[side])
+                )
+                assert response.status_code == 201, response.text
+                secrets[side] = response.json()["secret"]
+
+            await world.school("a")
+            await world.school("b")
+            a1 = await world.pupil("a")
+            case_id, plan_id = str(uuid.uuid4()), str(uuid.uuid4())
+            case = {
+                "case_id": case_id,
+                "family_key": f"fam_{case_id[:8]}",
+                "pupils": [CasePupil(school_urn=world.urn["a"], upn=a1, la_code=la_a)],
+                "plan_id": plan_id,
+                "kind": "joint_school_la",
+            }
+            await world.publish(
+                PlanAgreed(
+                    **case,
+                    lead=PlanLead(name="Sam Patel", role="Attendance officer", organisation="LA"),
+                    targets=[PlanTarget(description="In school every Monday", attendance_rate=0.9)],
+                    review_on=dt.date(2027, 1, 15),
+                    agreed_with_family=True,
+                    agreed_at=NOW,
+                    by="lead@school.example",
+                )
+            )
+            await world.publish(
+                PlanReviewed(
+                    **case,
+                    review_id=str(uuid.uuid4()),
+                    held_on=dt.date(2027, 1, 15),
+                    progress="improving",
+                    review_on=dt.date(2027, 2, 12),
+                    reviewed_at=NOW,
+                    by="lead@school.example",
+                )
+            )
+            await world.publish(PlanEnded(**case, outcome="attendance_improved", ended_at=NOW, by="la"))
+            meeting_id = str(uuid.uuid4())
+            await world.publish(
+                SupportMeetingHeld(
+                    meeting_id=meeting_id,
+                    la_code=la_b,
+                    school_urn=world.urn["b"],
+                    held_on=dt.date(2026, 12, 2),
+                    attendees=[MeetingAttendee(name="Jo Bloggs", role="Head", organisation="School b")],
+                    agreed=[AgreedAction(case_id=case_id, action_id=str(uuid.uuid4()), due_on=NOW.date())],
+                    recorded_at=NOW,
+                    by="la-officer",
+                )
+            )
+
+            async def on_topic(side: str, n: int) -> list[dict[str, Any]] | None:
+                records = await read_topic(kafka_bootstrap, la_topic(world.la[side]))
+                return records if len(records) >= n else None
+
+            topic_a = await eventually(lambda: on_topic("a", 3), what="LA a's topic", tasks=(task,))
+            topic_b = await eventually(lambda: on_topic("b", 1), what="LA b's topic", tasks=(task,))
+
+            async def webhooks(side: str, n: int) -> list[dict[str, Any]] | None:
+                received = [
+                    Webhook(secrets[side]).verify(r.body, r.headers)
+                    for r in stand_in.at(f"/hooks/{hooks[side]}")
+                ]
+                return received if len(received) >= n else None
+
+            hooked_a = await eventually(lambda: webhooks("a", 3), what="LA a's webhooks", tasks=(task,))
+            hooked_b = await eventually(lambda: webhooks("b", 1), what="LA b's webhooks", tasks=(task,))
+            # Nothing more arrives: the worker is past the meeting (the last event) on both.
+            await asyncio.sleep(0.5)
+            topic_a = await read_topic(kafka_bootstrap, la_topic(la_a))
+            topic_b = await read_topic(kafka_bootstrap, la_topic(la_b))
+    finally:
+        await producer.stop()
+
+    # LA a: the plan's three events about its pupil, in order, keyed by UPN, thin.
+    assert [(r["key"], r["event"].type) for r in sorted(topic_a, key=lambda r: r["offset"])] == [
+        (a1, t) for t in plan_types
+    ]
+    for r in topic_a:
+        event = r["event"]
+        assert set(event.data) == thin_keys(event.type)
+        assert (event.data["upn"], event.data["la_code"], event.data["school_urn"]) == (
+            a1,
+            la_a,
+            world.urn["a"],
+        )
+        assert r["headers"]["ce_subject"] == case_id and "ce_traceparent" not in r["headers"]
+        text = json.dumps(event.data)
+        assert "lead@school.example" not in text and world.urn["b"] not in text
+    agreed = next(r["event"].data for r in topic_a if r["event"].type == plan_types[0])
+    assert set(agreed["lead"]) == {"name", "role", "organisation"}
+    assert set(agreed["targets"][0]) == {"description", "attendance_rate", "by"}
+
+    # LA b: the meeting alone, keyed by its school's URN, thin: no attendee, no notes.
+    (meeting,) = topic_b
+    assert meeting["key"] == world.urn["b"]
+    assert meeting["event"].type == meeting_type and meeting["headers"]["ce_subject"] == meeting_id
+    assert set(meeting["event"].data) == thin_keys(meeting_type) == {
+        "meeting_id", "la_code", "school_urn", "held_on", "agreed", "recorded_at",
+    }  # fmt: skip
+    assert (meeting["event"].data["la_code"], meeting["event"].data["school_urn"]) == (la_b, world.urn["b"])
+    assert "Jo Bloggs" not in json.dumps(meeting["event"].data)
+
+    # Each LA's webhook got the very events of its topic (and b nothing of a's plan).
+    assert sorted(json.dumps(d, sort_keys=True) for d in hooked_a) == sorted(
+        json.dumps(r["event"].structured(), sort_keys=True) for r in topic_a
+    )
+    assert [d["id"] for d in hooked_b] == [meeting["event"].id]
+    assert hooked_b[0] == meeting["event"].structured()

@@ -19,7 +19,12 @@ API_MD = {
     "leave_request_decided": (["app", "email"], None, None),
     # api.md Part 2: parents "get a message of kind `plan_agreed` when one starts" (app and email,
     # as the other messages to parents that are not first-day contacts).
-    "plan_agreed": (["app", "email"], None, None),
+    # api.md Part 2 "LA event streams": the plan and support-meeting events reach the LA as its
+    # webhooks carry them (a subscription picks them by `event_types`).
+    "plan_agreed": (["app", "email"], None, ["webhook"]),
+    "plan_reviewed": (None, None, ["webhook"]),
+    "plan_ended": (None, None, ["webhook"]),
+    "support_meeting_held": (None, None, ["webhook"]),
 }
 
 

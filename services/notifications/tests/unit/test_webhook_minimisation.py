@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 from attendance_common.events.alerts import AlertCleared, AlertRaised, Evidence, EvidenceMark
-from attendance_common.events.casework import CasePupil, ReferralMade
+from attendance_common.events.casework import (
+    AgreedAction,
+    CasePupil,
+    MeetingAttendee,
+    PlanAgreed,
+    PlanEnded,
+    PlanLead,
+    PlanReviewed,
+    PlanTarget,
+    ReferralMade,
+    SupportMeetingHeld,
+)
 from attendance_common.events.envelope import make_event
 from attendance_common.events.registers import Contact, PupilDeleted, SocialWorker
 from notifications.delivery import la_events
@@ -51,6 +62,8 @@ def test_every_type_an_la_can_subscribe_to_has_a_shape():
     assert set(EVENT_TYPES) == set(la_events.SHAPES) == {
         "attendance.alert.raised", "attendance.alert.cleared",
         "attendance.referral.made", "attendance.pupil.deleted",
+        "attendance.plan.agreed", "attendance.plan.reviewed", "attendance.plan.ended",
+        "attendance.support_meeting.held",
     }  # fmt: skip
 
 
@@ -130,3 +143,86 @@ def test_the_outward_envelope_drops_the_internal_trace_context():
     assert sent is not None and "traceparent" not in sent
     assert set(sent["data"]) == ALERT_KEYS
     assert la_events.outward_event(event.structured(), "100001", "B801200115002") is None
+
+
+def plan_agreed() -> PlanAgreed:
+    return PlanAgreed(
+        case_id="c1",
+        family_key="fam_1",
+        pupils=[
+            CasePupil(school_urn="100001", upn="A801200115001", la_code="380"),
+            CasePupil(school_urn="200002", upn="B801200115002", la_code="381"),
+            CasePupil(school_urn="300003", upn="C801200115003", la_code=None),  # LA unknown: no one
+        ],
+        plan_id="p1",
+        kind="joint_school_la",
+        lead=PlanLead(name="Sam Patel", role="Attendance officer", organisation="LA 380"),
+        targets=[PlanTarget(description="In school every Monday", attendance_rate=0.9, by=AT.date())],
+        review_on=AT.date(),
+        agreed_with_family=True,
+        agreed_at=AT,
+        by="lead@school.example",
+    )
+
+
+def test_a_plan_tells_each_pupils_own_la_of_that_pupil_alone_without_email_or_who():
+    named = la_events.plan_agreed(plan_agreed())
+    assert [(i.la_code, i.upn, i.key) for i in named] == [
+        ("380", "A801200115001", "A801200115001"), ("381", "B801200115002", "B801200115002")
+    ]  # fmt: skip
+    data = named[1].data.model_dump(mode="json")
+    assert set(data) == {
+        "case_id", "plan_id", "kind", "school_urn", "la_code", "upn", "lead", "targets",
+        "review_on", "agreed_with_family", "agreed_at",
+    }  # fmt: skip
+    assert (data["school_urn"], data["la_code"], data["upn"]) == ("200002", "381", "B801200115002")
+    assert data["lead"] == {"name": "Sam Patel", "role": "Attendance officer", "organisation": "LA 380"}
+    assert "A801200115001" not in str(data) and "lead@school.example" not in str(data)
+
+
+def test_a_plans_review_and_end_keep_no_note_and_no_author():
+    base = plan_agreed().model_dump(include={"case_id", "family_key", "pupils", "plan_id", "kind"})
+    reviewed = PlanReviewed(
+        **base,
+        review_id="r1",
+        held_on=AT.date(),
+        progress="improving",
+        review_on=AT.date(),
+        reviewed_at=AT,
+        by="x",
+    )
+    ended = PlanEnded(**base, outcome="attendance_improved", ended_at=AT, by="x")
+    (first, _) = la_events.plan_reviewed(reviewed)
+    assert set(first.data.model_dump()) == {
+        "case_id", "plan_id", "kind", "school_urn", "la_code", "upn", "review_id", "held_on",
+        "progress", "review_on", "reviewed_at",
+    }  # fmt: skip
+    (first, _) = la_events.plan_ended(ended)
+    assert set(first.data.model_dump()) == {
+        "case_id", "plan_id", "kind", "school_urn", "la_code", "upn", "outcome", "ended_at",
+    }  # fmt: skip
+
+
+def test_a_support_meeting_goes_to_its_schools_la_keyed_by_the_school_without_people_or_notes():
+    meeting = SupportMeetingHeld(
+        meeting_id="m1",
+        la_code="380",
+        school_urn="100001",
+        held_on=AT.date(),
+        attendees=[MeetingAttendee(name="Sam Patel", role="Attendance officer", organisation="LA 380")],
+        agreed=[AgreedAction(case_id="c1", action_id="a1", due_on=AT.date())],
+        recorded_at=AT,
+        by="la-380",
+    )
+    (item,) = la_events.support_meeting_held(meeting)
+    assert (item.la_code, item.school_urn, item.upn, item.key) == ("380", "100001", "", "100001")
+    assert item.data.model_dump(mode="json") == {
+        "meeting_id": "m1",
+        "la_code": "380",
+        "school_urn": "100001",
+        "held_on": "2026-11-16",
+        "agreed": [{"case_id": "c1", "action_id": "a1", "due_on": "2026-11-16"}],
+        "recorded_at": "2026-11-16T09:00:00Z",
+    }
+    sent = la_events.outward_event(make_event(meeting, source="casework").structured(), "100001", "")
+    assert sent is not None and sent["id"] and "Sam Patel" not in str(sent)

@@ -41,6 +41,8 @@ def la_group(la_code: str) -> str:
 class _Thin(BaseModel):
     model_config = ConfigDict(frozen=True)
     event_type: ClassVar[str]
+    # The record key on the LA's topic (the AsyncAPI message says it).
+    stream_key: ClassVar[str] = "the pupil's UPN"
 
 
 class AlertData(_Thin):
@@ -131,8 +133,119 @@ class DeletionData(_Thin):
     contacts: list[NoticeContact]
 
 
+# api.md Part 2 "Schools and the LA plan together": a plan on a family's case reaches, for each
+# pupil of the family, that pupil's own LA (one event per pupil, keyed by its UPN); the lead's
+# email, the notes and who acted stay in casework.
+class PlanLeadData(BaseModel):
+    """The plan's lead practitioner as an LA is told: name, role and organisation, no email."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: str
+    organisation: str | None
+
+
+class PlanTargetData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    description: str
+    attendance_rate: float | None
+    by: dt.date | None
+
+
+class PlanAgreedData(_Thin):
+    """A plan started on the case of one of the LA's pupils: its kind, lead (no email), targets and
+    first review date, naming only that pupil (no notes, no other pupil of the family)."""
+
+    event_type: ClassVar[str] = "attendance.plan.agreed"
+
+    case_id: str
+    plan_id: str
+    kind: str
+    school_urn: str
+    la_code: str
+    upn: str
+    lead: PlanLeadData
+    targets: list[PlanTargetData]
+    review_on: dt.date
+    agreed_with_family: bool
+    agreed_at: dt.datetime
+
+
+class PlanReviewedData(_Thin):
+    """A plan on the case of one of the LA's pupils was reviewed: the progress seen and the next
+    review date (the review's note stays in casework)."""
+
+    event_type: ClassVar[str] = "attendance.plan.reviewed"
+
+    case_id: str
+    plan_id: str
+    kind: str
+    school_urn: str
+    la_code: str
+    upn: str
+    review_id: str
+    held_on: dt.date
+    progress: str
+    review_on: dt.date
+    reviewed_at: dt.datetime
+
+
+class PlanEndedData(_Thin):
+    """A plan on the case of one of the LA's pupils ended, with its outcome (no note)."""
+
+    event_type: ClassVar[str] = "attendance.plan.ended"
+
+    case_id: str
+    plan_id: str
+    kind: str
+    school_urn: str
+    la_code: str
+    upn: str
+    outcome: str
+    ended_at: dt.datetime
+
+
+class MeetingAgreedData(BaseModel):
+    """An action the meeting agreed on a case: which case and action, and when it is due (the
+    wording and its owner stay in casework)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    action_id: str
+    due_on: dt.date
+
+
+class SupportMeetingData(_Thin):
+    """A termly targeting support meeting of the LA with one of its schools was recorded: the school,
+    the day, and the case actions it agreed. It names a school, not a pupil (key: the school's URN);
+    no attendees, no notes."""
+
+    event_type: ClassVar[str] = "attendance.support_meeting.held"
+    stream_key: ClassVar[str] = "the school's URN (a meeting is about a school, not one pupil)"
+
+    meeting_id: str
+    la_code: str
+    school_urn: str
+    held_on: dt.date
+    agreed: list[MeetingAgreedData]
+    recorded_at: dt.datetime
+
+
 # The events an LA is sent, by CloudEvents type: adding one is a line here and its shaping
 # function in notifications (la_events.SHAPES).
 LA_DATA: dict[str, type[BaseModel]] = {
-    model.event_type: model for model in (AlertData, AlertClearedData, ReferralData, DeletionData)
+    model.event_type: model
+    for model in (
+        AlertData,
+        AlertClearedData,
+        ReferralData,
+        DeletionData,
+        PlanAgreedData,
+        PlanReviewedData,
+        PlanEndedData,
+        SupportMeetingData,
+    )
 }

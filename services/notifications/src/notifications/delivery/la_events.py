@@ -17,27 +17,46 @@ from typing import Any
 from pydantic import BaseModel
 
 from attendance_common.events.alerts import AlertCleared, AlertRaised
-from attendance_common.events.casework import ReferralMade
+from attendance_common.events.casework import (
+    PlanAgreed,
+    PlanEnded,
+    PlanReviewed,
+    ReferralMade,
+    SupportMeetingHeld,
+)
 from attendance_common.events.catalog import decode
 from attendance_common.events.envelope import CloudEvent
 from attendance_common.events.outward import (  # the thin models, shared with the AsyncAPI document
     AlertClearedData,
     AlertData,
     DeletionData,
+    MeetingAgreedData,
     NoticeContact,
+    PlanAgreedData,
+    PlanEndedData,
+    PlanLeadData,
+    PlanReviewedData,
+    PlanTargetData,
     ReferralData,
+    SupportMeetingData,
 )
 from attendance_common.events.registers import PupilDeleted
 
 
 @dataclass(frozen=True)
 class ForLa:
-    """What one LA is told about one of its pupils."""
+    """What one LA is told about one of its pupils (`upn` "" for an event about a school as a
+    whole: a targeting support meeting)."""
 
     la_code: str | None
     school_urn: str
     upn: str
     data: BaseModel
+
+    @property
+    def key(self) -> str:
+        """The record key on the LA's topic: the pupil's UPN, or the school's URN."""
+        return self.upn or self.school_urn
 
 
 def alert_raised(event: AlertRaised) -> list[ForLa]:
@@ -82,11 +101,101 @@ def pupil_deleted(event: PupilDeleted) -> list[ForLa]:
     return [ForLa(event.la_code, event.school_urn, event.upn, data)]
 
 
+def _plan_pupils(
+    event: PlanAgreed | PlanReviewed | PlanEnded, shape: Callable[[Any], BaseModel]
+) -> list[ForLa]:
+    """A plan event, once per pupil of the family whose LA is known, each naming that pupil alone."""
+    return [
+        ForLa(pupil.la_code, pupil.school_urn, pupil.upn, shape(pupil))
+        for pupil in event.pupils
+        if pupil.la_code
+    ]
+
+
+def plan_agreed(event: PlanAgreed) -> list[ForLa]:
+    lead = PlanLeadData(name=event.lead.name, role=event.lead.role, organisation=event.lead.organisation)
+    targets = [
+        PlanTargetData(description=t.description, attendance_rate=t.attendance_rate, by=t.by)
+        for t in event.targets
+    ]
+    return _plan_pupils(
+        event,
+        lambda pupil: PlanAgreedData(
+            case_id=event.case_id,
+            plan_id=event.plan_id,
+            kind=event.kind,
+            school_urn=pupil.school_urn,
+            la_code=pupil.la_code,
+            upn=pupil.upn,
+            lead=lead,
+            targets=targets,
+            review_on=event.review_on,
+            agreed_with_family=event.agreed_with_family,
+            agreed_at=event.agreed_at,
+        ),
+    )
+
+
+def plan_reviewed(event: PlanReviewed) -> list[ForLa]:
+    return _plan_pupils(
+        event,
+        lambda pupil: PlanReviewedData(
+            case_id=event.case_id,
+            plan_id=event.plan_id,
+            kind=event.kind,
+            school_urn=pupil.school_urn,
+            la_code=pupil.la_code,
+            upn=pupil.upn,
+            review_id=event.review_id,
+            held_on=event.held_on,
+            progress=event.progress,
+            review_on=event.review_on,
+            reviewed_at=event.reviewed_at,
+        ),
+    )
+
+
+def plan_ended(event: PlanEnded) -> list[ForLa]:
+    return _plan_pupils(
+        event,
+        lambda pupil: PlanEndedData(
+            case_id=event.case_id,
+            plan_id=event.plan_id,
+            kind=event.kind,
+            school_urn=pupil.school_urn,
+            la_code=pupil.la_code,
+            upn=pupil.upn,
+            outcome=event.outcome,
+            ended_at=event.ended_at,
+        ),
+    )
+
+
+def support_meeting_held(event: SupportMeetingHeld) -> list[ForLa]:
+    """The meeting, to the LA that held it with its school (the school's LA): no pupil, no attendee,
+    no notes, no agreed wording."""
+    data = SupportMeetingData(
+        meeting_id=event.meeting_id,
+        la_code=event.la_code,
+        school_urn=event.school_urn,
+        held_on=event.held_on,
+        agreed=[
+            MeetingAgreedData(case_id=a.case_id, action_id=a.action_id, due_on=a.due_on) for a in event.agreed
+        ],
+        recorded_at=event.recorded_at,
+    )
+    return [ForLa(event.la_code, event.school_urn, "", data)]
+
+
 SHAPES: dict[str, Callable[[Any], list[ForLa]]] = {
     AlertRaised.event_type: alert_raised,
     AlertCleared.event_type: alert_cleared,
     ReferralMade.event_type: referral_made,
     PupilDeleted.event_type: pupil_deleted,
+    PlanAgreed.event_type: plan_agreed,
+    PlanReviewed.event_type: plan_reviewed,
+    PlanEnded.event_type: plan_ended,
+    SupportMeetingHeld.event_type: support_meeting_held,
 }
 EVENT_TYPES = tuple(SHAPES)  # the events an LA can be sent
 

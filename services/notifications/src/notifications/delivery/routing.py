@@ -15,7 +15,10 @@ from attendance_common.scopes import applying
 DECISIONS: tuple[str, ...] = ("absence_report_decided", "leave_request_decided")
 # A plan started on the family's case (api.md Part 2 "Schools and the LA plan together").
 PLANS: tuple[str, ...] = ("plan_agreed",)
-TRIGGERS: tuple[str, ...] = (*ALERT_TYPES, "pupil_deleted", "referral_made", *DECISIONS, *PLANS)
+# The rest of the plan and support-meeting events: for the LA's webhooks alone (api.md Part 2,
+# "LA event streams": the LA gets them with the same thin data on its topic and its webhooks).
+LA_PLANS: tuple[str, ...] = ("plan_reviewed", "plan_ended", "support_meeting_held")
+TRIGGERS: tuple[str, ...] = (*ALERT_TYPES, "pupil_deleted", "referral_made", *DECISIONS, *PLANS, *LA_PLANS)
 # Audience -> the channels it can be reached on.
 CHANNELS: Mapping[str, tuple[str, ...]] = {
     "parents": ("app", "email", "sms"),
@@ -47,7 +50,10 @@ DEFAULT_ROUTES: Routes = {
     "referral_made": {**_LA},
     "absence_report_decided": {**_PARENTS},
     "leave_request_decided": {**_PARENTS},
-    "plan_agreed": {**_PARENTS},
+    "plan_agreed": {**_PARENTS, **_LA},
+    "plan_reviewed": {**_LA},
+    "plan_ended": {**_LA},
+    "support_meeting_held": {**_LA},
 }
 
 # Statutory duties (api.md "Authorisation clarified"): first-day contact with parents, telling a
