@@ -38,3 +38,5 @@ class Settings(ServiceSettings):
     delivery_batch_size: int = 50
     # A claimed delivery whose worker died is tried again after this long.
     delivery_lease_seconds: float = 120
+    # Weekly attendance updates: how often the worker looks for schools whose time has come.
+    updates_tick_seconds: float = 30
