@@ -224,3 +224,30 @@ async def test_a_school_outside_the_callers_scope_is_refused(client, feed):
         answer = await send_updates(client, feed, MON, FRI, headers=headers)
         assert (answer.status_code, answer.json()["code"]) == (403, code)
         assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_schools_emails_share_a_few_kept_open_smtp_connections(
+    client, feed, notifications_settings, notifications_database, smtp
+):
+    upns = [await pupil_with_parents(feed, given_name=f"Kid{i}") for i in range(6)]
+    for upn in upns:
+        await register(feed, upn, [(s, present(s)) for s in slots(WEEK)])
+    await send_updates(client, feed, MON, FRI)
+    settings = notifications_settings.model_copy(
+        update={"smtp_pool_size": 2, "smtp_messages_per_connection": 5}
+    )
+    dispatcher = Dispatcher(settings, notifications_database)
+    try:
+        while await dispatcher.run_once(LATER):
+            pass
+    finally:
+        pool = dispatcher.senders["email"].pool  # type: ignore[attr-defined]
+        opened, sent = pool.connections_opened, dispatcher.sent
+        await dispatcher.close()
+
+    assert len(smtp[0].to(feed.email("mum"))) == 6
+    assert len(smtp[0].to(feed.email("dad"))) == 6
+    # At most 5 emails a connection, 2 at a time (`sent` counts other tests' leftovers too): not
+    # one connection per email.
+    assert sent >= 12
+    assert opened <= sent // 5 + 2
