@@ -9,7 +9,7 @@ fractions, never rounded floats.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Any
 
@@ -18,6 +18,7 @@ from attendance_common.codes import (
     CODES,
     PERSISTENT_THRESHOLD,
     SEVERE_THRESHOLD,
+    Category,
     Counts,
     absence_at_least,
     academic_year_start,
@@ -61,14 +62,15 @@ def year_start(end: dt.date) -> dt.date:
 def tally(codes: dict[str, int]) -> Counts:
     """Counts from {code: sessions}, through the statutory code table (codes unknown to it are left
     out, as the parent app's summary does)."""
-    counts = Counts()
+    sums = {category: 0 for category in _COUNTED}
     for code, sessions in codes.items():
         found = CODES.get(code)
-        if found is None or not found.possible:
-            continue
-        name = found.category.value
-        counts = replace(counts, **{name: getattr(counts, name) + sessions})
-    return counts
+        if found is not None and found.category in sums:
+            sums[found.category] += sessions
+    return Counts(**{category.value: n for category, n in sums.items()})
+
+
+_COUNTED = tuple(c for c in Category if c.value in {f.name for f in fields(Counts)})
 
 
 def attended(counts: Counts) -> int:

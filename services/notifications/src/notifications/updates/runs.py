@@ -108,15 +108,23 @@ async def _write_updates(
     previous = await _previous(session, period.school_urn)
     staged: list[NewDeliveries] = []
     latest: list[dict[str, Any]] = []
+    common = {
+        "school": school or f"School {period.school_urn}",
+        "period_words": _period_words(period.start, period.end),
+        "period_short": _period_short(period.start, period.end),
+        "parent_name": _PARENT,
+    }
     for pupil in pupils:
         in_period, in_year = counts.get(pupil.id, (Counts(), Counts()))
         better = rules.improved(previous.get(pupil.upn), in_year, period.end)
         figures = rules.data(period.start, period.end, in_period, in_year, better)
         new = NewDeliveries(_trigger(run_id, period, pupil), now)
-        words = _words(pupil, school or f"School {period.school_urn}", period, in_period, in_year, better)
+        # Rendered once per pupil, then each parent's name put in (thousands of pupils a run).
+        text = templates.render(
+            "parents", rules.KIND, {**common, **_words(pupil, in_period, in_year, better)}
+        )
         for name, email in parents.get(pupil.id, ()):
-            text = templates.render("parents", rules.KIND, {**words, "parent_name": name})
-            new.add_to_feed(email=email, name=name, title=text.title, body=text.body)
+            new.add_to_feed(email=email, name=name, title=text.title, body=text.body.replace(_PARENT, name))
             new.messages[("app", "parent", email)]["data"] = figures
             new.add(
                 recipient_kind="parent",
@@ -124,7 +132,7 @@ async def _write_updates(
                 address=email,
                 channel="email",
                 subject=text.title,
-                body=text.body,
+                body=text.body.replace(_PARENT, name),
             )
         staged.append(new)
         latest.append(
@@ -222,15 +230,10 @@ def _trigger(run_id: str, period: Period, pupil: Row[Any]) -> TriggerRow:
     )
 
 
-def _words(
-    pupil: Row[Any], school: str, period: Period, in_period: Counts, in_year: Counts, better: bool
-) -> dict[str, Any]:
-    """What the update template is told."""
+def _words(pupil: Row[Any], in_period: Counts, in_year: Counts, better: bool) -> dict[str, Any]:
+    """What the update template is told about the pupil."""
     return {
         "child": pupil.given_name,
-        "school": school,
-        "period_words": _period_words(period.start, period.end),
-        "period_short": _period_short(period.start, period.end),
         "present": rules.attended(in_period),
         "possible": in_period.possible_sessions,
         "percent": templates.percent(attendance_rate(in_period)),
@@ -239,6 +242,9 @@ def _words(
         "improved": better,
         "band": rules.band(in_year),
     }
+
+
+_PARENT = "\x00parent\x00"  # stands for the parent's name until each parent's copy is made
 
 
 def _period_words(start: dt.date, end: dt.date) -> str:
