@@ -32,6 +32,7 @@ COMPOSE_OPERATOR = {
     "ATTENDANCE_JWT_SECRET": "4f" * 32,
     "CASEWORK_FAMILY_KEY_SECRET": "9a" * 32,
     "POSTGRES_PASSWORD": "c0ffee" * 4,
+    "KAFKA_LA_KEYSTORE_PASSWORD": "beef" * 8,
 }
 # ... and with an identity provider instead of HS256 tokens.
 IDENTITY_PROVIDER = {

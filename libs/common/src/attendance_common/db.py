@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData, TypeDecorator, event, text
+from sqlalchemy import BigInteger, DateTime, Dialect, Index, Integer, MetaData, TypeDecorator, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -38,6 +38,11 @@ def new_metadata() -> MetaData:
 
 # SQLite auto-increments only an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for long-lived tables.
 BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of only the rows `where` holds for (SQL), on PostgreSQL and SQLite alike."""
+    return Index(name, *columns, unique=unique, postgresql_where=text(where), sqlite_where=text(where))
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -140,6 +145,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def app_database(request: Request) -> Database:
+    """FastAPI dependency: the app's database (for a route that runs its own transactions)."""
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(app_database)]
 
 
 async def session_per_request(request: Request) -> AsyncIterator[AsyncSession]:

@@ -29,6 +29,12 @@ from attendance_common.tracing import configure_tracing
 log = structlog.get_logger(__name__)
 
 
+def app_settings(request: Request) -> ServiceSettings:
+    """FastAPI dependency: the app's settings (a service annotates it with its own Settings class)."""
+    settings: ServiceSettings = request.app.state.settings
+    return settings
+
+
 def create_service_app(
     settings: ServiceSettings,
     *,

@@ -14,35 +14,27 @@ from alerts.models import Alert, Pupil, School
 from attendance_common import scopes
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden
+from attendance_common.reach import ensure_role, school_reach
 
 _READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER, Role.SOCIAL_WORKER)
 
 
 def ensure_reader(principal: Principal, what: str) -> None:
     """403 `forbidden_role` for a role that reads no alerts nor rules."""
-    if principal.role not in _READERS:
-        raise Forbidden("forbidden_role", f"role {principal.role} cannot read {what}")
+    ensure_role(principal, _READERS, what)
 
 
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
     """Only the alerts this principal may see (api.md "Auth")."""
     ensure_reader(principal, "alerts")
-    if principal.role == Role.SCHOOL_STAFF:
-        return query.where(Alert.school_urn.in_(sorted(principal.schools)))
-    if principal.role == Role.LA_OFFICER:
-        return query.where(Alert.la_code == principal.la)
-    if principal.role == Role.TRUST_OFFICER:
-        return query.where(Alert.school_urn.in_(trust_schools(principal)))
+    mine = school_reach(principal, Alert.school_urn, Alert.la_code, School)
+    if mine is not None:
+        return query.where(mine)
     if principal.role == Role.SOCIAL_WORKER:
         return query.join(Pupil, Pupil.id == Alert.pupil_id).where(
             Pupil.social_worker_email == principal.email
         )
     return query
-
-
-def trust_schools(principal: Principal) -> Select[Any]:
-    """The URNs of the schools of a trust officer's trust."""
-    return select(School.urn).where(School.trust_id == principal.trust)
 
 
 def ensure_may_acknowledge(principal: Principal) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from attendance_common.db import BIG_ID, UtcDateTime, new_metadata
+from attendance_common.db import BIG_ID, UtcDateTime, new_metadata, partial_index
+from attendance_common.projections import PupilProjection, SchoolProjection
 from attendance_common.scopes import ScopedSettingsRow
 
 
@@ -21,25 +22,13 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class School(Base):
-    __tablename__ = "schools"
-
-    urn: Mapped[str] = mapped_column(String(6), primary_key=True)
-    la_code: Mapped[str | None] = mapped_column(String(3))
-    # From `attendance.school.upserted` only: a trust officer reaches its trust's schools' alerts.
-    trust_id: Mapped[str | None] = mapped_column(String(40), index=True)
+class School(SchoolProjection, Base):
+    """A school's LA and trust, from `attendance.school.upserted`."""
 
 
-class Pupil(Base):
+class Pupil(PupilProjection, Base):
     """One enrolment (school + UPN); created by the first event that names it, pupil or mark."""
 
-    __tablename__ = "pupils"
-    __table_args__ = (Index("uq_pupils_school_upn", "school_urn", "upn", unique=True),)
-
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
-    school_urn: Mapped[str] = mapped_column(String(6))
-    upn: Mapped[str] = mapped_column(String(13), index=True)
-    la_code: Mapped[str | None] = mapped_column(String(3))
     has_social_worker: Mapped[bool] = mapped_column(default=False)
     # Who may read this pupil's alerts (role social_worker); kept here, never put in an event.
     social_worker_email: Mapped[str | None] = mapped_column(String(320), index=True)
@@ -52,13 +41,7 @@ class Mark(Base):
     __tablename__ = "marks"
     __table_args__ = (
         # Open `N` marks are few at any time: the overdue check reads only its school's.
-        Index(
-            "ix_marks_open_n",
-            "school_urn",
-            "date",
-            postgresql_where=text("code = 'N'"),
-            sqlite_where=text("code = 'N'"),
-        ),
+        partial_index("ix_marks_open_n", "school_urn", "date", where="code = 'N'"),
     )
 
     pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
@@ -107,15 +90,7 @@ class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
         # At most one open alert per pupil and type (and date, for the per-date types).
-        Index(
-            "uq_alerts_open",
-            "pupil_id",
-            "type",
-            "date_key",
-            unique=True,
-            postgresql_where=text("status = 'open'"),
-            sqlite_where=text("status = 'open'"),
-        ),
+        partial_index("uq_alerts_open", "pupil_id", "type", "date_key", where="status = 'open'", unique=True),
         Index("ix_alerts_school_status", "school_urn", "status"),
     )
 

@@ -101,22 +101,17 @@ def rate_alert_holds(
 
 
 def persistent_absence_holds(counts: Counts, is_open: bool, t: Thresholds) -> bool:
-    return rate_alert_holds(
-        counts,
-        is_open=is_open,
-        rate=t.persistent_rate,
-        clear_below=t.persistent_clear_below,
-        min_possible=t.min_possible_sessions,
-    )
+    return _rate_holds(counts, is_open, t, t.persistent_rate, t.persistent_clear_below)
 
 
 def severe_absence_holds(counts: Counts, is_open: bool, t: Thresholds) -> bool:
+    return _rate_holds(counts, is_open, t, t.severe_rate, t.severe_clear_below)
+
+
+def _rate_holds(counts: Counts, is_open: bool, t: Thresholds, rate: Fraction, clear_below: Fraction) -> bool:
+    """`rate_alert_holds` with the thresholds' minimum of possible sessions."""
     return rate_alert_holds(
-        counts,
-        is_open=is_open,
-        rate=t.severe_rate,
-        clear_below=t.severe_clear_below,
-        min_possible=t.min_possible_sessions,
+        counts, is_open=is_open, rate=rate, clear_below=clear_below, min_possible=t.min_possible_sessions
     )
 
 
@@ -153,11 +148,6 @@ def longest_run(
         else:
             current = []
     return len(best), best
-
-
-def illness_days(sessions: Mapping[dt.date, tuple[str | None, str | None]]) -> list[dt.date]:
-    """School days with an `I` session, in date order."""
-    return sorted(day for day, (am, pm) in sessions.items() if "I" in (am, pm))
 
 
 def best_penalty_window(

@@ -10,10 +10,11 @@ from alerts.models import Alert, RuleScope, School
 from alerts.schemas import AlertOut, AlertsOut, RulesIn, RulesOut
 from attendance_common import scopes
 from attendance_common.audit import note_pupil, note_pupils
-from attendance_common.auth import Principal, Role
+from attendance_common.auth import Principal
 from attendance_common.clock import now_utc
-from attendance_common.errors import Forbidden, NotFound, Unprocessable
+from attendance_common.errors import NotFound, Unprocessable
 from attendance_common.pagination import keyset_page
+from attendance_common.reach import school_and_upn
 
 
 def alert_out(alert: Alert) -> AlertOut:
@@ -32,12 +33,7 @@ async def list_alerts(
     after: str | None,
 ) -> AlertsOut:
     query = access.scoped(select(Alert), principal)
-    if school:
-        if principal.role == Role.SCHOOL_STAFF and school not in principal.schools:
-            raise Forbidden("forbidden_school", f"this token may not read school {school}")
-        query = query.where(Alert.school_urn == school)
-    if upn:
-        query = query.where(Alert.upn == upn.strip().upper())
+    query = school_and_upn(query, principal, (Alert.school_urn, Alert.upn), school, upn)
     if kind:
         query = query.where(Alert.type == kind)
     if status != "all":

@@ -7,7 +7,7 @@ weekends, `#` closure days and holidays are simply absent from the lists.
 from datetime import date as D
 from datetime import timedelta
 
-from alerts.rules import best_penalty_window, illness_days, longest_run, week_of
+from alerts.rules import best_penalty_window, longest_run, week_of
 
 # Monday 8 September 2025, in the first full week of the 2025/26 autumn term.
 TERM_MONDAY = D(2025, 9, 8)
@@ -99,20 +99,6 @@ def test_the_longest_of_several_runs_is_reported():
 def test_no_unauthorised_days_is_a_run_of_nothing():
     days = weekdays(TERM_MONDAY, 5)
     assert longest_run(days, dict.fromkeys(days, ("/", "\\"))) == (0, [])
-
-
-# Fifteen-day illness: distinct school days with an `I` session.
-
-
-def test_illness_days_counts_each_day_with_any_illness_session_once():
-    mon, tue, wed, thu = weekdays(TERM_MONDAY, 4)
-    sessions = {thu: ("I", "I"), mon: ("I", "\\"), tue: ("/", "\\"), wed: ("M", "I")}
-    assert illness_days(sessions) == [mon, wed, thu]
-
-
-def test_no_illness_sessions_means_no_illness_days():
-    days = weekdays(TERM_MONDAY, 3)
-    assert illness_days(dict.fromkeys(days, ("O", "M"))) == []
 
 
 # Penalty threshold: most G/N/O/U sessions in any 10 consecutive school weeks.

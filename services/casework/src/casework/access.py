@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden, NotFound
+from attendance_common.reach import school_reach
 from casework.models import Case, CasePupil, Pupil, School
 
 CASEWORKERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
@@ -26,14 +27,8 @@ def check_role(principal: Principal) -> None:
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
     """Only the cases this principal may see: one of the family's pupils is in its scope."""
     check_role(principal)
-    mine: ColumnElement[bool]
-    if principal.role == Role.SCHOOL_STAFF:
-        mine = CasePupil.school_urn.in_(sorted(principal.schools))
-    elif principal.role == Role.LA_OFFICER:
-        mine = CasePupil.la_code == principal.la
-    elif principal.role == Role.TRUST_OFFICER:
-        mine = CasePupil.school_urn.in_(select(School.urn).where(School.trust_id == principal.trust))
-    else:
+    mine = school_reach(principal, CasePupil.school_urn, CasePupil.la_code, School)
+    if mine is None:
         return query
     return query.where(exists().where(CasePupil.case_id == Case.id, mine))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import CurrentPrincipal
-from attendance_common.db import Database, SessionDep
+from attendance_common.db import DatabaseDep, SessionDep
 from attendance_common.events.casework import Stage
 from attendance_common.pagination import After, Limit
 from casework import legal, service
@@ -50,13 +50,12 @@ async def list_cases(
 
 
 @router.post("/cases", response_model=CaseOut, status_code=201, responses={200: {"model": CaseOut}})
-async def open_case(body: OpenIn, request: Request, principal: CurrentPrincipal, response: Response):
+async def open_case(body: OpenIn, database: DatabaseDep, principal: CurrentPrincipal, response: Response):
     """Open the family's case (201), or answer its open case when it has one (200).
 
     If the worker opens the family's case at the same moment, the one-open-case index refuses
     this insert: the transaction runs again and finds that case.
     """
-    database: Database = request.app.state.database
 
     async def work(session: AsyncSession) -> tuple[CaseOut, bool]:
         case, opened = await service.open_case(session, principal, body)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.events.alerts import AlertCleared, AlertRaised
 from attendance_common.events.registers import PupilUpserted, SchoolUpserted
-from attendance_common.messaging import BatchHandler, Handler, Received
+from attendance_common.messaging import BatchHandler, Handler, Received, on, on_runs
 from casework import automation, schools
 from casework.settings import Settings
 
@@ -19,30 +19,24 @@ def make_batch_handlers(settings: Settings) -> dict[str, BatchHandler]:
     same effects as one by one, in a few statements per run."""
     secret = settings.family_key_secret
 
-    async def on_alerts_raised(session: AsyncSession, items: Sequence[Received]) -> None:
-        raised = []
-        for item in items:
-            assert isinstance(item.data, AlertRaised)
-            raised.append(item.data)
-        await automation.alerts_raised(session, raised, secret)
+    async def on_alerts_raised(session: AsyncSession, items: Sequence[Received[AlertRaised]]) -> None:
+        await automation.alerts_raised(session, [item.data for item in items], secret)
 
-    async def on_alerts_cleared(session: AsyncSession, items: Sequence[Received]) -> None:
+    async def on_alerts_cleared(session: AsyncSession, items: Sequence[Received[AlertCleared]]) -> None:
         cleared: dict[str, dt.datetime] = {}
         for item in items:
-            assert isinstance(item.data, AlertCleared)
             cleared.setdefault(item.data.alert_id, item.data.cleared_at)
         await automation.alerts_cleared(session, cleared)
 
-    return {AlertRaised.event_type: on_alerts_raised, AlertCleared.event_type: on_alerts_cleared}
+    return on_runs(on_alerts_raised, AlertRaised) | on_runs(on_alerts_cleared, AlertCleared)
 
 
 def make_handlers(settings: Settings) -> dict[str, Handler]:
     """Handlers by event type; the family-key secret comes from the settings, never from an event."""
     secret = settings.family_key_secret
 
-    async def on_pupil(session: AsyncSession, received: Received) -> None:
+    async def on_pupil(session: AsyncSession, received: Received[PupilUpserted]) -> None:
         data = received.data
-        assert isinstance(data, PupilUpserted)
         await automation.pupil_changed(
             session,
             school_urn=data.school_urn,
@@ -52,10 +46,8 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
             secret=secret,
         )
 
-    async def on_school(session: AsyncSession, received: Received) -> None:
-        data = received.data
-        assert isinstance(data, SchoolUpserted)
-        await schools.put_school(session, data)
+    async def on_school(session: AsyncSession, received: Received[SchoolUpserted]) -> None:
+        await schools.put_school(session, received.data)
 
     def one_at_a_time(batch: BatchHandler) -> Handler:
         async def handle(session: AsyncSession, received: Received) -> None:
@@ -64,5 +56,5 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
         return handle
 
     batches = make_batch_handlers(settings)
-    own = {PupilUpserted.event_type: on_pupil, SchoolUpserted.event_type: on_school}
+    own = on(on_pupil, PupilUpserted) | on(on_school, SchoolUpserted)
     return own | {kind: one_at_a_time(b) for kind, b in batches.items()}

@@ -5,36 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from attendance_common.db import BIG_ID, UtcDateTime, new_metadata
+from attendance_common.db import BIG_ID, UtcDateTime, new_metadata, partial_index
+from attendance_common.projections import PupilProjection, SchoolProjection
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class School(Base):
+class School(SchoolProjection, Base):
     """Each school's LA and trust, from `attendance.school.upserted`: a trust officer's reach."""
 
-    __tablename__ = "schools"
 
-    urn: Mapped[str] = mapped_column(String(6), primary_key=True)
-    la_code: Mapped[str | None] = mapped_column(String(3))
-    trust_id: Mapped[str | None] = mapped_column(String(40), index=True)
-
-
-class Pupil(Base):
+class Pupil(PupilProjection, Base):
     """One enrolment (school + UPN) and the family it belongs to; from pupil events (or a first alert)."""
 
-    __tablename__ = "pupils"
-    __table_args__ = (Index("uq_pupils_school_upn", "school_urn", "upn", unique=True),)
-
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
-    school_urn: Mapped[str] = mapped_column(String(6))
-    upn: Mapped[str] = mapped_column(String(13), index=True)
-    la_code: Mapped[str | None] = mapped_column(String(3))
     family_key: Mapped[str] = mapped_column(String(40), index=True)
     # [{contact_id, email (lower case), parental_responsibility, priority}]: who a legal action
     # names as the parent. Kept here, never put in an event.
@@ -45,13 +33,7 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         # One open case per family.
-        Index(
-            "uq_cases_open_family",
-            "family_key",
-            unique=True,
-            postgresql_where=text("status = 'open'"),
-            sqlite_where=text("status = 'open'"),
-        ),
+        partial_index("uq_cases_open_family", "family_key", where="status = 'open'", unique=True),
         Index("ix_cases_opened", "opened_at", "id"),
     )
 

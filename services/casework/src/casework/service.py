@@ -7,11 +7,12 @@ import uuid
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attendance_common.auth import Principal, Role
+from attendance_common.auth import Principal
 from attendance_common.clock import now_utc
 from attendance_common.errors import Conflict, Forbidden, Unprocessable
 from attendance_common.identifiers import compact_upn
 from attendance_common.pagination import keyset_page
+from attendance_common.reach import ensure_named_school
 from casework import cases
 from casework.access import check_role, get_case, may_act_on, scoped
 from casework.models import Action, Barrier, Case, CasePupil, Pupil
@@ -33,8 +34,7 @@ async def list_cases(
     """Cases in the caller's scope, oldest first, filtered by a family member's school or UPN."""
     query = scoped(select(Case), principal)
     if school:
-        if principal.role == Role.SCHOOL_STAFF and school not in principal.schools:
-            raise Forbidden("forbidden_school", f"this token may not read school {school}")
+        ensure_named_school(principal, school)
         query = query.where(exists().where(CasePupil.case_id == Case.id, CasePupil.school_urn == school))
     if upn:
         query = query.where(exists().where(CasePupil.case_id == Case.id, CasePupil.upn == compact_upn(upn)))

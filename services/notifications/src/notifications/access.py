@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 
 from attendance_common.auth import Principal, Role
 from attendance_common.errors import Forbidden, Unprocessable
+from attendance_common.reach import ensure_role, school_reach
 from notifications.models import Contact, Delivery, Pupil, School, Subscription
 
 _READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
@@ -20,21 +21,14 @@ _READERS = (Role.ADMIN, Role.SCHOOL_STAFF, Role.TRUST_OFFICER, Role.LA_OFFICER)
 
 def ensure_reader(principal: Principal, what: str) -> None:
     """403 `forbidden_role` for a role that reads neither the delivery log nor routing."""
-    if principal.role not in _READERS:
-        raise Forbidden("forbidden_role", f"role {principal.role} cannot read {what}")
+    ensure_role(principal, _READERS, what)
 
 
 def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
     """Only deliveries about pupils of the caller's schools (staff), trust or LA (officers)."""
     ensure_reader(principal, "the notification log")
-    if principal.role == Role.SCHOOL_STAFF:
-        return query.where(Delivery.school_urn.in_(sorted(principal.schools)))
-    if principal.role == Role.LA_OFFICER:
-        return query.where(Delivery.la_code == principal.la)
-    if principal.role == Role.TRUST_OFFICER:
-        trust_schools = select(School.urn).where(School.trust_id == principal.trust)
-        return query.where(Delivery.school_urn.in_(trust_schools))
-    return query
+    mine = school_reach(principal, Delivery.school_urn, Delivery.la_code, School)
+    return query if mine is None else query.where(mine)
 
 
 def subscription_la(principal: Principal, asked: str | None) -> str:

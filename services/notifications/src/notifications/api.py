@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from attendance_common.auth import CurrentPrincipal, Principal, Role, require_roles
 from attendance_common.db import SessionDep
 from attendance_common.pagination import After, Limit
+from attendance_common.web import app_settings
 from notifications import parents, service, subscriptions
 from notifications.etag import conditional
 from notifications.schemas import (
@@ -25,8 +26,10 @@ from notifications.schemas import (
     SubscriptionIn,
     SubscriptionsOut,
 )
+from notifications.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 Parent = Annotated[Principal, Depends(require_roles(Role.PARENT))]
 Officer = Annotated[Principal, Depends(require_roles(Role.LA_OFFICER))]
 _CACHED: dict[int | str, dict[str, Any]] = {
@@ -82,10 +85,9 @@ async def list_notifications(
 
 @router.post("/subscriptions", response_model=SubscriptionCreated, status_code=201)
 async def create_subscription(
-    body: SubscriptionIn, request: Request, session: SessionDep, principal: Officer
+    body: SubscriptionIn, settings: SettingsDep, session: SessionDep, principal: Officer
 ):
     """A webhook for the LA's pupils' events; the answer holds the signing secret, shown only once."""
-    settings = request.app.state.settings
     return await subscriptions.create_subscription(
         session,
         principal,

@@ -27,28 +27,24 @@ from attendance_common.events.requests import (
     AbsenceReportWithdrawn,
     LeaveRequestDecided,
 )
-from attendance_common.messaging import Received
+from attendance_common.messaging import Received, on, on_runs
 from notifications import projections
 from notifications.delivery import family_reports, la_events, triggers
 
 
-async def on_school(session: AsyncSession, received: Received) -> None:
-    data = received.data
-    assert isinstance(data, SchoolUpserted)
-    await projections.put_school(session, data)
+async def on_school(session: AsyncSession, received: Received[SchoolUpserted]) -> None:
+    await projections.put_school(session, received.data)
 
 
-async def on_pupil(session: AsyncSession, received: Received) -> None:
+async def on_pupil(session: AsyncSession, received: Received[PupilUpserted]) -> None:
     data = received.data
-    assert isinstance(data, PupilUpserted)
     await projections.upsert_pupil(session, data)
     await triggers.route_waiting(session, data.school_urn, data.upn, now_utc())
 
 
-async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
+async def on_pupil_deleted(session: AsyncSession, received: Received[PupilDeleted]) -> None:
     """Off roll: the LA and the social worker are told (domain.md section 8)."""
     data = received.data
-    assert isinstance(data, PupilDeleted)
     await projections.mark_deleted(session, data)
     incoming = triggers.Incoming(
         key=f"event:{received.event.id}",
@@ -61,36 +57,33 @@ async def on_pupil_deleted(session: AsyncSession, received: Received) -> None:
     await triggers.record_trigger(session, incoming, now_utc())
 
 
-async def on_alert_raised(session: AsyncSession, received: Received) -> None:
+async def on_alert_raised(session: AsyncSession, received: Received[AlertRaised]) -> None:
     await triggers.record_trigger(session, alert_trigger(received, "alert"), now_utc())
 
 
-async def on_alerts_raised(session: AsyncSession, items: Sequence[Received]) -> None:
+async def on_alerts_raised(session: AsyncSession, items: Sequence[Received[AlertRaised]]) -> None:
     """A run of raised alerts at once (the consumer's batch handler): as `on_alert_raised` on each."""
     await triggers.record_triggers(session, [alert_trigger(item, "alert") for item in items], now_utc())
 
 
-async def on_alert_cleared(session: AsyncSession, received: Received) -> None:
+async def on_alert_cleared(session: AsyncSession, received: Received[AlertCleared]) -> None:
     await on_alerts_cleared(session, [received])
 
 
-async def on_alerts_cleared(session: AsyncSession, items: Sequence[Received]) -> None:
+async def on_alerts_cleared(session: AsyncSession, items: Sequence[Received[AlertCleared]]) -> None:
     """Cleared alerts (one, or a run of them at once): messages not sent yet are not sent, the LA
     is told."""
     now = now_utc()
     reasons: dict[str, str | None] = {}
     for item in items:
-        data = item.data
-        assert isinstance(data, AlertCleared)
-        reasons.setdefault(data.alert_id, data.reason)
+        reasons.setdefault(item.data.alert_id, item.data.reason)
     await triggers.clear_alerts(session, reasons, now)
     await triggers.record_triggers(session, [alert_trigger(item, "cleared") for item in items], now)
 
 
-def alert_trigger(received: Received, prefix: str) -> triggers.Incoming:
+def alert_trigger(received: Received[AlertRaised | AlertCleared], prefix: str) -> triggers.Incoming:
     """The trigger an alert event makes: `alert:<id>` when raised, `cleared:<id>` when cleared."""
     data = received.data
-    assert isinstance(data, AlertRaised | AlertCleared)
     return triggers.Incoming(
         key=f"{prefix}:{data.alert_id}",
         kind=data.type,
@@ -101,12 +94,10 @@ def alert_trigger(received: Received, prefix: str) -> triggers.Incoming:
     )
 
 
-async def on_referral(session: AsyncSession, received: Received) -> None:
+async def on_referral(session: AsyncSession, received: Received[ReferralMade]) -> None:
     """A case referred to the LA: a trigger per pupil it names (the referred one), each for that
     pupil's own LA, never the rest of the family."""
-    data = received.data
-    assert isinstance(data, ReferralMade)
-    named = la_events.referral_made(data)
+    named = la_events.referral_made(received.data)
     incomings = [
         triggers.Incoming(
             key=f"event:{received.event.id}" if len(named) == 1 else f"event:{received.event.id}:{item.upn}",
@@ -121,31 +112,31 @@ async def on_referral(session: AsyncSession, received: Received) -> None:
     await triggers.record_triggers(session, incomings, now_utc())
 
 
-async def on_marks(session: AsyncSession, received: Received) -> None:
+async def on_marks(session: AsyncSession, received: Received[MarksRecorded | MarksAmended]) -> None:
     data = received.data
-    assert isinstance(data, MarksRecorded | MarksAmended)
     await projections.apply_marks(session, data.school_urn, data.la_code, data.marks)
 
 
-async def on_absence_report(session: AsyncSession, received: Received) -> None:
+async def on_absence_report(
+    session: AsyncSession,
+    received: Received[AbsenceReportSubmitted | AbsenceReportDecided | AbsenceReportWithdrawn],
+) -> None:
     """A report's status; a parent who told the school is not chased, and hears of the decision."""
     data = received.data
-    assert isinstance(data, AbsenceReportSubmitted | AbsenceReportDecided | AbsenceReportWithdrawn)
     await family_reports.apply_report(session, data)
     if isinstance(data, AbsenceReportDecided):
-        await triggers.record_trigger(session, decision_trigger(received, data.report_id), now_utc())
+        await triggers.record_trigger(session, decision_trigger(received, data, data.report_id), now_utc())
 
 
-async def on_leave_decided(session: AsyncSession, received: Received) -> None:
+async def on_leave_decided(session: AsyncSession, received: Received[LeaveRequestDecided]) -> None:
     data = received.data
-    assert isinstance(data, LeaveRequestDecided)
-    await triggers.record_trigger(session, decision_trigger(received, data.request_id), now_utc())
+    await triggers.record_trigger(session, decision_trigger(received, data, data.request_id), now_utc())
 
 
-def decision_trigger(received: Received, request_id: str) -> triggers.Incoming:
+def decision_trigger(
+    received: Received[object], data: AbsenceReportDecided | LeaveRequestDecided, request_id: str
+) -> triggers.Incoming:
     """`absence_report_decided:<id>` or `leave_request_decided:<id>`: a request is decided once."""
-    data = received.data
-    assert isinstance(data, AbsenceReportDecided | LeaveRequestDecided)
     kind = "leave_request_decided" if isinstance(data, LeaveRequestDecided) else "absence_report_decided"
     return triggers.Incoming(
         key=f"{kind}:{request_id}",
@@ -158,24 +149,21 @@ def decision_trigger(received: Received, request_id: str) -> triggers.Incoming:
 
 
 HANDLERS = {
-    SchoolUpserted.event_type: on_school,
-    PupilUpserted.event_type: on_pupil,
-    PupilDeleted.event_type: on_pupil_deleted,
-    AlertRaised.event_type: on_alert_raised,
-    AlertCleared.event_type: on_alert_cleared,
-    ReferralMade.event_type: on_referral,
-    AbsenceReportSubmitted.event_type: on_absence_report,
-    AbsenceReportDecided.event_type: on_absence_report,
-    AbsenceReportWithdrawn.event_type: on_absence_report,
-    LeaveRequestDecided.event_type: on_leave_decided,
+    **on(on_school, SchoolUpserted),
+    **on(on_pupil, PupilUpserted),
+    **on(on_pupil_deleted, PupilDeleted),
+    **on(on_alert_raised, AlertRaised),
+    **on(on_alert_cleared, AlertCleared),
+    **on(on_referral, ReferralMade),
+    **on(on_absence_report, AbsenceReportSubmitted),
+    **on(on_absence_report, AbsenceReportDecided),
+    **on(on_absence_report, AbsenceReportWithdrawn),
+    **on(on_leave_decided, LeaveRequestDecided),
 }
 # Set-based handlers for runs of consecutive alerts (the first-day morning peak): the same effects
 # as the handlers above one by one, in a few statements per run.
 BATCH_HANDLERS = {
-    AlertRaised.event_type: on_alerts_raised,
-    AlertCleared.event_type: on_alerts_cleared,
+    **on_runs(on_alerts_raised, AlertRaised),
+    **on_runs(on_alerts_cleared, AlertCleared),
 }
-MARK_HANDLERS = {
-    MarksRecorded.event_type: on_marks,
-    MarksAmended.event_type: on_marks,
-}
+MARK_HANDLERS = on(on_marks, MarksRecorded) | on(on_marks, MarksAmended)

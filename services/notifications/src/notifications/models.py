@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from attendance_common.db import BIG_ID, UtcDateTime, new_metadata
+from attendance_common.db import BIG_ID, UtcDateTime, new_metadata, partial_index
+from attendance_common.projections import PupilProjection, SchoolProjection
 from attendance_common.scopes import ScopedSettingsRow
 
 
@@ -17,26 +18,13 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class School(Base):
-    __tablename__ = "schools"
-
-    urn: Mapped[str] = mapped_column(String(6), primary_key=True)
-    la_code: Mapped[str | None] = mapped_column(String(3))
+class School(SchoolProjection, Base):
     name: Mapped[str | None] = mapped_column(String(200))
-    # From `attendance.school.upserted` only: a trust officer reaches its trust's schools' log.
-    trust_id: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
-class Pupil(Base):
+class Pupil(PupilProjection, Base):
     """One enrolment (school + UPN). A mark can arrive before the pupil event: then only the ids are known."""
 
-    __tablename__ = "pupils"
-    __table_args__ = (Index("uq_pupils_school_upn", "school_urn", "upn", unique=True),)
-
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
-    school_urn: Mapped[str] = mapped_column(String(6))
-    upn: Mapped[str] = mapped_column(String(13), index=True)
-    la_code: Mapped[str | None] = mapped_column(String(3))
     given_name: Mapped[str | None] = mapped_column(String(100))
     family_name: Mapped[str | None] = mapped_column(String(100))
     year_group: Mapped[str | None] = mapped_column(String(3))
@@ -107,12 +95,7 @@ class Delivery(Base):
         # A message is sent once, however often its trigger arrives.
         Index("uq_deliveries_once", "trigger_key", "channel", "recipient_kind", "address", unique=True),
         # The delivery loop reads only due pending rows.
-        Index(
-            "ix_deliveries_due",
-            "next_attempt_at",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
-        ),
+        partial_index("ix_deliveries_due", "next_attempt_at", where="status = 'pending'"),
         Index("ix_deliveries_school", "school_urn", "seq"),
         Index("ix_deliveries_la", "la_code", "seq"),
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from attendance_common.bounds import FEW, URL_LENGTH, Code
+from attendance_common.summaries import PupilPeriodAttendance
 
 Channel = Literal["app", "email", "sms", "webhook"]
 Status = Literal["pending", "sent", "failed", "skipped"]
@@ -32,24 +33,10 @@ class RecentMark(BaseModel):
     meaning: str
 
 
-class ChildAttendance(BaseModel):
+class ChildAttendance(PupilPeriodAttendance):
     """The registers summary fields, plus the marks of the last 10 school days."""
 
-    model_config = ConfigDict(populate_by_name=True)
-
-    upn: str
     school_urn: str
-    from_: dt.date = Field(alias="from", serialization_alias="from")
-    to: dt.date
-    possible_sessions: int
-    present: int
-    approved_educational_activity: int
-    authorised_absence: int
-    unauthorised_absence: int
-    attendance_rate: float | None
-    absence_rate: float | None
-    persistent_absence: bool
-    severe_absence: bool
     recent_marks: list[RecentMark]
 
 

@@ -7,9 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common import scopes
 from attendance_common.audit import note_pupils
-from attendance_common.auth import Principal, Role
-from attendance_common.errors import Forbidden, Unprocessable
+from attendance_common.auth import Principal
+from attendance_common.errors import Unprocessable
 from attendance_common.pagination import keyset_page
+from attendance_common.reach import school_and_upn
 from notifications import access
 from notifications.delivery import routing
 from notifications.models import Delivery, RoutingScope, School
@@ -49,12 +50,7 @@ async def list_notifications(
 ) -> NotificationsOut:
     """The delivery log in the caller's scope, oldest first (creation order)."""
     query = access.scoped(select(Delivery), principal)
-    if school:
-        if principal.role == Role.SCHOOL_STAFF and school not in principal.schools:
-            raise Forbidden("forbidden_school", f"this token may not read school {school}")
-        query = query.where(Delivery.school_urn == school)
-    if upn:
-        query = query.where(Delivery.upn == upn.strip().upper())
+    query = school_and_upn(query, principal, (Delivery.school_urn, Delivery.upn), school, upn)
     if channel:
         query = query.where(Delivery.channel == channel)
     if status:

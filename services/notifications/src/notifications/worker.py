@@ -15,6 +15,7 @@ from attendance_common.events.base import (
 )
 from attendance_common.logging import configure_logging
 from attendance_common.messaging import ConsumerSpec, Worker, run_worker
+from notifications import la_streams
 from notifications.delivery.dispatch import Dispatcher
 from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS
 from notifications.settings import Settings
@@ -36,6 +37,17 @@ MARKS_CONSUMER = ConsumerSpec(
     name="notifications-marks", topics=(MARKS_TOPIC,), handlers=MARK_HANDLERS, max_records=20
 )
 
+# Each LA's own topic (la_streams.py), in a group of its own: its progress and its inbox are apart
+# from the deliveries', so neither holds the other up, and what an LA's topic carries does not
+# depend on webhook routing.
+LA_STREAM_CONSUMER = ConsumerSpec(
+    name="notifications-la-streams",
+    topics=la_streams.TOPICS,
+    handlers=la_streams.HANDLERS,
+    batch_handlers=la_streams.BATCH_HANDLERS,
+    max_records=500,
+)
+
 
 def make_worker(
     settings: Settings | None = None, dispatcher: Dispatcher | None = None, clock: Clock = now_utc
@@ -53,8 +65,12 @@ def make_worker(
             await dispatcher.close()
 
     updates = UpdateScheduler(settings, database, clock)
-    background = {"delivery": deliver, "attendance_updates": updates.run}
-    return Worker(settings, database, consumers=[CONSUMER, MARKS_CONSUMER], background=background)
+    return Worker(
+        settings,
+        database,
+        consumers=[CONSUMER, MARKS_CONSUMER, LA_STREAM_CONSUMER],
+        background={"delivery": deliver, "attendance_updates": updates.run},
+    )
 
 
 def main() -> None:

@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import CurrentPrincipal, Role
 from attendance_common.clock import today_in_london
-from attendance_common.db import Database, SessionDep
+from attendance_common.db import DatabaseDep, SessionDep
 from attendance_common.errors import PayloadTooLarge, Unprocessable
-from attendance_common.idempotency import body_hash, remember_answer, stored_answer
+from attendance_common.idempotent_writes import request_key, write_once
 from attendance_common.identifiers import IdentifierError, validate_upn, validate_urn
 from attendance_common.metrics import count_marks
+from attendance_common.web import app_settings
 from registers import access, history, marks, pupils, schools, summaries
+from registers.models import School
 from registers.schemas import (
     DeletionIn,
     HistoryOut,
@@ -33,6 +35,7 @@ from registers.schemas import (
 from registers.settings import Settings
 
 router = APIRouter(prefix="/v1/schools", tags=["registers"])
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 FromDate = Annotated[dt.date | None, Query(alias="from")]
 ToDate = Annotated[dt.date | None, Query(alias="to")]
 
@@ -97,12 +100,11 @@ async def delete_pupil(
     return pupils.pupil_out(pupil)
 
 
-async def _within_batch_limit(request: Request) -> None:
+async def _within_batch_limit(request: Request, settings: SettingsDep) -> None:
     """413 `batch_too_large` by the length of the decoded list, before any item is validated.
 
     FastAPI decodes the JSON body before it runs dependencies and validates the body after them;
     Starlette keeps the decoded body, so counting it costs nothing."""
-    settings: Settings = request.app.state.settings
     try:
         body = await request.json()
     except (ValueError, RecursionError):
@@ -121,25 +123,21 @@ async def post_marks(
     principal: CurrentPrincipal,
     within_limit: Annotated[None, Depends(_within_batch_limit)],
     body: MarksIn,
+    settings: SettingsDep,
+    database: DatabaseDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ):
     """Record up to 10,000 marks; a bad item is rejected alone, with its index and an error code."""
-    settings: Settings = request.app.state.settings
-    database: Database = request.app.state.database
     # The bytes as sent: re-serialising the items would cost time on every batch, and fails for a
     # value nested deeper than pydantic serialises.
-    request_hash = body_hash(await request.body()) if idempotency_key else ""
-    scope = {"sub": principal.sub, "path": request.url.path, "key": idempotency_key or ""}
-    recorded: list[MarksResult] = []  # the committed attempt's result (none for a replay), for metrics
+    sent = await request.body()
+    key = request_key(idempotency_key, principal.sub, request.url.path, lambda: sent)
 
-    async def work(session: AsyncSession) -> tuple[int, object]:
-        recorded.clear()
-        school = await access.school_for_write(session, principal, urn)
-        if idempotency_key:
-            first = await stored_answer(session, **scope, request_hash=request_hash)
-            if first is not None:
-                return first
-        result = await marks.record_marks(
+    async def authorise(session: AsyncSession) -> School:
+        return await access.school_for_write(session, principal, urn)
+
+    async def record(session: AsyncSession, school: School) -> MarksResult:
+        return await marks.record_marks(
             session,
             school=school,
             items=body.marks,
@@ -147,16 +145,11 @@ async def post_marks(
             today=today_in_london(),
             marks_per_event=settings.marks_per_event,
         )
-        recorded.append(result)
-        answer = result.answer()
-        if idempotency_key:
-            remember_answer(session, **scope, request_hash=request_hash, status_code=200, body=answer)
-        return 200, answer
 
-    status, answer = await database.retrying(work)
-    for result in recorded:
+    answer = await write_once(database, key, authorise, record, render=MarksResult.answer, status_code=200)
+    if (result := answer.written) is not None:  # the committed attempt's result (none for a replay)
         count_marks(result.accepted, result.amended, result.unchanged, len(result.rejected))
-    return JSONResponse(answer, status_code=status)
+    return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 @router.get("/{urn}/pupils/{upn}/marks", response_model=MarksOut)

@@ -14,11 +14,10 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from attendance_common.db import BIG_ID, UtcDateTime, new_metadata
+from attendance_common.db import BIG_ID, UtcDateTime, new_metadata, partial_index
 
 
 class Base(DeclarativeBase):
@@ -144,7 +143,28 @@ class SchoolDay(Base):
     marks: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class AbsenceReport(Base):
+class FamilyRequestLife:
+    """A family's request (an absence report or leave), submitted, then decided or withdrawn: its
+    status, and when and by whom each happened."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    submitted_by_sub: Mapped[str] = mapped_column(String(200))
+    submitted_by_role: Mapped[str] = mapped_column(String(20))
+    submitted_by_name: Mapped[str | None] = mapped_column(String(200))
+    decision_note: Mapped[str | None] = mapped_column(String(1000))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    decided_by_sub: Mapped[str | None] = mapped_column(String(200))
+    decided_by_role: Mapped[str | None] = mapped_column(String(20))
+    decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    withdrawn_by_sub: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_by_role: Mapped[str | None] = mapped_column(String(20))
+    withdrawn_by_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class AbsenceReport(FamilyRequestLife, Base):
     """A family's report of an absence (api.md "Families report absences"): evidence, never a mark.
 
     `note` is the parent's own words (it may say what the illness is): served to the school and the
@@ -158,7 +178,6 @@ class AbsenceReport(Base):
         Index("ix_absence_reports_pupil", "pupil_id", "submitted_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"))
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
     upn: Mapped[str] = mapped_column(String(13))
@@ -169,23 +188,9 @@ class AbsenceReport(Base):
     reason: Mapped[str] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(String(1000))
     expected_return: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10))
-    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    submitted_by_sub: Mapped[str] = mapped_column(String(200))
-    submitted_by_role: Mapped[str] = mapped_column(String(20))
-    submitted_by_name: Mapped[str | None] = mapped_column(String(200))
-    decision_note: Mapped[str | None] = mapped_column(String(1000))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
-    decided_by_sub: Mapped[str | None] = mapped_column(String(200))
-    decided_by_role: Mapped[str | None] = mapped_column(String(20))
-    decided_by_name: Mapped[str | None] = mapped_column(String(200))
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
-    withdrawn_by_sub: Mapped[str | None] = mapped_column(String(200))
-    withdrawn_by_role: Mapped[str | None] = mapped_column(String(20))
-    withdrawn_by_name: Mapped[str | None] = mapped_column(String(200))
 
 
-class LeaveRequest(Base):
+class LeaveRequest(FamilyRequestLife, Base):
     """A request for leave of absence (regulation 11), decided in advance by the school."""
 
     __tablename__ = "leave_requests"
@@ -193,16 +198,9 @@ class LeaveRequest(Base):
         Index("ix_leave_requests_school", "school_urn", "submitted_at", "id"),
         Index("ix_leave_requests_pupil", "pupil_id", "submitted_at", "id"),
         # The marks path reads a school's granted leave overlapping a batch's dates on every request.
-        Index(
-            "ix_leave_requests_granted",
-            "school_urn",
-            "last_date",
-            postgresql_where=text("status = 'granted'"),
-            sqlite_where=text("status = 'granted'"),
-        ),
+        partial_index("ix_leave_requests_granted", "school_urn", "last_date", where="status = 'granted'"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"))
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
     upn: Mapped[str] = mapped_column(String(13))
@@ -211,17 +209,3 @@ class LeaveRequest(Base):
     category: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(String(1000))
     expected_code: Mapped[str] = mapped_column(String(2))
-    status: Mapped[str] = mapped_column(String(10))
-    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    submitted_by_sub: Mapped[str] = mapped_column(String(200))
-    submitted_by_role: Mapped[str] = mapped_column(String(20))
-    submitted_by_name: Mapped[str | None] = mapped_column(String(200))
-    decision_note: Mapped[str | None] = mapped_column(String(1000))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
-    decided_by_sub: Mapped[str | None] = mapped_column(String(200))
-    decided_by_role: Mapped[str | None] = mapped_column(String(20))
-    decided_by_name: Mapped[str | None] = mapped_column(String(200))
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
-    withdrawn_by_sub: Mapped[str | None] = mapped_column(String(200))
-    withdrawn_by_role: Mapped[str | None] = mapped_column(String(20))
-    withdrawn_by_name: Mapped[str | None] = mapped_column(String(200))

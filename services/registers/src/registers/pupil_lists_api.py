@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -64,58 +65,47 @@ def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.dat
         raise Unprocessable("bad_range", error.detail) from error
 
 
-@router.get("/schools/{urn}/attendance/pupils", response_model=PupilList, response_model_by_alias=True)
-async def school_pupils(
-    urn: str,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    filters: Filters,
+@dataclass(frozen=True)
+class _Listing:
+    start: dt.date
+    end: dt.date
+    sort: str
+    limit: int
+    after: str | None
+
+
+def _listing(
     start: FromDate = None,
     end: ToDate = None,
     sort: SortQuery = "absence_rate",
     limit: Limit = 100,
     after: After = None,
+) -> _Listing:
+    """A list's period, order and page: the sort checked (422 `unknown_sort`), then the period."""
+    sort = pupil_lists.checked_sort(sort)
+    return _Listing(*_period(start, end), sort=sort, limit=limit, after=after)
+
+
+Listing = Annotated[_Listing, Depends(_listing)]
+
+
+@router.get("/schools/{urn}/attendance/pupils", response_model=PupilList, response_model_by_alias=True)
+async def school_pupils(
+    urn: str, session: SessionDep, principal: CurrentPrincipal, filters: Filters, listing: Listing
 ):
     """One row per pupil on roll in the period: figures, band, the last 20 school days and the trend."""
-    sort = pupil_lists.checked_sort(sort)
-    start, end = _period(start, end)
     school = await access.school_for_pupil_list(session, principal, _urn(urn))
-    return await pupil_lists.pupil_list(
-        session,
-        scope=Pupil.school_urn == school.urn,
-        start=start,
-        end=end,
-        filters=filters,
-        sort=sort,
-        limit=limit,
-        after=after,
-    )
+    scope = Pupil.school_urn == school.urn
+    return await pupil_lists.pupil_list(session, scope=scope, filters=filters, **asdict(listing))
 
 
 @router.get("/las/{la_code}/attendance/pupils", response_model=PupilList, response_model_by_alias=True)
 async def la_pupils(
-    la_code: LaCode,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    filters: Filters,
-    start: FromDate = None,
-    end: ToDate = None,
-    sort: SortQuery = "absence_rate",
-    limit: Limit = 100,
-    after: After = None,
+    la_code: LaCode, session: SessionDep, principal: CurrentPrincipal, filters: Filters, listing: Listing
 ):
     """The same over every school of the LA, each row with its `school_urn`."""
-    sort = pupil_lists.checked_sort(sort)
-    start, end = _period(start, end)
     access.ensure_can_read_la(principal, la_code)
+    scope = Pupil.school_urn.in_(select(School.urn).where(School.la_code == la_code))
     return await pupil_lists.pupil_list(
-        session,
-        scope=Pupil.school_urn.in_(select(School.urn).where(School.la_code == la_code)),
-        start=start,
-        end=end,
-        filters=filters,
-        sort=sort,
-        limit=limit,
-        after=after,
-        with_school=True,
+        session, scope=scope, filters=filters, with_school=True, **asdict(listing)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,14 +56,17 @@ async def upsert_pupil(
     return pupil, created
 
 
+_NAMED = ("upn", "given_name", "family_name", "date_of_birth")
+
+
+def _whose(pupil: Pupil, school: School) -> dict[str, Any]:
+    """What every pupil event says of whose it is: the school, its LA, the pupil and their name."""
+    return {"school_urn": school.urn, "la_code": school.la_code, **{k: getattr(pupil, k) for k in _NAMED}}
+
+
 def pupil_upserted(pupil: Pupil, school: School) -> PupilUpserted:
     return PupilUpserted(
-        school_urn=school.urn,
-        la_code=school.la_code,
-        upn=pupil.upn,
-        given_name=pupil.given_name,
-        family_name=pupil.family_name,
-        date_of_birth=pupil.date_of_birth,
+        **_whose(pupil, school),
         year_group=pupil.year_group,
         start_date=pupil.start_date,
         characteristics=Characteristics(
@@ -114,12 +118,7 @@ async def delete_pupil(
     add_event(
         session,
         PupilDeleted(
-            school_urn=school.urn,
-            la_code=school.la_code,
-            upn=pupil.upn,
-            given_name=pupil.given_name,
-            family_name=pupil.family_name,
-            date_of_birth=pupil.date_of_birth,
+            **_whose(pupil, school),
             ground=data.ground,
             date=data.date,
             note=data.note,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from attendance_common.bounds import EMAIL_LENGTH
 from attendance_common.events.registers import Characteristics, Contact, SocialWorker
+from attendance_common.summaries import PupilPeriodAttendance
 
 YearGroup = Literal[
     "N1", "N2", "R", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14"
@@ -195,21 +196,8 @@ class HistoryOut(BaseModel):
     entries: list[HistoryEntry]
 
 
-class PupilAttendance(BaseModel):
-    upn: str
-    from_: dt.date = Field(alias="from", serialization_alias="from")
-    to: dt.date
-    possible_sessions: int
-    present: int
-    approved_educational_activity: int
-    authorised_absence: int
-    unauthorised_absence: int
-    attendance_rate: float | None
-    absence_rate: float | None
-    persistent_absence: bool
-    severe_absence: bool
-
-    model_config = ConfigDict(populate_by_name=True)
+class PupilAttendance(PupilPeriodAttendance):
+    """Possible sessions, the four categories, rates and PA/SA flags over the period."""
 
 
 class GroupSummary(BaseModel):

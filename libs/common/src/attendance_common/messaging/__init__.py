@@ -6,6 +6,8 @@ from attendance_common.messaging.consumer import (
     Handler,
     Received,
     TransientError,
+    on,
+    on_runs,
 )
 from attendance_common.messaging.outbox import add_event, add_events
 from attendance_common.messaging.relay import OutboxRelay
@@ -22,5 +24,7 @@ __all__ = [
     "Worker",
     "add_event",
     "add_events",
+    "on",
+    "on_runs",
     "run_worker",
 ]

@@ -7,7 +7,7 @@ import heapq
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 import structlog
@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.db import Database
+from attendance_common.events.base import EventData
 from attendance_common.events.catalog import Reader, decode, read
 from attendance_common.events.envelope import CloudEvent, EnvelopeError
 from attendance_common.messaging.dead_letters import publish_dead_letter, wait
@@ -31,12 +32,16 @@ log = structlog.get_logger(__name__)
 LAG_EVERY_SECONDS = 1.0
 
 
+D = TypeVar("D", covariant=True)
+E = TypeVar("E", bound=EventData)
+
+
 @dataclass(frozen=True)
-class Received:
+class Received(Generic[D]):
     """One decoded event and where it came from."""
 
     event: CloudEvent
-    data: Any  # the event model's instance (EventData), or the consumer's reader's view of it
+    data: D  # the event model's instance (EventData), or the consumer's reader's view of it
     topic: str
     partition: int
     offset: int
@@ -48,6 +53,20 @@ Handler = Callable[[AsyncSession, Received], Awaitable[None]]
 # Applies a run of consecutive events of one type at once (set-based), with the same effects as
 # the type's `Handler` applied to each in turn.
 BatchHandler = Callable[[AsyncSession, Sequence[Received]], Awaitable[None]]
+
+
+def on(handler: Callable[[AsyncSession, Received[E]], Awaitable[None]], model: type[E]) -> dict[str, Handler]:
+    """`handler` registered for `model`'s event type. The consumer decodes an event into its type's
+    model, so the handler's `received.data` is a `model`, as its signature says (a handler of
+    several types takes their union, and is registered once for each)."""
+    return {model.event_type: handler}
+
+
+def on_runs(
+    handler: Callable[[AsyncSession, Sequence[Received[E]]], Awaitable[None]], model: type[E]
+) -> dict[str, BatchHandler]:
+    """`on` for a batch handler: runs of consecutive events of `model`'s type."""
+    return {model.event_type: handler}
 
 
 def staging_span(item: Received) -> SpanContext | None:

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from attendance_common.bulk import upsert_rows
-from attendance_common.db import BIG_ID, CommonBase, UtcDateTime
+from attendance_common.db import BIG_ID, CommonBase, UtcDateTime, partial_index
 from attendance_common.events.base import EventData
 from attendance_common.events.envelope import (
     CloudEvent,
@@ -43,12 +43,7 @@ class OutboxRow(CommonBase):
 
     __table_args__ = (
         # The relay scans only unsent rows; a partial index keeps that cheap however large the table.
-        Index(
-            "ix_outbox_unsent",
-            "id",
-            postgresql_where=text("sent_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL"),
-        ),
+        partial_index("ix_outbox_unsent", "id", where="sent_at IS NULL"),
     )
 
     def to_kafka(self) -> tuple[Headers, bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -14,6 +15,8 @@ from attendance_common.messaging.outbox import OutboxRow
 from attendance_common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, count_events
 
 log = structlog.get_logger(__name__)
+# Creates topics (and their `.dlq`) that do not exist yet: kafka.ensure_topics for the worker's settings.
+EnsureTopics = Callable[[Sequence[str]], Awaitable[None]]
 # The backlog gauge costs a count of unsent rows: taken every few seconds, not every poll.
 BACKLOG_EVERY_SECONDS = 5.0
 
@@ -30,6 +33,8 @@ class OutboxRelay:
         poll_seconds: float = 0.05,
         keep_sent_for: timedelta = timedelta(days=7),
         service: str = "service",
+        ensure_topics: EnsureTopics | None = None,
+        ready_topics: Iterable[str] = (),
     ) -> None:
         self.database = database
         self.producer = producer
@@ -38,6 +43,12 @@ class OutboxRelay:
         self.keep_sent_for = keep_sent_for
         self.service = service
         self.published = 0
+        # Topics known to exist (the worker ensured them at start); a row for any other topic (an
+        # LA's own, `attendance.la.{la_code}`) has it created before its first record is sent:
+        # a broker may not create topics on produce (Kafka here does not; Tansu does, with its
+        # own partition count and no `.dlq`).
+        self.ensure_topics = ensure_topics
+        self.ready_topics = set(ready_topics)
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows; return how many were published."""
@@ -54,6 +65,7 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            await self.create_new_topics(row.topic for row in rows)
             acks = []
             for row in rows:
                 headers, value = row.to_kafka()
@@ -69,6 +81,16 @@ class OutboxRelay:
         self.published += len(rows)
         count_events(EVENTS_PUBLISHED, ((row.topic, row.event_type) for row in rows), self.service)
         return len(rows)
+
+    async def create_new_topics(self, topics: Iterable[str]) -> None:
+        """Create the topics not known to exist yet (each once per relay)."""
+        if self.ensure_topics is None:
+            return
+        new = sorted(set(topics) - self.ready_topics)
+        if new:
+            await self.ensure_topics(new)
+            self.ready_topics.update(new)
+            log.info("outbox_topics_ready", topics=new)
 
     async def count_backlog(self) -> int:
         """Count the unsent rows (the partial index answers it) and set the backlog gauge."""

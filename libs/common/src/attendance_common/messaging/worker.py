@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
 from attendance_common.db import Database
+from attendance_common.events.base import TOPICS
 from attendance_common.events.catalog import Reader
 from attendance_common.messaging.consumer import BatchHandler, EventConsumer, Handler
 from attendance_common.messaging.kafka import ensure_topics, make_producer
@@ -68,6 +69,11 @@ class Worker:
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
 
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        """Topics the outbox names beyond the shared ones (an LA's own), created on first use;
+        an unreachable broker raises soon, and the relay retries."""
+        await ensure_topics(self.settings, topics, wait_seconds=0)
+
     async def run(self, *, shutdown_seconds: float | None = None) -> None:
         """Run until `stop` is set; then let consumers finish their batch (and commit its offsets)
         and the relay flush, for at most `shutdown_seconds` (default: the setting), then cancel."""
@@ -83,6 +89,8 @@ class Worker:
                 batch_size=self.settings.relay_batch_size,
                 poll_seconds=self.settings.relay_poll_seconds,
                 service=self.settings.service,
+                ensure_topics=self.ensure_topics,
+                ready_topics=TOPICS,
             )
             self.consumers = [
                 EventConsumer(

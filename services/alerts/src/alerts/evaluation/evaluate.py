@@ -41,12 +41,83 @@ from alerts.evaluation.neighbourhood import (
     weeks_counts,
 )
 from alerts.evaluation.open_alerts import Ledger, OpenAlert
-from alerts.evaluation.pupil_state import BatchChanges, PupilChanges, pupil_days
+from alerts.evaluation.pupil_state import (
+    BatchChanges,
+    MarksFacts,
+    PupilChanges,
+    apply_marks,
+    pupil_days,
+    put_pupil,
+)
 from alerts.evaluation.upserts import YEAR_COLUMNS, YearCounts
-from alerts.models import Mark, Pupil, SchoolDay, YearCount
+from alerts.models import Alert, Mark, Pupil, RuleScope, SchoolDay, YearCount
 from alerts.rules import Thresholds
 from attendance_common.bulk import any_of, select_where_in
-from attendance_common.codes import UNAUTHORISED_FOR_PENALTY, Counts, academic_year_start
+from attendance_common.clock import now_utc
+from attendance_common.codes import (
+    UNAUTHORISED_FOR_PENALTY,
+    Counts,
+    academic_year_end,
+    academic_year_start,
+)
+from attendance_common.events.registers import PupilUpserted
+from attendance_common.scopes import stored_settings
+
+
+async def load_thresholds(session: AsyncSession, school_urn: str, la_code: str | None) -> Thresholds:
+    """The thresholds in force at the school: the stored scopes resolved over the defaults."""
+    return rules.resolve(await stored_settings(session, RuleScope), school_urn, la_code)
+
+
+async def marks_changed(session: AsyncSession, data: MarksFacts) -> None:
+    """New or amended marks of one school: update each pupil's state, then the alerts."""
+    urn, la_code = data["school_urn"], data["la_code"]
+    changes = await apply_marks(session, school_urn=urn, la_code=la_code, marks=data["marks"])
+    thresholds = await load_thresholds(session, urn, la_code)
+    await Evaluation(session, changes, thresholds, now_utc()).run()
+
+
+async def pupil_changed(session: AsyncSession, data: PupilUpserted) -> None:
+    """Keep the pupil's social-worker flag; when it changes, re-check this year's N/O dates."""
+    pupil, changed = await put_pupil(session, data)
+    if changed:
+        await recheck_social_worker_alerts(session, pupil, data.school_urn, data.la_code)
+
+
+async def recheck_social_worker_alerts(
+    session: AsyncSession, pupil: Pupil, school_urn: str, la_code: str | None
+) -> None:
+    """The flag changed: this year's N/O dates may now raise, and any open social-worker alert,
+    of whatever year, may clear."""
+    open_dates = set(
+        await session.scalars(
+            select(Alert.date).where(
+                Alert.pupil_id == pupil.id,
+                Alert.type == "social_worker_unexplained_absence",
+                Alert.status == "open",
+            )
+        )
+    )
+    latest = await session.scalar(
+        select(Mark.date).where(Mark.pupil_id == pupil.id).order_by(Mark.date.desc()).limit(1)
+    )
+    if latest is None:
+        return
+    days = await pupil_days(session, pupil.id, academic_year_start(latest), academic_year_end(latest))
+    wanted = {d: day for d, day in days.items() if {"N", "O"} & set(day)}
+    for date in open_dates - wanted.keys():
+        if date is not None:
+            wanted.update(await pupil_days(session, pupil.id, date, date))
+    change = PupilChanges(pupil.id, pupil.upn, {d: (day, day) for d, day in wanted.items()})
+    evaluation = Evaluation(
+        session,
+        BatchChanges(school_urn, la_code, {pupil.id: change}, []),
+        await load_thresholds(session, school_urn, la_code),
+        now_utc(),
+    )
+    await evaluation.load_open([pupil.id])
+    await evaluation.per_date(change, pupil.has_social_worker)
+    await evaluation.ledger.write()
 
 
 class Evaluation:

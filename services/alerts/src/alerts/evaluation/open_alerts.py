@@ -41,6 +41,19 @@ class OpenAlert:
     def key(self) -> tuple[int, str, str]:
         return (self.pupil_id, self.type, self.date.isoformat() if self.date else "-")
 
+    def event_fields(self) -> dict[str, Any]:
+        """What its raised and cleared events both say of the alert."""
+        return {
+            "alert_id": self.id,
+            "type": self.type,
+            "school_urn": self.school_urn,
+            "la_code": self.la_code,
+            "upn": self.upn,
+            "date": self.date,
+            "raised_at": self.raised_at,
+            "rule_version": self.rule_version,
+        }
+
 
 @dataclass
 class Ledger:
@@ -89,36 +102,13 @@ class Ledger:
         self.open[alert.key] = alert
         self.raised[alert.id] = alert
         self.events.append(
-            AlertRaised(
-                alert_id=alert.id,
-                type=alert.type,
-                school_urn=alert.school_urn,
-                la_code=alert.la_code,
-                upn=alert.upn,
-                date=alert.date,
-                raised_at=alert.raised_at,
-                rule_version=alert.rule_version,
-                evidence=Evidence.model_validate(alert.evidence),
-            )
+            AlertRaised(**alert.event_fields(), evidence=Evidence.model_validate(alert.evidence))
         )
 
     def clear(self, alert: OpenAlert, reason: str) -> None:
         del self.open[alert.key]
         self.cleared[alert.id] = reason
-        self.events.append(
-            AlertCleared(
-                alert_id=alert.id,
-                type=alert.type,
-                school_urn=alert.school_urn,
-                la_code=alert.la_code,
-                upn=alert.upn,
-                date=alert.date,
-                raised_at=alert.raised_at,
-                cleared_at=self.now,
-                rule_version=alert.rule_version,
-                reason=reason,
-            )
-        )
+        self.events.append(AlertCleared(**alert.event_fields(), cleared_at=self.now, reason=reason))
 
     async def write(self) -> None:
         """New alerts, then clears, then their events in the order they happened."""

@@ -19,10 +19,11 @@ from typing_extensions import TypedDict
 
 from alerts.evaluation import upserts
 from alerts.evaluation.upserts import YEAR_COLUMNS, YearCounts
-from alerts.models import Mark, SchoolDay
+from alerts.models import Mark, Pupil
 from alerts.rules import week_of
 from attendance_common.bulk import any_of, driver_connection
 from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
+from attendance_common.events.registers import PupilDeleted, PupilUpserted
 
 Day = tuple[str | None, str | None]  # (AM, PM) codes
 _COUNTED = YEAR_COLUMNS[:4]  # the category columns, in the order of a YearCounts row
@@ -92,6 +93,31 @@ async def ensure_pupils(
         found.update(await upserts.pupil_ids(session, school_urn, missing))
     ids = {upn: pupil_id for upn, (pupil_id, _) in found.items()}
     return ids, frozenset(pupil_id for pupil_id, flag in found.values() if flag)
+
+
+async def put_pupil(session: AsyncSession, data: PupilUpserted) -> tuple[Pupil, bool]:
+    """Keep the pupil's LA and social worker; True when the social-worker flag changed."""
+    await upserts.ensure_school(session, data.school_urn, data.la_code)
+    ids, _ = await ensure_pupils(session, data.school_urn, data.la_code, [data.upn])
+    pupil_id = ids[data.upn]
+    pupil = await session.get(Pupil, pupil_id)
+    assert pupil is not None
+    changed = pupil.has_social_worker != data.characteristics.has_social_worker
+    pupil.has_social_worker = data.characteristics.has_social_worker
+    pupil.la_code, pupil.deleted_on = data.la_code, None
+    email = data.social_worker.email if data.social_worker else None
+    pupil.social_worker_email = email.lower() if email else None
+    await session.flush()  # later events of the batch read the flag with plain queries
+    return pupil, changed
+
+
+async def delete_pupil(session: AsyncSession, data: PupilDeleted) -> None:
+    ids, _ = await ensure_pupils(session, data.school_urn, data.la_code, [data.upn])
+    pupil_id = ids[data.upn]
+    pupil = await session.get(Pupil, pupil_id)
+    assert pupil is not None
+    pupil.deleted_on = data.date
+    await session.flush()
 
 
 async def apply_marks(
@@ -205,22 +231,3 @@ async def pupil_days(
     for date, sess, code in rows:
         days.setdefault(date, [None, None])[0 if sess == "AM" else 1] = code
     return {date: (day[0], day[1]) for date, day in days.items()}
-
-
-async def school_days_around(
-    session: AsyncSession, school_urn: str, date: dt.date, before: int, after: int
-) -> list[dt.date]:
-    """Up to `before` school days before `date`, `date` if it is one, and up to `after` after it."""
-    earlier = await session.scalars(
-        select(SchoolDay.date)
-        .where(SchoolDay.school_urn == school_urn, SchoolDay.date < date)
-        .order_by(SchoolDay.date.desc())
-        .limit(before)
-    )
-    later = await session.scalars(
-        select(SchoolDay.date)
-        .where(SchoolDay.school_urn == school_urn, SchoolDay.date >= date)
-        .order_by(SchoolDay.date)
-        .limit(after + 1)
-    )
-    return sorted([*earlier, *later])

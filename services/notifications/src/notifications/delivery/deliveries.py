@@ -79,16 +79,23 @@ class NewDeliveries:
         }
         return True
 
-    def add_to_feed(self, *, email: str, name: str, title: str, body: str) -> None:
-        """The `app` channel: the message lands in the parent's feed at once, in this transaction."""
-        if not self.add(
+    def to_parent(
+        self, name: str | None, address: str, channel: str, title: str, body: str, **outcome: Any
+    ) -> bool:
+        """`add` for a parent (`outcome`: a status and error, for one not to be sent)."""
+        return self.add(
             recipient_kind="parent",
             recipient_name=name,
-            address=email,
-            channel="app",
+            address=address,
+            channel=channel,
             subject=title,
             body=body,
-        ):
+            **outcome,
+        )
+
+    def add_to_feed(self, *, email: str, name: str, title: str, body: str) -> None:
+        """The `app` channel: the message lands in the parent's feed at once, in this transaction."""
+        if not self.to_parent(name, email, "app", title, body):
             return
         once = ("app", "parent", email)
         self.rows[once].update(status="sent", attempts=1, sent_at=self.now, next_attempt_at=None)
@@ -169,16 +176,7 @@ def mark_sent(session: AsyncSession, delivery: Delivery, now: dt.datetime) -> No
     _count(delivery)
     add_event(
         session,
-        NotificationSent(
-            notification_id=delivery.id,
-            trigger=delivery.trigger,
-            upn=delivery.upn,
-            school_urn=delivery.school_urn,
-            channel=delivery.channel,
-            recipient_kind=delivery.recipient_kind,
-            attempts=delivery.attempts,
-            sent_at=now,
-        ),
+        NotificationSent(**_event_fields(delivery), sent_at=now),
         source=SOURCE,
     )
 
@@ -188,19 +186,22 @@ def mark_failed(session: AsyncSession, delivery: Delivery, error: str, now: dt.d
     _count(delivery)
     add_event(
         session,
-        NotificationFailed(
-            notification_id=delivery.id,
-            trigger=delivery.trigger,
-            upn=delivery.upn,
-            school_urn=delivery.school_urn,
-            channel=delivery.channel,
-            recipient_kind=delivery.recipient_kind,
-            attempts=delivery.attempts,
-            error=error[:2000],
-            failed_at=now,
-        ),
+        NotificationFailed(**_event_fields(delivery), error=error[:2000], failed_at=now),
         source=SOURCE,
     )
+
+
+def _event_fields(delivery: Delivery) -> dict[str, Any]:
+    """What its sent and failed events both say of the delivery."""
+    return {
+        "notification_id": delivery.id,
+        "trigger": delivery.trigger,
+        "upn": delivery.upn,
+        "school_urn": delivery.school_urn,
+        "channel": delivery.channel,
+        "recipient_kind": delivery.recipient_kind,
+        "attempts": delivery.attempts,
+    }
 
 
 def mark_skipped(delivery: Delivery, reason: str) -> None:

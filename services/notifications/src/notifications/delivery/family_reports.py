@@ -150,13 +150,12 @@ def record_not_sent(new: NewDeliveries, parent: Parent, channels: Sequence[str],
     for channel in ("app", "email", "sms"):
         address = parent.phone if channel == "sms" else parent.email
         if address and channel in channels:
-            new.add(
-                recipient_kind="parent",
-                recipient_name=parent.name,
-                address=address,
-                channel=channel,
-                subject=text.title,
-                body=text.body,
+            new.to_parent(
+                parent.name,
+                address,
+                channel,
+                text.title,
+                text.body,
                 status="skipped",
                 error=REPORTED_BY_PARENT,
             )

@@ -2,13 +2,14 @@
 
 One function per event type turns the internal event into what one LA may be told about one of
 its own pupils: never another pupil of the family, never another LA's pupil. Webhooks send these
-(one delivery per LA subscription and pupil); the LA's own topic (`attendance.la.{la_code}`) is to
-carry the same. The models fix the field lists: a field the internal event grows stays inside.
+(one delivery per LA subscription and pupil), and the LA's own topic (`attendance.la.{la_code}`,
+la_streams.py) carries the same events, both from `outward_events`. The models (in
+attendance_common.events.outward) fix the field lists: a field the internal event grows stays inside.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,64 +20,14 @@ from attendance_common.events.alerts import AlertCleared, AlertRaised
 from attendance_common.events.casework import ReferralMade
 from attendance_common.events.catalog import decode
 from attendance_common.events.envelope import CloudEvent
+from attendance_common.events.outward import (  # the thin models, shared with the AsyncAPI document
+    AlertClearedData,
+    AlertData,
+    DeletionData,
+    NoticeContact,
+    ReferralData,
+)
 from attendance_common.events.registers import PupilDeleted
-
-
-class AlertData(BaseModel):
-    """api.md "Webhooks": alert events carry thin data, no names or contact details."""
-
-    alert_id: str
-    type: str
-    school_urn: str
-    la_code: str
-    upn: str
-    date: dt.date | None
-    raised_at: dt.datetime
-    rule_version: str
-
-
-class AlertClearedData(AlertData):
-    cleared_at: dt.datetime
-
-
-class ReferralData(BaseModel):
-    """A case referred to the LA, naming only the one pupil of that LA it is about."""
-
-    case_id: str
-    reason: str
-    to: str
-    school_urn: str
-    la_code: str
-    upn: str
-    made_at: dt.datetime
-
-
-class NoticeContact(BaseModel):
-    """A parent or emergency contact, as the deletion notice must give them (domain.md section 8)."""
-
-    name: str
-    relationship: str | None
-    parental_responsibility: bool
-    email: str | None
-    phone: str | None
-    priority: int
-
-
-class DeletionData(BaseModel):
-    """The statutory notice to the pupil's own LA of a deletion from the admission register: who
-    the pupil is, the ground and date, the school's note (e.g. where the family went), and the
-    parents and emergency contacts. No social worker, no characteristics, no other pupil."""
-
-    school_urn: str
-    la_code: str
-    upn: str
-    given_name: str
-    family_name: str
-    date_of_birth: dt.date | None
-    ground: str
-    date: dt.date
-    note: str | None
-    contacts: list[NoticeContact]
 
 
 @dataclass(frozen=True)
@@ -140,19 +91,48 @@ SHAPES: dict[str, Callable[[Any], list[ForLa]]] = {
 EVENT_TYPES = tuple(SHAPES)  # the events an LA can be sent
 
 
-def for_las(event: CloudEvent) -> list[ForLa]:
-    """The event as each LA may see it (one per pupil named); [] for a type that never leaves."""
+def for_las(event: CloudEvent, data: Any = None) -> list[ForLa]:
+    """The event as each LA may see it (one per pupil named); [] for a type that never leaves.
+    `data`: the event's decoded payload, when the caller has it already."""
     shape = SHAPES.get(event.type)
-    return shape(decode(event)) if shape is not None else []
+    if shape is None:
+        return []
+    return shape(data if data is not None else decode(event))
+
+
+def outward_events(event: CloudEvent, data: Any = None) -> list[tuple[ForLa, CloudEvent]]:
+    """The event as it leaves, once per pupil it names, for that pupil's LA (webhooks and the LA's
+    topic alike): its envelope (`id`, `source`, `type`, `subject`, `time`, `dataschema`) with the
+    thin data, without the internal trace context. An event naming several pupils (a family's
+    referral) leaves with an id per pupil, derived from its own, so each stays one event to the
+    LA that dedupes by id."""
+    items = for_las(event, data)
+    return [
+        (
+            item,
+            event.model_copy(
+                update={
+                    "id": event.id if len(items) == 1 else per_pupil_id(event.id, item.upn),
+                    "data": item.data.model_dump(mode="json"),
+                    "traceparent": None,
+                }
+            ),
+        )
+        for item in items
+    ]
+
+
+_PER_PUPIL = uuid.UUID("5b0c7e38-3f53-4e0f-8d7c-2f1f3c1a9e23")
+
+
+def per_pupil_id(event_id: str, upn: str) -> str:
+    return str(uuid.uuid5(_PER_PUPIL, f"{event_id}:{upn}"))
 
 
 def outward_event(event: dict[str, Any], school_urn: str, upn: str) -> dict[str, Any] | None:
-    """The stored CloudEvent (structured mode) as it leaves about the pupil `upn` at `school_urn`:
-    its envelope with the thin data, without the internal trace context; None if it names no
-    such pupil."""
-    received = CloudEvent.model_validate(event)
-    for item in for_las(received):
+    """The stored CloudEvent (structured mode) as it leaves about the pupil `upn` at `school_urn`
+    (`outward_events`); None if it names no such pupil."""
+    for item, envelope in outward_events(CloudEvent.model_validate(event)):
         if (item.school_urn, item.upn) == (school_urn, upn):
-            envelope = received.model_copy(update={"data": item.data.model_dump(mode="json")})
-            return envelope.model_dump(mode="json", exclude_none=True, exclude={"traceparent"})
+            return envelope.structured()
     return None

@@ -212,25 +212,15 @@ def to_parents(new: NewDeliveries, child: Child, channels: list[str], *, reporte
             continue
         if parent.email and "app" in channels:
             new.add_to_feed(email=parent.email, name=parent.name, title=text.title, body=text.body)
-        if parent.email and "email" in channels:
-            new.add(
-                recipient_kind="parent",
-                recipient_name=parent.name,
-                address=parent.email,
-                channel="email",
-                subject=text.title,
-                body=text.body,
-            )
-        if parent.phone and "sms" in channels:
-            sms = templates.render("parents", trigger.kind, {**base, "parent_name": parent.name}, sms=True)
-            new.add(
-                recipient_kind="parent",
-                recipient_name=parent.name,
-                address=parent.phone,
-                channel="sms",
-                subject=text.title,
-                body=sms.body,
-            )
+        for channel, address in (("email", parent.email), ("sms", parent.phone)):
+            if not (address and channel in channels):
+                continue
+            body = text.body
+            if channel == "sms":  # the SMS's own, shorter text (the title stays the message's subject)
+                body = templates.render(
+                    "parents", trigger.kind, {**base, "parent_name": parent.name}, sms=True
+                ).body
+            new.to_parent(parent.name, address, channel, text.title, body)
 
 
 def to_social_worker(new: NewDeliveries, child: Child) -> None:

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import CurrentPrincipal, Principal
-from attendance_common.db import Database, SessionDep
+from attendance_common.db import Database, DatabaseDep, SessionDep
 from attendance_common.errors import Unprocessable
-from attendance_common.idempotency import body_hash, remember_answer, stored_answer
+from attendance_common.idempotent_writes import no_check, request_key, write_once
 from attendance_common.identifiers import IdentifierError, validate_upn, validate_urn
 from attendance_common.pagination import After, Limit
 from registers.family_requests import service
@@ -48,6 +48,7 @@ def _ids(urn: str, upn: str | None = None) -> tuple[str, str]:
 
 async def _submitted_once(
     request: Request,
+    database: Database,
     principal: Principal,
     body: BaseModel,
     idempotency_key: str | None,
@@ -55,22 +56,18 @@ async def _submitted_once(
 ) -> JSONResponse:
     """201 with the new request; with an `Idempotency-Key`, a retry answers the first response and the
     same key with another body is 422 `idempotency_key_reused` (as marks, api.md "Registers")."""
-    database: Database = request.app.state.database
-    request_hash = body_hash(body.model_dump_json().encode()) if idempotency_key else ""
-    scope = {"sub": principal.sub, "path": request.url.path, "key": idempotency_key or ""}
-
-    async def work(session: AsyncSession) -> tuple[int, object]:
-        if idempotency_key:
-            first = await stored_answer(session, **scope, request_hash=request_hash)
-            if first is not None:
-                return first
-        answer = (await submit(session)).model_dump(mode="json")
-        if idempotency_key:
-            remember_answer(session, **scope, request_hash=request_hash, status_code=201, body=answer)
-        return 201, answer
-
-    status, answer = await database.retrying(work)
-    return JSONResponse(answer, status_code=status)
+    key = request_key(
+        idempotency_key, principal.sub, request.url.path, lambda: body.model_dump_json().encode()
+    )
+    answer = await write_once(
+        database,
+        key,
+        no_check,  # the use case authorises
+        lambda session, _: submit(session),
+        render=lambda submitted: submitted.model_dump(mode="json"),
+        status_code=201,
+    )
+    return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 @router.post(
@@ -81,6 +78,7 @@ async def submit_absence_report(
     upn: str,
     body: ReportIn,
     request: Request,
+    database: DatabaseDep,
     principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey = None,
 ):
@@ -88,6 +86,7 @@ async def submit_absence_report(
     urn, upn = _ids(urn, upn)
     return await _submitted_once(
         request,
+        database,
         principal,
         body,
         idempotency_key,
@@ -152,6 +151,7 @@ async def submit_leave_request(
     upn: str,
     body: LeaveIn,
     request: Request,
+    database: DatabaseDep,
     principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey = None,
 ):
@@ -159,6 +159,7 @@ async def submit_leave_request(
     urn, upn = _ids(urn, upn)
     return await _submitted_once(
         request,
+        database,
         principal,
         body,
         idempotency_key,

@@ -1,4 +1,5 @@
-"""Leave requests (regulation 11), whoever acts on them: each change written with its event.
+"""Leave requests (regulation 11), whoever acts on them: each change written with its event
+(`lifecycle` decides and withdraws them as it does absence reports).
 
 Granted leave is read back on every batch of marks (`granted_between`), so a mark inside it with
 another code than the expected one is flagged in the marks answer's `warnings`.
@@ -15,16 +16,39 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal
-from attendance_common.clock import now_utc
 from attendance_common.events import requests as events
-from attendance_common.messaging import add_event
 from registers.bulk import asyncpg_connection
-from registers.family_requests import rules
+from registers.family_requests import lifecycle, rules
 from registers.family_requests.schemas import LeaveIn
 from registers.models import LeaveRequest, Pupil, School
 
-SOURCE = "registers"
 OPEN = "pending"
+
+
+def _span(leave: LeaveRequest, school: School) -> dict[str, object]:
+    """What every leave event carries: whose request, its days, category and code. Not the reason's text."""
+    return {
+        "request_id": leave.id,
+        "school_urn": leave.school_urn,
+        "la_code": school.la_code,
+        "upn": leave.upn,
+        "first_date": leave.first_date,
+        "last_date": leave.last_date,
+        "category": leave.category,
+        "expected_code": leave.expected_code,
+    }
+
+
+KIND = lifecycle.Kind(
+    model=LeaveRequest,
+    name="leave request",
+    waiting=OPEN,
+    needs_note="refused",
+    submitted=events.LeaveRequestSubmitted,
+    decided=events.LeaveRequestDecided,
+    withdrawn=events.LeaveRequestWithdrawn,
+    span=_span,
+)
 
 
 async def submit(
@@ -43,78 +67,10 @@ async def submit(
         category=data.category,
         reason=data.reason,
         expected_code=rules.expected_code(data.category),
-        status=OPEN,
-        submitted_at=now_utc(),
-        submitted_by_sub=by.sub,
-        submitted_by_role=by.role.value,
-        submitted_by_name=by.name,
+        **lifecycle.submitted_by(KIND, by),
     )
-    session.add(leave)
-    await session.flush()
-    add_event(
-        session,
-        events.LeaveRequestSubmitted(
-            **_span(leave, school), submitted_at=leave.submitted_at, submitted_by_role=leave.submitted_by_role
-        ),
-        source=SOURCE,
-    )
+    await lifecycle.add(session, leave, KIND, school)
     return leave
-
-
-async def decide(
-    session: AsyncSession,
-    leave: LeaveRequest,
-    *,
-    school: School,
-    outcome: str,
-    note: str | None,
-    by: Principal,
-) -> None:
-    """Grant or refuse leave still pending; refusing says why (`note`)."""
-    rules.check_undecided(leave.status, OPEN, f"leave request {leave.id}")
-    rules.check_decision_note(outcome, note, needs_note="refused")
-    leave.status, leave.decision_note, leave.decided_at = outcome, note, now_utc()
-    leave.decided_by_sub, leave.decided_by_role, leave.decided_by_name = by.sub, by.role.value, by.name
-    await session.flush()
-    add_event(
-        session,
-        events.LeaveRequestDecided(
-            **_span(leave, school),
-            outcome=outcome,
-            decided_at=leave.decided_at,
-            decided_by_role=leave.decided_by_role,
-        ),
-        source=SOURCE,
-    )
-
-
-async def withdraw(session: AsyncSession, leave: LeaveRequest, *, school: School, by: Principal) -> None:
-    """Withdraw a request still pending."""
-    rules.check_undecided(leave.status, OPEN, f"leave request {leave.id}")
-    leave.status, leave.withdrawn_at = "withdrawn", now_utc()
-    leave.withdrawn_by_sub, leave.withdrawn_by_role, leave.withdrawn_by_name = by.sub, by.role.value, by.name
-    await session.flush()
-    add_event(
-        session,
-        events.LeaveRequestWithdrawn(
-            **_span(leave, school), withdrawn_at=leave.withdrawn_at, withdrawn_by_role=leave.withdrawn_by_role
-        ),
-        source=SOURCE,
-    )
-
-
-def _span(leave: LeaveRequest, school: School) -> dict[str, object]:
-    """What every leave event carries: whose request, its days, category and code. Not the reason's text."""
-    return {
-        "request_id": leave.id,
-        "school_urn": leave.school_urn,
-        "la_code": school.la_code,
-        "upn": leave.upn,
-        "first_date": leave.first_date,
-        "last_date": leave.last_date,
-        "category": leave.category,
-        "expected_code": leave.expected_code,
-    }
 
 
 GrantedLeave = tuple[int, dt.date, dt.date, str]  # (pupil id, first date, last date, expected code)

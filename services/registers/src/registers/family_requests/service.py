@@ -10,15 +10,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal
 from attendance_common.clock import today_in_london
-from attendance_common.errors import BadRequest, Unprocessable
-from attendance_common.pagination import decode_cursor, encode_cursor
-from registers.family_requests import absence_reports, access, leave_requests
+from attendance_common.errors import Unprocessable
+from attendance_common.pagination import keyset_page
+from registers.family_requests import absence_reports, access, leave_requests, lifecycle
+from registers.family_requests.lifecycle import Request
 from registers.family_requests.render import leave_out, report_out
 from registers.family_requests.schemas import (
     LeaveDecisionIn,
@@ -86,33 +87,43 @@ async def list_leave(
 async def decide_report(
     session: AsyncSession, principal: Principal, urn: str, report_id: str, body: ReportDecisionIn
 ) -> ReportOut:
-    school, report = await access.to_decide(session, principal, urn, AbsenceReport, report_id)
-    await absence_reports.decide(
-        session, report, school=school, outcome=body.decision, note=body.note, by=principal
-    )
-    return report_out(report)
-
-
-async def withdraw_report(session: AsyncSession, principal: Principal, urn: str, report_id: str) -> ReportOut:
-    school, report = await access.to_withdraw(session, principal, urn, AbsenceReport, report_id)
-    await absence_reports.withdraw(session, report, school=school, by=principal)
-    return report_out(report)
+    return report_out(await _decide(session, principal, urn, absence_reports.KIND, report_id, body))
 
 
 async def decide_leave(
     session: AsyncSession, principal: Principal, urn: str, request_id: str, body: LeaveDecisionIn
 ) -> LeaveOut:
-    school, leave = await access.to_decide(session, principal, urn, LeaveRequest, request_id)
-    await leave_requests.decide(
-        session, leave, school=school, outcome=body.decision, note=body.note, by=principal
-    )
-    return leave_out(leave)
+    return leave_out(await _decide(session, principal, urn, leave_requests.KIND, request_id, body))
+
+
+async def withdraw_report(session: AsyncSession, principal: Principal, urn: str, report_id: str) -> ReportOut:
+    return report_out(await _withdraw(session, principal, urn, absence_reports.KIND, report_id))
 
 
 async def withdraw_leave(session: AsyncSession, principal: Principal, urn: str, request_id: str) -> LeaveOut:
-    school, leave = await access.to_withdraw(session, principal, urn, LeaveRequest, request_id)
-    await leave_requests.withdraw(session, leave, school=school, by=principal)
-    return leave_out(leave)
+    return leave_out(await _withdraw(session, principal, urn, leave_requests.KIND, request_id))
+
+
+async def _decide(
+    session: AsyncSession,
+    principal: Principal,
+    urn: str,
+    kind: lifecycle.Kind[Request],
+    request_id: str,
+    body: ReportDecisionIn | LeaveDecisionIn,
+) -> Request:
+    school, request = await access.to_decide(session, principal, urn, kind.model, request_id)
+    outcome, note = body.decision, body.note
+    await lifecycle.decide(session, request, kind, school=school, outcome=outcome, note=note, by=principal)
+    return request
+
+
+async def _withdraw(
+    session: AsyncSession, principal: Principal, urn: str, kind: lifecycle.Kind[Request], request_id: str
+) -> Request:
+    school, request = await access.to_withdraw(session, principal, urn, kind.model, request_id)
+    await lifecycle.withdraw(session, request, kind, school=school, by=principal)
+    return request
 
 
 async def _scoped(
@@ -143,24 +154,9 @@ async def _page(
         query = query.where(model.last_date >= filters.start)
     if filters.end:
         query = query.where(model.first_date <= filters.end)
-    if filters.after:
-        at, last_id = _position(filters.after)
-        query = query.where(or_(model.submitted_at < at, and_(model.submitted_at == at, model.id < last_id)))
-    order = (model.submitted_at.desc(), model.id.desc())
-    rows = list(await session.scalars(query.order_by(*order).limit(filters.limit + 1)))
-    page = rows[: filters.limit]
+    keys = (model.submitted_at, model.id)
+    page, cursor = await keyset_page(
+        session, query, keys, limit=filters.limit, after=filters.after, descending=True
+    )
     note_pupils((row.school_urn, row.upn) for row in page)  # who saw which pupil: the audit log
-    more = len(rows) > filters.limit
-    return page, encode_cursor(page[-1].submitted_at.isoformat(), page[-1].id) if more else None
-
-
-def _position(after: str) -> tuple[dt.datetime, str]:
-    """The (submitted_at, id) a `next` cursor points after; 400 `bad_cursor` for anything else."""
-    try:
-        submitted, last_id = decode_cursor(after)
-        at = dt.datetime.fromisoformat(submitted)
-    except (TypeError, ValueError) as error:
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out") from error
-    if at.tzinfo is None or not isinstance(last_id, str):
-        raise BadRequest("bad_cursor", "`after` is not a cursor this service gave out")
-    return at, last_id
+    return page, cursor
