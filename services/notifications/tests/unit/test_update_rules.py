@@ -164,3 +164,10 @@ def test_first_day_contacts_are_never_opted_out_of():
     assert preferences.opted_out(off, "persistent_absence", "email")
     assert not preferences.opted_out(off, "persistent_absence", "app")
     assert preferences.opted_out(off, "attendance_update", "app")
+
+
+def test_the_last_representable_dates_and_non_ascii_digits_are_refused_not_crashed():
+    last = dt.date.max
+    assert code_of(lambda: rules.check_period(last.replace(month=1, day=1), last, TODAY)) == "future_date"
+    assert code_of(lambda: rules.parse_time("1²:30")) == "bad_time"
+    assert code_of(lambda: rules.parse_time("１５:３０")) == "bad_time"

@@ -39,7 +39,7 @@ def check_period(start: dt.date, end: dt.date, today: dt.date) -> None:
     on or after the same date a year after `from`) or `future_date` (`to` after today)."""
     if start > end:
         raise Unprocessable("bad_range", f"from ({start}) is after to ({end})")
-    if end >= _a_year_after(start):
+    if start.year < dt.MAXYEAR and end >= _a_year_after(start):  # in year 9999 nothing is a year on
         raise Unprocessable(
             "period_too_long", f"from {start} to {end} is longer than an academic year: send a shorter period"
         )
@@ -143,7 +143,8 @@ def check_schedule(frequency: str, weekday: str | None, time: str | None) -> tup
 def parse_time(text: str) -> dt.time:
     """`HH:MM` on the 24-hour clock, or 422 `bad_time`."""
     hours, colon, minutes = text.partition(":")
-    digits = colon and len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()
+    digits = colon and len(hours) == 2 and len(minutes) == 2 and f"{hours}{minutes}".isascii()
+    digits = digits and hours.isdigit() and minutes.isdigit()
     if digits and int(hours) < 24 and int(minutes) < 60:
         return dt.time(int(hours), int(minutes))
     raise Unprocessable(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.updates import rules
@@ -57,7 +57,8 @@ async def due(session: AsyncSession, now: dt.datetime) -> list[Period]:
         return []
     claimed = await session.execute(
         select(UpdateRun.school_urn, UpdateRun.period_from, UpdateRun.period_to).where(
-            and_(UpdateRun.school_urn.in_([p.school_urn for p in wanted]))
+            UpdateRun.school_urn.in_([p.school_urn for p in wanted]),
+            UpdateRun.period_to >= min(p.end for p in wanted),
         )
     )
     taken = {tuple(row) for row in claimed}
