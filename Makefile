@@ -70,6 +70,7 @@ bench: setup
 	$(VENV)/bin/python tests/bench/alerts_worker.py
 	$(VENV)/bin/python tests/bench/pipeline.py
 	$(VENV)/bin/python tests/bench/requests_flow.py
+	$(VENV)/bin/python tests/bench/attendance_updates.py
 
 # A synthetic half-term for a few schools, replayed into a running `make run` (start that first).
 demo: setup

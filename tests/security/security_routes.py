@@ -114,6 +114,14 @@ EXPECTED: dict[str, dict[str, str]] = {
         "DELETE /v1/subscriptions/{subscription_id}":                         "ok    no  no   ok  no  no",
         "GET /v1/routing":                                                    "ok    no  ok   ok  no  no",
         "PUT /v1/routing/{scope}":                                            "ok    no  ok   ok  no  no",
+        # Keeping parents informed (api.md Part 2): the school's staff (and its trust's officer)
+        # send its updates and set its schedule, its LA officer reads the schedule; preferences
+        # are a parent's own (an admin, who has no email, reads the default only).
+        "POST /v1/schools/{urn}/attendance-updates":                          "ok    no  ok   no  no  no",
+        "GET /v1/schools/{urn}/attendance-updates/schedule":                  "ok    no  ok   ok  no  no",
+        "PUT /v1/schools/{urn}/attendance-updates/schedule":                  "ok    no  ok   no  no  no",
+        "GET /v1/parent/preferences":                                         "ok    no  no   no  no  ok",
+        "PUT /v1/parent/preferences":                                         "no    no  no   no  no  ok",
     },
 }
 # fmt: on
@@ -395,6 +403,18 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         "DELETE /v1/subscriptions/{subscription_id}": _fresh_subscription_delete,
         "GET /v1/routing": static("GET", "/v1/routing"),
         "PUT /v1/routing/{scope}": static("PUT", f"/v1/routing/school:{URN}", {"routes": {}}),
+        # The same period each time: the first call sends, the others answer its body (200).
+        "POST /v1/schools/{urn}/attendance-updates": static(
+            "POST", f"/v1/schools/{URN}/attendance-updates", {"from": str(MARKED_ON), "to": str(MARKED_ON)}
+        ),
+        "GET /v1/schools/{urn}/attendance-updates/schedule": static(
+            "GET", f"/v1/schools/{URN}/attendance-updates/schedule"
+        ),
+        "PUT /v1/schools/{urn}/attendance-updates/schedule": static(
+            "PUT", f"/v1/schools/{URN}/attendance-updates/schedule", {"frequency": "off"}
+        ),
+        "GET /v1/parent/preferences": static("GET", "/v1/parent/preferences"),
+        "PUT /v1/parent/preferences": static("PUT", "/v1/parent/preferences", {"email": True}),
         "GET /v1/audit": static("GET", "/v1/audit"),
     },
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,3 +16,7 @@ def now_utc() -> datetime:
 def today_in_london(now: datetime | None = None) -> date:
     """The school-local date now: 00:30 on 1 June BST is already 1 June, though UTC says 31 May."""
     return (now or now_utc()).astimezone(LONDON).date()
+
+
+# What scheduled work asks for the time: `now_utc` in production, a test's own in tests.
+Clock = Callable[[], datetime]

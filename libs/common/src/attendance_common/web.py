@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi_offline import FastAPIOffline
 
 from attendance_common.audit import AuditTrail
 from attendance_common.audit.api import audit_router
+from attendance_common.clock import Clock, now_utc
 from attendance_common.db import Database
 from attendance_common.errors import install_error_handlers
 from attendance_common.health import health_router
@@ -34,6 +37,16 @@ def app_settings(request: Request) -> ServiceSettings:
     """FastAPI dependency: the app's settings (a service annotates it with its own Settings class)."""
     settings: ServiceSettings = request.app.state.settings
     return settings
+
+
+def app_now(request: Request) -> datetime:
+    """FastAPI dependency: the time by the app's clock (`app.state.clock`, injected by tests of
+    work driven by the clock), else the system's."""
+    clock: Clock = getattr(request.app.state, "clock", None) or now_utc
+    return clock()
+
+
+NowDep = Annotated[datetime, Depends(app_now)]
 
 
 def create_service_app(

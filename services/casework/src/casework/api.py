@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import CurrentPrincipal, Principal, require_roles
-from attendance_common.clock import now_utc
 from attendance_common.db import DatabaseDep, SessionDep
 from attendance_common.events.casework import Stage
 from attendance_common.pagination import After, Limit
+from attendance_common.web import NowDep
 from casework import legal, plan_reminders, service
 from casework.access import get_case
 from casework.render import legal_action_out, render_case, render_plan
@@ -194,10 +194,9 @@ async def list_support_meetings(
 
 @router.post("/jobs/plan-review-reminders", response_model=PlanReviewRemindersOut)
 async def run_plan_review_reminders(
-    request: Request, database: DatabaseDep, _admin: Annotated[Principal, Depends(require_roles())]
+    database: DatabaseDep, now: NowDep, _admin: Annotated[Principal, Depends(require_roles())]
 ):
     """Run now what the worker runs once a day (admin only): each active plan whose review date has
     passed gets one case action reminding of its review, once per plan and review date."""
-    clock: plan_reminders.Clock = getattr(request.app.state, "clock", None) or now_utc
-    done = await plan_reminders.run(database, clock())
+    done = await plan_reminders.run(database, now)
     return PlanReviewRemindersOut(on=done.on, reminded=done.reminded)

@@ -9,13 +9,17 @@ from fastapi import FastAPI
 from attendance_common.web import create_service_app
 from notifications.api import router
 from notifications.settings import Settings
+from notifications.updates.api import router as updates_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
-        settings or Settings(), title="Attendance notifications", routers=[router], migrations=MIGRATIONS
+        settings or Settings(),
+        title="Attendance notifications",
+        routers=[router, updates_router],
+        migrations=MIGRATIONS,
     )
 
 

@@ -148,6 +148,8 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     # Set when what the message said stopped holding (e.g. the N was amended to I).
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # What the message is about in figures, for the app to show (e.g. an attendance update's).
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Subscription(Base):

@@ -138,6 +138,7 @@ async def list_messages(
                 body=m.body,
                 school_urn=m.school_urn,
                 resolved_at=m.resolved_at,
+                data=m.data,
             )
             for m in page
         ],

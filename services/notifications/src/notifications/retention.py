@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 
 from attendance_common.retention import Cutoff, Rule
 from notifications.models import AbsenceReport, Contact, Delivery, Mark, Message, Pupil, Trigger
+from notifications.updates.models import PupilUpdate, UpdateRun
 
 MESSAGE_YEARS = 2
 REGISTER_YEARS = 6
@@ -60,6 +61,15 @@ def report_due(now: dt.datetime) -> ColumnElement[bool]:
     return AbsenceReport.last_date < Cutoff.years(now, MESSAGE_YEARS).day
 
 
+def run_due(now: dt.datetime) -> ColumnElement[bool]:
+    """A run's claim is kept as long as the messages it sent."""
+    return UpdateRun.created_at < Cutoff.years(now, MESSAGE_YEARS).moment
+
+
+def pupil_update_due(now: dt.datetime) -> ColumnElement[bool]:
+    return PupilUpdate.sent_at < Cutoff.years(now, MESSAGE_YEARS).moment
+
+
 # In order: a table's dependants before it.
 RULES: tuple[Rule, ...] = (
     Rule(Delivery, "2 years after it was made; pending ones stay", delivery_due),
@@ -69,4 +79,6 @@ RULES: tuple[Rule, ...] = (
     Rule(Contact, "as long as its pupil", contact_due),
     Rule(Pupil, "1 year after deletion from roll", pupil_due),
     Rule(AbsenceReport, "2 years after its last day", report_due),
+    Rule(UpdateRun, "2 years after the run", run_due),
+    Rule(PupilUpdate, "2 years after the pupil's latest update", pupil_update_due),
 )

@@ -49,6 +49,9 @@ class MessageOut(BaseModel):
     body: str
     school_urn: str
     resolved_at: dt.datetime | None
+    # The figures behind the message (an attendance update's); left out when it has none, so the
+    # bodies, and ETags, of other messages stay as they were.
+    data: dict[str, Any] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class MessagesOut(BaseModel):

@@ -21,6 +21,10 @@ class Settings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = 30
+    # Emails go over a few kept-open connections (delivery/smtp_pool.py), each replaced after this
+    # many messages.
+    smtp_pool_size: int = 4
+    smtp_messages_per_connection: int = 100
     # SMS through GOV.UK Notify: unset key = SMS deliveries recorded as skipped.
     notify_api_key: str | None = Field(default=None, validation_alias="NOTIFY_API_KEY")
     notify_base_url: str = Field(default=NOTIFY_PRODUCTION_URL, validation_alias="NOTIFY_BASE_URL")
@@ -38,3 +42,5 @@ class Settings(ServiceSettings):
     delivery_batch_size: int = 50
     # A claimed delivery whose worker died is tried again after this long.
     delivery_lease_seconds: float = 120
+    # Weekly attendance updates: how often the worker looks for schools whose time has come.
+    updates_tick_seconds: float = 30

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from attendance_common.clock import Clock, now_utc
 from attendance_common.db import Database
 from attendance_common.events.base import (
     ALERTS_TOPIC,
@@ -18,6 +19,7 @@ from notifications import la_streams
 from notifications.delivery.dispatch import Dispatcher
 from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS
 from notifications.settings import Settings
+from notifications.updates.scheduler import UpdateScheduler
 
 # Pupils, families' requests, alerts and cases in one group: a trigger that overtakes its pupil's
 # event waits for it in the same consumer (delivery.triggers.route_waiting), and a first-day alert and the
@@ -47,7 +49,10 @@ LA_STREAM_CONSUMER = ConsumerSpec(
 )
 
 
-def make_worker(settings: Settings | None = None, dispatcher: Dispatcher | None = None) -> Worker:
+def make_worker(
+    settings: Settings | None = None, dispatcher: Dispatcher | None = None, clock: Clock = now_utc
+) -> Worker:
+    """`clock`: what the weekly updates ask for the time (a test's own, to cross a clock change)."""
     settings = settings or Settings()
     configure_logging(settings.service, level=settings.log_level, json=settings.log_json)
     database = Database(settings.resolved_database_url)
@@ -59,11 +64,12 @@ def make_worker(settings: Settings | None = None, dispatcher: Dispatcher | None 
         finally:
             await dispatcher.close()
 
+    updates = UpdateScheduler(settings, database, clock)
     return Worker(
         settings,
         database,
         consumers=[CONSUMER, MARKS_CONSUMER, LA_STREAM_CONSUMER],
-        background={"delivery": deliver},
+        background={"delivery": deliver, "attendance_updates": updates.run},
     )
 
 

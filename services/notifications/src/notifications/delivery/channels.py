@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -22,6 +21,7 @@ from standardwebhooks.webhooks import Webhook
 
 from attendance_common.errors import Unprocessable
 from attendance_common.product import USER_AGENT
+from notifications.delivery.smtp_pool import SmtpPool
 from notifications.delivery.webhook_urls import check_scheme, pinned_client
 from notifications.settings import Settings
 
@@ -53,16 +53,14 @@ class Sender(Protocol):
 
 
 class EmailSender:
+    """Email over the worker's pooled SMTP connections (smtp_pool.py)."""
+
     def __init__(self, settings: Settings) -> None:
         assert settings.smtp_host
         self.settings = settings
-        self.host = settings.smtp_host
-        # The name this host gives in EHLO, looked up once (aiosmtplib would ask DNS on every send).
-        self.local_hostname: str | None = None
+        self.pool = SmtpPool(settings)
 
     async def send(self, outgoing: Outgoing) -> None:
-        if self.local_hostname is None:
-            self.local_hostname = await asyncio.to_thread(socket.getfqdn)
         message = EmailMessage()
         message["From"] = self.settings.smtp_from
         message["To"] = outgoing.address
@@ -71,15 +69,7 @@ class EmailSender:
         message["User-Agent"] = USER_AGENT
         message.set_content(outgoing.body)
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=self.host,
-                port=self.settings.smtp_port,
-                local_hostname=self.local_hostname,
-                username=self.settings.smtp_username,
-                password=self.settings.smtp_password,
-                timeout=self.settings.smtp_timeout_seconds,
-            )
+            await self.pool.send(message)
         except aiosmtplib.SMTPRecipientsRefused as error:
             codes = [response.code for response in error.recipients]
             raise SendError(f"SMTP refused the recipient: {error}", permanent=min(codes) >= 500) from error
@@ -87,6 +77,9 @@ class EmailSender:
             raise SendError(f"SMTP {error.code} {error.message}", permanent=error.code >= 550) from error
         except (aiosmtplib.SMTPException, OSError) as error:
             raise SendError(f"SMTP: {error!r}") from error
+
+    async def close(self) -> None:
+        await self.pool.close()
 
 
 class SmsSender:

@@ -18,6 +18,7 @@ from attendance_common.messaging import add_event, add_events
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
 from notifications.delivery.recipients import TriggerRow
 from notifications.models import Delivery, Message
+from notifications.updates import preferences
 
 SOURCE = "notifications"
 
@@ -129,7 +130,9 @@ class NewDeliveries:
 
 async def write_new(session: AsyncSession, staged: Sequence[NewDeliveries]) -> None:
     """Insert the deliveries of triggers recorded just now (none stored yet), in order, with one
-    statement per table for them all: deliveries, feed messages and `notification.sent` events."""
+    statement per table for them all: deliveries, feed messages and `notification.sent` events.
+    What a parent opted out of is recorded `skipped` first (updates.preferences)."""
+    await preferences.hold_back(session, staged)
     rows = [row for new in staged for row in new.rows.values()]
     if not rows:
         return

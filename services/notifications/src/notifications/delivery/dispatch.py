@@ -177,8 +177,11 @@ class Dispatcher:
 
     async def record(self, outcomes: list[tuple[Outgoing, SendError | None]], now: dt.datetime) -> None:
         async with self.database.transaction() as session:
+            # One query for the round (hundreds of emails when a school's updates go out).
+            ids = [item.id for item, _ in outcomes]
+            found = {d.id: d for d in await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))}
             for item, error in outcomes:
-                delivery = await session.scalar(select(Delivery).where(Delivery.id == item.id))
+                delivery = found.get(item.id)
                 if delivery is None or delivery.status == "sent":  # recorded already (a lookup)
                     continue
                 delivery.attempts += 1
