@@ -21,6 +21,7 @@ async def test_a_nul_character_is_a_400_problem_not_a_500(stack, service, method
 
     assert answer.status_code == 400, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "nul_character"
 
 
 async def test_a_nul_character_in_a_body_is_a_400_problem_not_a_500(stack):
@@ -30,6 +31,7 @@ async def test_a_nul_character_in_a_body_is_a_400_problem_not_a_500(stack):
 
     assert answer.status_code == 400, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "nul_character"  # as in the path or query, not a generic bad_request
 
 
 async def test_a_time_filter_out_of_range_in_utc_is_a_422_problem_not_a_500(stack):
