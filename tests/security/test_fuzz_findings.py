@@ -4,7 +4,7 @@ text) and a time filter that overflows when converted to UTC."""
 from __future__ import annotations
 
 import pytest
-from security_world import ADMIN
+from security_world import ADMIN, UPN
 
 pytestmark = pytest.mark.integration
 
@@ -40,3 +40,24 @@ async def test_a_time_filter_out_of_range_in_utc_is_a_422_problem_not_a_500(stac
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == "bad_time"
+
+
+# The ends of the calendar in a period (fuzz_deep.py with edge dates): the month after 9999-12-31 and the
+# academic year before 0001-01-01 do not exist, and each was a 500 from the summaries and pupil lists.
+PERIODS = [
+    ("/v1/schools/142857/pupils/{upn}/attendance", "bad_period"),
+    ("/v1/schools/142857/attendance", "bad_period"),
+    ("/v1/schools/142857/attendance/pupils", "bad_range"),
+    ("/v1/las/380/attendance/pupils", "bad_range"),
+]
+
+
+@pytest.mark.parametrize(("path", "code"), PERIODS)
+@pytest.mark.parametrize("query", ["to=9999-12-31", "to=0001-01-01", "from=0001-01-01&to=2026-11-20"])
+async def test_a_period_at_the_ends_of_the_calendar_is_a_422_problem_not_a_500(stack, path, code, query):
+    target = f"{path.format(upn=UPN)}?{query}"
+
+    answer = await stack.clients["registers"].get(target, headers=ADMIN)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == code

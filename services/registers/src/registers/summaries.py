@@ -30,8 +30,16 @@ Summary = TypeVar("Summary", bound=GroupSummary)
 _FIGURES = ("pupils", "possible_sessions", "absence_rate", "persistent_absence_rate", "severe_absence_rate")
 
 
+# The dates a period may name: far past any register, and clear of the ends of the calendar, where the
+# month after `to` or the academic year before it does not exist (a 500 the fuzzer found at 9999-12-31).
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
 def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
     """Default: the academic year (1 Sep-31 Aug) containing `end`, which defaults to today."""
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise Unprocessable("bad_period", f"{name} ({day}) must be between {EARLIEST} and {LATEST}")
     end = end or today
     start = start or academic_year_start(end)
     if start > end:
