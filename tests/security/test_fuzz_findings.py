@@ -61,3 +61,20 @@ async def test_a_period_at_the_ends_of_the_calendar_is_a_422_problem_not_a_500(s
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == code
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"penalty_weeks": 10**9},
+        {"ten_day_run_days": 10**9},
+        {"min_possible_sessions": 10**9},
+        {"illness_days": 367},
+    ],
+)
+async def test_an_alert_threshold_past_a_school_year_is_a_422_problem(stack, body):
+    """A window of a billion weeks was stored, and evaluating the school's marks overflowed."""
+    answer = await stack.clients["alerts"].put("/v1/rules/school:142857", json=body, headers=ADMIN)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "validation_error"
