@@ -4,6 +4,7 @@ text) and a time filter that overflows when converted to UTC."""
 from __future__ import annotations
 
 import pytest
+from security_routes import PUPIL, pupil_body
 from security_world import ADMIN, UPN
 
 pytestmark = pytest.mark.integration
@@ -75,6 +76,29 @@ async def test_a_period_at_the_ends_of_the_calendar_is_a_422_problem_not_a_500(s
 async def test_an_alert_threshold_past_a_school_year_is_a_422_problem(stack, body):
     """A window of a billion weeks was stored, and evaluating the school's marks overflowed."""
     answer = await stack.clients["alerts"].put("/v1/rules/school:142857", json=body, headers=ADMIN)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("start_date", "0001-01-01"), ("start_date", "9999-12-31"), ("date_of_birth", "9999-12-31")],
+)
+async def test_a_pupil_dated_at_the_ends_of_the_calendar_is_a_422_problem(stack, field, value):
+    """A start in year 1 let marks of year 1 in; alerts look weeks before a mark, and year 1 has none."""
+    body = {**pupil_body(), field: value}
+
+    answer = await stack.clients["registers"].put(PUPIL, json=body, headers=ADMIN)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "validation_error"
+
+
+async def test_a_deletion_dated_at_the_ends_of_the_calendar_is_a_422_problem(stack):
+    body = {"ground": "moved_away", "date": "9999-12-31"}
+
+    answer = await stack.clients["registers"].post(f"{PUPIL}/deletion", json=body, headers=ADMIN)
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == "validation_error"

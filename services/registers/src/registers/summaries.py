@@ -10,6 +10,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.bounds import EARLIEST_DATE, LATEST_DATE
 from attendance_common.codes import (
     Counts,
     academic_year_start,
@@ -30,9 +31,8 @@ Summary = TypeVar("Summary", bound=GroupSummary)
 _FIGURES = ("pupils", "possible_sessions", "absence_rate", "persistent_absence_rate", "severe_absence_rate")
 
 
-# The dates a period may name: far past any register, and clear of the ends of the calendar, where the
-# month after `to` or the academic year before it does not exist (a 500 the fuzzer found at 9999-12-31).
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+# The month after `to` or the academic year before it must exist: at 9999-12-31 it did not (a 500).
+EARLIEST, LATEST = EARLIEST_DATE, LATEST_DATE
 
 
 def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
