@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from security_routes import PUPIL, pupil_body
-from security_world import ADMIN, UPN
+from security_world import ADMIN, UPN, headers_of
 
 pytestmark = pytest.mark.integration
 
@@ -102,3 +102,13 @@ async def test_a_deletion_dated_at_the_ends_of_the_calendar_is_a_422_problem(sta
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("query", ["to=0001-01-01", "to=9999-12-31", "from=0001-01-01"])
+async def test_a_parents_period_at_the_ends_of_the_calendar_is_a_422_problem_not_a_500(stack, query):
+    target = f"/v1/parent/children/{UPN}/attendance?{query}"
+
+    answer = await stack.clients["notifications"].get(target, headers=headers_of("parent"))
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "bad_period"
