@@ -2,7 +2,7 @@
 the school, its pupils' UPNs, requests, alerts, cases, legal actions and subscriptions, with a token per
 role): no 5xx, every error a problem with a code.
 
-`FUZZ_CASES` bounds the requests per service (default 160, as CI runs it), split over its operations and over
+`FUZZ_CASES` bounds the requests per service (default 120, as CI runs it), split over its operations and over
 valid (positive) and invalid (negative) requests. Runs are derandomised, so CI sees the same cases each time;
 `FUZZ_RANDOM=1` explores new ones. For a deep run with a table per service: tests/security/fuzz_deep.py.
 """
@@ -19,7 +19,7 @@ from attendance_common.testing.databases import TestDatabases
 
 pytestmark = pytest.mark.integration
 
-CASES_PER_SERVICE = int(os.environ.get("FUZZ_CASES", "160"))
+CASES_PER_SERVICE = int(os.environ.get("FUZZ_CASES", "120"))
 
 
 @pytest.fixture(scope="module")
