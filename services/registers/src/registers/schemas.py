@@ -94,6 +94,9 @@ class PupilIn(BaseModel):
 
 
 class PupilOut(PupilIn):
+    # As stored: a record from before the bounds on PupilIn is still served.
+    date_of_birth: dt.date | None = None
+    start_date: dt.date
     school_urn: str
     upn: str
     on_roll: bool
