@@ -6,6 +6,7 @@ event carries fits the columns its consumers keep it in (e.g. notifications' con
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from pydantic import Field
@@ -27,6 +28,10 @@ FAMILY = 1_000  # pupils in one family's case: far beyond any family, short of a
 EVIDENCE_MARKS = 1_000  # two sessions a day for a year at most
 FEW = 50  # lists of words from a fixed list (alert types, event types, channels)
 
+# The dates a pupil's record or a period may name: far past any register, and clear of the ends of the
+# calendar, where the month after a date or a penalty window before it does not exist (the fuzzer's 500s).
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
 Name = Annotated[str, Field(max_length=NAME_LENGTH)]
 Email = Annotated[str, Field(max_length=EMAIL_LENGTH)]
 Phone = Annotated[str, Field(max_length=PHONE_LENGTH)]
@@ -35,3 +40,4 @@ Code = Annotated[str, Field(max_length=CODE_LENGTH)]
 RegisterNote = Annotated[str, Field(max_length=REGISTER_NOTE_LENGTH)]
 Text = Annotated[str, Field(max_length=TEXT_LENGTH)]
 ShortText = Annotated[str, Field(max_length=SHORT_TEXT_LENGTH)]
+Day = Annotated[dt.date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]

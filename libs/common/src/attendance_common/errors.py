@@ -187,6 +187,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+class CodedHTTPException(StarletteHTTPException):
+    """An HTTPException (what middleware may raise from reading a body) with the problem code to answer."""
+
+    def __init__(self, status_code: int, code: str, detail: str) -> None:
+        super().__init__(status_code, detail)
+        self.code = code
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
@@ -202,7 +210,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail = f"{request.method} is not allowed on {request.url.path}"
     return problem_response(
         status,
-        _HTTP_CODES.get(status, f"http_{status}"),
+        exc.code if isinstance(exc, CodedHTTPException) else _HTTP_CODES.get(status, f"http_{status}"),
         phrase,
         detail,
         instance=request.url.path,

@@ -13,10 +13,16 @@ import time
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from attendance_common.errors import AppError, BadRequest, PayloadTooLarge, TooManyRequests, problem_response
+from attendance_common.errors import (
+    AppError,
+    BadRequest,
+    CodedHTTPException,
+    PayloadTooLarge,
+    TooManyRequests,
+    problem_response,
+)
 from attendance_common.settings import ServiceSettings
 
 
@@ -58,10 +64,10 @@ class BodyLimit:
                 # An HTTPException, as FastAPI re-raises only that from reading the body (any other
                 # error becomes its 400); the app's handler renders it as a problem.
                 if self.max_bytes > 0 and received > self.max_bytes:
-                    raise HTTPException(413, _too_large(self.max_bytes).detail)
+                    raise CodedHTTPException(413, "request_too_large", _too_large(self.max_bytes).detail)
                 window = tail + chunk
                 if any(nul in window for nul in _NUL_IN_JSON):
-                    raise HTTPException(400, _NUL_DETAIL)
+                    raise CodedHTTPException(400, "nul_character", _NUL_DETAIL)  # as in the path
                 tail = window[-5:]
             return message
 

@@ -125,3 +125,4 @@ async def test_a_nul_character_in_a_json_body_is_a_400_problem(client):
 
     assert answer.status_code == 400
     assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "nul_character"  # the same code as in the path or query

@@ -44,6 +44,9 @@ class RulesOut(BaseModel):
     scopes: dict[str, dict[str, Any]]
 
 
+WEEKS_A_YEAR, DAYS_A_YEAR, SESSIONS_A_YEAR = 52, 366, 2 * 366
+
+
 class RulesIn(BaseModel):
     """Any subset of the thresholds; fields left out keep the less specific scope's value."""
 
@@ -53,10 +56,12 @@ class RulesIn(BaseModel):
     persistent_clear_below: float | Code | None = None
     severe_rate: float | Code | None = None
     severe_clear_below: float | Code | None = None
-    min_possible_sessions: int | None = Field(default=None, ge=0)
-    ten_day_run_days: int | None = Field(default=None, ge=1)
-    illness_days: int | None = Field(default=None, ge=1)
-    penalty_sessions: int | None = Field(default=None, ge=1)
-    penalty_weeks: int | None = Field(default=None, ge=1)
-    overdue_n_school_days: int | None = Field(default=None, ge=1)
+    # At most a school year's sessions, days or weeks: a window of a billion weeks reaches past the ends of
+    # the calendar, and evaluating the school's marks then overflowed (found by fuzzing).
+    min_possible_sessions: int | None = Field(default=None, ge=0, le=SESSIONS_A_YEAR)
+    ten_day_run_days: int | None = Field(default=None, ge=1, le=DAYS_A_YEAR)
+    illness_days: int | None = Field(default=None, ge=1, le=DAYS_A_YEAR)
+    penalty_sessions: int | None = Field(default=None, ge=1, le=SESSIONS_A_YEAR)
+    penalty_weeks: int | None = Field(default=None, ge=1, le=WEEKS_A_YEAR)
+    overdue_n_school_days: int | None = Field(default=None, ge=1, le=DAYS_A_YEAR)
     enabled: list[Code] | None = Field(default=None, max_length=FEW)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.audit import note_pupil, note_pupils
 from attendance_common.auth import Principal
+from attendance_common.bounds import EARLIEST_DATE, LATEST_DATE
 from attendance_common.clock import today_in_london
 from attendance_common.codes import CODES, Counts, academic_year_start, summarise
 from attendance_common.errors import NotFound, Unprocessable
@@ -71,6 +72,11 @@ async def child_attendance(
     """The registers summary for the period (default: the academic year containing `to`, which
     defaults to today) and the marks of the pupil's last 10 school days up to `to`."""
     pupil = await own_child(session, principal, upn, school)
+    for name, day in (("from", start), ("to", end)):  # the academic year before 0001-01-01 was a 500
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise Unprocessable(
+                "bad_period", f"{name} ({day}) must be between {EARLIEST_DATE} and {LATEST_DATE}"
+            )
     end = end or today_in_london()
     start = start or academic_year_start(end)
     if start > end:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from attendance_common.bounds import EMAIL_LENGTH
+from attendance_common.bounds import EMAIL_LENGTH, Day
 from attendance_common.events.registers import Characteristics, Contact, SocialWorker
 from attendance_common.summaries import PupilPeriodAttendance
 
@@ -86,15 +86,18 @@ class PupilIn(BaseModel):
 
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
-    date_of_birth: dt.date | None = None
+    date_of_birth: Day | None = None
     year_group: YearGroup
-    start_date: dt.date
+    start_date: Day  # bounded: marks may go back to it, and alerts look weeks before a mark
     characteristics: Characteristics = Characteristics()
     social_worker: SocialWorkerIn | None = None
     contacts: list[ContactIn] = Field(default=[], max_length=20)
 
 
 class PupilOut(PupilIn):
+    # As stored: a record from before the bounds on PupilIn is still served.
+    date_of_birth: dt.date | None = None
+    start_date: dt.date
     school_urn: str
     upn: str
     on_roll: bool
@@ -106,7 +109,7 @@ class DeletionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ground: DeletionGround
-    date: dt.date
+    date: Day
     note: str | None = Field(default=None, max_length=1000)
 
 

@@ -10,6 +10,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attendance_common.bounds import EARLIEST_DATE, LATEST_DATE
 from attendance_common.codes import (
     Counts,
     academic_year_start,
@@ -30,8 +31,15 @@ Summary = TypeVar("Summary", bound=GroupSummary)
 _FIGURES = ("pupils", "possible_sessions", "absence_rate", "persistent_absence_rate", "severe_absence_rate")
 
 
+# The month after `to` or the academic year before it must exist: at 9999-12-31 it did not (a 500).
+EARLIEST, LATEST = EARLIEST_DATE, LATEST_DATE
+
+
 def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
     """Default: the academic year (1 Sep-31 Aug) containing `end`, which defaults to today."""
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise Unprocessable("bad_period", f"{name} ({day}) must be between {EARLIEST} and {LATEST}")
     end = end or today
     start = start or academic_year_start(end)
     if start > end:
