@@ -59,4 +59,9 @@ class RulesIn(BaseModel):
     penalty_sessions: int | None = Field(default=None, ge=1)
     penalty_weeks: int | None = Field(default=None, ge=1)
     overdue_n_school_days: int | None = Field(default=None, ge=1)
+    emerging_rate: float | Code | None = None
+    emerging_clear_rate: float | Code | None = None
+    emerging_days: int | None = Field(default=None, ge=1, le=200)
+    emerging_min_possible_sessions: int | None = Field(default=None, ge=0)
+    twenty_day_run_days: int | None = Field(default=None, ge=1)
     enabled: list[Code] | None = Field(default=None, max_length=FEW)

@@ -17,6 +17,9 @@ API_MD = {
     # api.md Part 2: a school's decision reaches the parents, "app, and email where they have one".
     "absence_report_decided": (["app", "email"], None, None),
     "leave_request_decided": (["app", "email"], None, None),
+    # api.md Part 2 "Finding pupils who need support".
+    "emerging_absence": (["app", "email"], None, None),
+    "twenty_day_continuous_absence": (None, ["email"], ["webhook"]),
 }
 
 
