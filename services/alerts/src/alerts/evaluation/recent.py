@@ -15,11 +15,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.models import Mark, Pupil, RecentCount, School, SchoolDay
-from attendance_common.bulk import upsert_columns, upsert_rows
+from attendance_common.bulk import any_of, upsert_columns, upsert_rows
 from attendance_common.codes import CODES, Counts
 
 COLUMNS = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
@@ -92,7 +92,8 @@ async def advance(
                 )
             )
         )
-        for pupil_id, upn, counts in await _tally(session, school_urn, Mark.date.in_(left)):
+        dialect = session.get_bind().dialect.name
+        for pupil_id, upn, counts in await _tally(session, school_urn, any_of(Mark.date, left, dialect)):
             deltas[pupil_id] = [-n for n in counts]
             upns[pupil_id] = upn
     if start != window.start:
@@ -150,18 +151,26 @@ async def read_counts(session: AsyncSession, pupil_ids: Iterable[int]) -> dict[i
     return {p: found.get(p, Counts()) for p in ids}
 
 
-async def _tally(session: AsyncSession, school_urn: str, dates: object) -> list[tuple[int, str, list[int]]]:
+async def _tally(
+    session: AsyncSession, school_urn: str, dates: ColumnElement[bool]
+) -> list[tuple[int, str, list[int]]]:
     """(pupil id, UPN, sessions per category) of the school's pupils' marks on `dates` (a condition
-    on Mark.date); through the pupils of the school, so the marks' primary key does the reading."""
-    rows = await session.execute(
-        select(Mark.pupil_id, Pupil.upn, Mark.code, func.count())
-        .join(Pupil, Pupil.id == Mark.pupil_id)
-        .where(Pupil.school_urn == school_urn, dates)  # type: ignore[arg-type]
-        .group_by(Mark.pupil_id, Pupil.upn, Mark.code)
+    on Mark.date). The school's pupil ids are read first and named in the marks' query, so the
+    marks' primary key (pupil, date) does the reading whatever the size of the table."""
+    upns = dict(
+        (await session.execute(select(Pupil.id, Pupil.upn).where(Pupil.school_urn == school_urn))).all()
     )
-    found: dict[int, tuple[str, list[int]]] = {}
-    for pupil_id, upn, code, sessions in rows:
+    if not upns:
+        return []
+    dialect = session.get_bind().dialect.name
+    rows = await session.execute(
+        select(Mark.pupil_id, Mark.code, func.count())
+        .where(any_of(Mark.pupil_id, list(upns), dialect), dates)
+        .group_by(Mark.pupil_id, Mark.code)
+    )
+    found: dict[int, list[int]] = {}
+    for pupil_id, code, sessions in rows:
         column = COLUMN.get(code)
         if column is not None:
-            found.setdefault(pupil_id, (upn, [0] * len(COLUMNS)))[1][column] += sessions
-    return [(p, upn, counts) for p, (upn, counts) in found.items()]
+            found.setdefault(pupil_id, [0] * len(COLUMNS))[column] += sessions
+    return [(p, upns[p], counts) for p, counts in found.items()]
