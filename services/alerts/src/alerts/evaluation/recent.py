@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.models import Mark, Pupil, RecentCount, School, SchoolDay
-from attendance_common.bulk import any_of, upsert_columns, upsert_rows
+from attendance_common.bulk import any_of, driver_connection, upsert_columns, upsert_rows
 from attendance_common.codes import CODES, Counts
 
 COLUMNS = ("present", "approved_educational_activity", "authorised_absence", "unauthorised_absence")
@@ -92,8 +92,7 @@ async def advance(
                 )
             )
         )
-        dialect = session.get_bind().dialect.name
-        for pupil_id, upn, counts in await _tally(session, school_urn, any_of(Mark.date, left, dialect)):
+        for pupil_id, upn, counts in await _tally_days(session, school_urn, left):
             deltas[pupil_id] = [-n for n in counts]
             upns[pupil_id] = upn
     if start != window.start:
@@ -149,6 +148,32 @@ async def read_counts(session: AsyncSession, pupil_ids: Iterable[int]) -> dict[i
     )
     found = {row[0]: counts_of(row[1:]) for row in rows}
     return {p: found.get(p, Counts()) for p in ids}
+
+
+async def _tally_days(
+    session: AsyncSession, school_urn: str, days: Sequence[dt.date]
+) -> list[tuple[int, str, list[int]]]:
+    """`_tally` of the school's marks on these days: every new school day reads one day's marks of
+    the school, so on PostgreSQL straight through asyncpg (SQLAlchemy's rows cost more than the
+    query), by the school's pupil ids and the dates (the marks' primary key)."""
+    pg = await driver_connection(session)
+    if pg is None:
+        return await _tally(session, school_urn, Mark.date.in_(list(days)))
+    upns = dict(await pg.fetch("SELECT id, upn FROM pupils WHERE school_urn = $1", school_urn))
+    if not upns:
+        return []
+    rows = await pg.fetch(
+        "SELECT pupil_id, code, count(*) FROM marks "
+        "WHERE pupil_id = ANY($1::bigint[]) AND date = ANY($2::date[]) GROUP BY pupil_id, code",
+        list(upns),
+        list(days),
+    )
+    found: dict[int, list[int]] = {}
+    for pupil_id, code, sessions in rows:
+        column = COLUMN.get(code)
+        if column is not None:
+            found.setdefault(pupil_id, [0] * len(COLUMNS))[column] += sessions
+    return [(p, upns[p], counts) for p, counts in found.items()]
 
 
 async def _tally(
