@@ -1,6 +1,7 @@
 """Benchmark: the alerts worker alone, at two population sizes, with one and two worker processes.
 
 Usage: python tests/bench/alerts_worker.py [--pupils 10000 500000] [--workers 1 2] [--shared-postgres]
+                                          [--prefill-mornings 4]
 The database is a private PostgreSQL started for the run with a production server's memory
 (`BENCH_POSTGRES`: 2 GB of shared buffers; durability as default), so the 500k-pupil working set
 fits as it would in production; `--shared-postgres` uses TEST_DATABASE_URL's server as it is.
@@ -10,7 +11,9 @@ autovacuum keeps a database in use). Then, for each worker count, new mornings o
 pupil (three; more for a small population, so at least 150,000 marks are timed), encoded before
 the clock starts, are sent to the topic once that many worker processes have formed their group
 (as deployed: replicas up to the partition count); the time runs from the first fetch to the
-last event applied. Reports marks/s and the wall-clock cost per mark. Not a test: it asserts nothing."""
+last event applied. Reports marks/s and the wall-clock cost per mark. Not a test: it asserts nothing.
+`--prefill-mornings 21` measures with emerging absence's 20-school-day window full, so each new
+morning also takes the day leaving the window off every pupil's counts."""
 
 from __future__ import annotations
 
@@ -197,7 +200,11 @@ async def consume_in_processes(
 
 
 async def measure(
-    pupils: int, workers: list[int], bootstrap: str, databases: TestDatabases
+    pupils: int,
+    workers: list[int],
+    bootstrap: str,
+    databases: TestDatabases,
+    prefill_mornings: int = PREFILL_MORNINGS,
 ) -> dict[str, float]:
     schools = max(1, pupils // SCHOOL)
     url = databases.create("bench_alerts", backend="postgresql")
@@ -209,12 +216,12 @@ async def measure(
     now = dt.datetime.now(dt.UTC)
     group = f"bench-{uuid.uuid4().hex[:8]}"
     first = dt.date(2026, 11, 9)
-    for i in range(PREFILL_MORNINGS):
+    for i in range(prefill_mornings):
         await send(producer, encode_day(schools, first + dt.timedelta(i), now))
-    await prefill(settings, url, group, schools * PREFILL_MORNINGS)  # every pupil has state now
+    await prefill(settings, url, group, schools * prefill_mornings)  # every pupil has state now
     await analyze(url)
     figures: dict[str, float] = {"pupils": pupils}
-    day = first + dt.timedelta(PREFILL_MORNINGS)
+    day = first + dt.timedelta(prefill_mornings)
     mornings = max(MORNINGS, -(-MEASURED_MARKS // (schools * SCHOOL)))
     for n in workers:  # new mornings for each worker count, encoded before the clock starts
         records = [r for i in range(mornings) for r in encode_day(schools, day + dt.timedelta(i), now)]
@@ -234,6 +241,7 @@ async def main() -> None:
     parser.add_argument("--pupils", type=int, nargs="+", default=[10_000, 500_000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--shared-postgres", action="store_true", help="use TEST_DATABASE_URL's server")
+    parser.add_argument("--prefill-mornings", type=int, default=PREFILL_MORNINGS)
     args = parser.parse_args()
     shared = os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
     if args.shared_postgres or not PrivatePostgres.available():
@@ -252,7 +260,10 @@ async def run(args: argparse.Namespace, admin_url: str, postgres: str) -> dict[s
     broker = start_broker(port)
     figures: dict[str, object] = {"postgres": postgres}
     try:
-        results = [await measure(n, args.workers, f"127.0.0.1:{port}", databases) for n in args.pupils]
+        results = [
+            await measure(n, args.workers, f"127.0.0.1:{port}", databases, args.prefill_mornings)
+            for n in args.pupils
+        ]
     finally:
         stop_broker(broker)
         databases.drop_all()

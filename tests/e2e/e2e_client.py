@@ -19,6 +19,7 @@ from e2e_school import School
 from e2e_stack import Stack
 
 from attendance_common.auth import mint_token
+from attendance_common.events.alerts import ALERT_TYPES
 from attendance_common.settings import DEVELOPMENT_JWT_SECRET
 
 
@@ -63,6 +64,13 @@ class Driver:
             path = f"/v1/schools/{self.school.urn}/pupils/{pupil.upn}"
             answer = self.call("PUT", "registers", path, self.mis, json=pupil.body())
             assert answer.status_code in (200, 201), answer.text
+        # emerging_absence (api.md Part 2) opens early and closes when persistent absence opens, and a
+        # cleared alert stops its unsent messages: what reaches the parents then depends on timing,
+        # which these exact counts cannot model. Its own tests (alerts, notifications, casework)
+        # cover it; the term here keeps to the eight alerts of Part 1 and the 20-day run.
+        rules = {"enabled": [kind for kind in ALERT_TYPES if kind != "emerging_absence"]}
+        answer = self.call("PUT", "alerts", f"/v1/rules/school:{self.school.urn}", token("admin"), json=rules)
+        assert answer.status_code in (200, 201), answer.text
         if subscribe and webhook_url:
             body = {"url": webhook_url, "event_types": list(SUBSCRIBED)}
             answer = self.call("POST", "notifications", "/v1/subscriptions", self.la, json=body)

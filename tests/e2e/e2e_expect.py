@@ -26,7 +26,13 @@ PARENT_ROUTES = {
     "persistent_absence": ("app", "email"),
     "severe_absence": ("app", "email"),
 }
-SOCIAL_WORKER_ROUTES = {"social_worker_unexplained_absence", "severe_absence", "ten_day_unauthorised"}
+SOCIAL_WORKER_ROUTES = {
+    "social_worker_unexplained_absence",
+    "severe_absence",
+    "ten_day_unauthorised",
+    "twenty_day_continuous_absence",
+}
+CONTINUOUS_ABSENCE = {"G", "N", "O"}  # the 20-day run of children missing education (api.md Part 2)
 # The LA's webhook subscription in the tests: these event types, every alert type.
 SUBSCRIBED = ("attendance.alert.raised", "attendance.referral.made", "attendance.pupil.deleted")
 
@@ -74,6 +80,11 @@ def alerts_of(upn: str, sw: bool, marks: Marks, days: list[dt.date]) -> set[Aler
         run = run + 1 if all(c in UNAUTHORISED for c in by_day[d]) else 0
         if run >= 10:
             found.add(("ten_day_unauthorised", upn, None))
+    run = 0
+    for d in days:
+        run = run + 1 if all(c in CONTINUOUS_ABSENCE for c in by_day[d]) else 0
+        if run >= 20:
+            found.add(("twenty_day_continuous_absence", upn, None))
     if sum("I" in by_day[d] for d in days) >= 15:
         found.add(("fifteen_day_illness", upn, None))
     weeks = sorted({d - dt.timedelta(days=d.weekday()) for d in days})
@@ -133,7 +144,12 @@ def expect(school: School, *, settled: bool, deleted: str | None = None) -> Expe
         members.setdefault(p.family, set()).add(p.upn)
     cases: dict[int, tuple[str, set[str], Counter[str]]] = {}
     for kind, upn, _ in sorted(raised, key=str):
-        if kind not in ("persistent_absence", "severe_absence", "ten_day_unauthorised"):
+        if kind not in (
+            "persistent_absence",
+            "severe_absence",
+            "ten_day_unauthorised",
+            "twenty_day_continuous_absence",
+        ):
             continue
         family = pupils[upn].family
         stage, _, referrals = cases.get(family, ("monitor", set(), Counter()))
@@ -144,6 +160,9 @@ def expect(school: School, *, settled: bool, deleted: str | None = None) -> Expe
             stage = "listen_and_understand"
         if kind == "ten_day_unauthorised":
             referrals["ten_day_unauthorised"] += 1
+        if kind == "twenty_day_continuous_absence":
+            stage = "facilitate_support"
+            referrals["children_missing_education_enquiry"] += 1
         cases[family] = (stage, members[family], referrals)
     deliveries: Counter[tuple[str, str, str, str]] = Counter()
     feeds: Counter[str] = Counter()

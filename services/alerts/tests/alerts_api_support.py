@@ -46,6 +46,11 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     "penalty_sessions": 10,
     "penalty_weeks": 10,
     "overdue_n_school_days": 5,
+    "emerging_rate": 0.1,
+    "emerging_clear_rate": 0.09,
+    "emerging_days": 20,
+    "emerging_min_possible_sessions": 20,
+    "twenty_day_run_days": 20,
     "enabled": sorted(
         [
             "first_day_absence",
@@ -56,6 +61,8 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
             "fifteen_day_illness",
             "penalty_threshold",
             "overdue_n",
+            "emerging_absence",
+            "twenty_day_continuous_absence",
         ]
     ),
 }

@@ -25,6 +25,11 @@ class Base(DeclarativeBase):
 class School(SchoolProjection, Base):
     """A school's LA and trust, from `attendance.school.upserted`."""
 
+    # Emerging absence's window (evaluation/recent.py): the first of the school's last `recent_days`
+    # school days, and the length the pupils' recent counts were built for (None: not built yet).
+    recent_from: Mapped[dt.date | None] = mapped_column(Date)
+    recent_days: Mapped[int | None] = mapped_column(Integer)
+
 
 class Pupil(PupilProjection, Base):
     """One enrolment (school + UPN); created by the first event that names it, pupil or mark."""
@@ -84,6 +89,20 @@ class WeekCount(Base):
     pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     unauthorised: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecentCount(Base):
+    """Sessions per category over the pupil's school's window (`School.recent_from` on): kept by
+    deltas as marks arrive and as school days leave the window, never recounted per mark."""
+
+    __tablename__ = "recent_counts"
+    __table_args__ = {"postgresql_with": {"fillfactor": 50}}  # updated per register: in place
+
+    pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    present: Mapped[int] = mapped_column(Integer, default=0)
+    approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
+    authorised_absence: Mapped[int] = mapped_column(Integer, default=0)
+    unauthorised_absence: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Alert(Base):

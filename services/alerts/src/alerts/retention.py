@@ -12,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, and_, exists, not_
 
-from alerts.models import Alert, Mark, Pupil, SchoolDay, WeekCount, YearCount
+from alerts.models import Alert, Mark, Pupil, RecentCount, SchoolDay, WeekCount, YearCount
 from attendance_common.retention import Cutoff, Rule, years_before
 
 REGISTER_YEARS = 6
@@ -36,6 +36,12 @@ def year_count_due(now: dt.datetime) -> ColumnElement[bool]:
     return YearCount.year_start <= years_before(Cutoff.years(now, REGISTER_YEARS).day, 1)
 
 
+def recent_count_due(now: dt.datetime) -> ColumnElement[bool]:
+    """A pupil's counts over its school's last school days, once none of its marks remain (they
+    were all older than any window, so the counts are empty)."""
+    return not_(exists().where(Mark.pupil_id == RecentCount.pupil_id, not_(mark_due(now))))
+
+
 def alert_due(now: dt.datetime) -> ColumnElement[bool]:
     cutoff = Cutoff.years(now, REGISTER_YEARS)
     return and_(Alert.status == "cleared", Alert.cleared_at < cutoff.moment)
@@ -54,6 +60,7 @@ RULES: tuple[Rule, ...] = (
     Rule(SchoolDay, "6 years after the day", school_day_due),
     Rule(WeekCount, "until its week is 6 years past", week_count_due),
     Rule(YearCount, "until its academic year is 6 years past", year_count_due),
+    Rule(RecentCount, "as long as any of its pupil's marks", recent_count_due),
     Rule(Alert, "6 years after it cleared; open alerts stay", alert_due),
     Rule(Pupil, "6 years after deletion from roll, once its alerts are gone", pupil_due),
 )

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from attendance_common.codes import (
+    DELETION_GROUND_CODES,
     PERSISTENT_THRESHOLD,
     RULES_VERSION,
     SEVERE_THRESHOLD,
@@ -51,6 +52,13 @@ class Thresholds:
     penalty_sessions: int = 10
     penalty_weeks: int = 10
     overdue_n_school_days: int = 5
+    # api.md Part 2 "Finding pupils who need support": the rate over the school's last
+    # `emerging_days` school days, opening before the year-to-date rate reaches persistent absence.
+    emerging_rate: Fraction = PERSISTENT_THRESHOLD
+    emerging_clear_rate: Fraction = Fraction(9, 100)
+    emerging_days: int = 20
+    emerging_min_possible_sessions: int = 20
+    twenty_day_run_days: int = 20
     enabled: frozenset[str] = frozenset(ALERT_TYPES)
 
     def as_json(self) -> dict[str, Any]:
@@ -115,6 +123,39 @@ def _rate_holds(counts: Counts, is_open: bool, t: Thresholds, rate: Fraction, cl
     )
 
 
+def emerging_absence_holds(recent: Counts, *, is_open: bool, persistent_open: bool, t: Thresholds) -> bool:
+    """The rate over the school's last `emerging_days` school days, with hysteresis (opens at
+    `emerging_rate` with `emerging_min_possible_sessions`, clears below `emerging_clear_rate`);
+    never while a persistent absence alert is open: that one has taken over."""
+    if persistent_open:
+        return False
+    return rate_alert_holds(
+        recent,
+        is_open=is_open,
+        rate=t.emerging_rate,
+        clear_below=t.emerging_clear_rate,
+        min_possible=t.emerging_min_possible_sessions,
+    )
+
+
+def recent_window(school_days: Sequence[dt.date], days: int) -> list[dt.date]:
+    """The school's last `days` school days (all of them while it has held fewer)."""
+    ordered = sorted(school_days)
+    return ordered[-days:] if days > 0 else []
+
+
+def window_counts(
+    window: Sequence[dt.date], sessions: Mapping[dt.date, tuple[str | None, str | None]]
+) -> Counts:
+    """The pupil's sessions over the window's days (a day without a mark adds nothing)."""
+    counts = Counts()
+    for day in window:
+        for code in sessions.get(day, (None, None)):
+            if code is not None:
+                counts = counts.add_code(code)
+    return counts
+
+
 def first_day_absence_holds(codes_on_date: Sequence[str | None]) -> bool:
     """A date with an `N` mark (first-day calling)."""
     return "N" in codes_on_date
@@ -125,23 +166,36 @@ def social_worker_absence_holds(has_social_worker: bool, codes_on_date: Sequence
     return has_social_worker and ("N" in codes_on_date or "O" in codes_on_date)
 
 
+# The 20-day continuous absence (children missing education, domain.md 5 and 10): G, N or O only;
+# a `U` (the pupil came, late) shows the child is not missing, so it breaks the run.
+CONTINUOUS_ABSENCE_CODES = DELETION_GROUND_CODES
+
+
 def wholly_unauthorised(am: str | None, pm: str | None) -> bool:
     """Both sessions of the day G/N/O/U; a missing mark breaks the run."""
     return am in UNAUTHORISED_FOR_PENALTY and pm in UNAUTHORISED_FOR_PENALTY
 
 
+def wholly_absent(am: str | None, pm: str | None, codes: frozenset[str]) -> bool:
+    """Both sessions of the day have one of `codes`; a missing mark breaks the run."""
+    return am in codes and pm in codes
+
+
 def longest_run(
-    school_days: Sequence[dt.date], sessions: Mapping[dt.date, tuple[str | None, str | None]]
+    school_days: Sequence[dt.date],
+    sessions: Mapping[dt.date, tuple[str | None, str | None]],
+    codes: frozenset[str] = UNAUTHORISED_FOR_PENALTY,
 ) -> tuple[int, list[dt.date]]:
-    """The longest run of consecutive school days wholly unauthorised, and its days.
+    """The longest run of consecutive school days with both sessions in `codes`, and its days.
 
     `school_days` are the school's school days in order (a `#` closure day is not one, so it
     neither counts nor breaks a run); `sessions` maps a day to the pupil's (AM, PM) codes.
+    G/N/O/U (the default) is the ten-day run; CONTINUOUS_ABSENCE_CODES the twenty-day one.
     """
     best: list[dt.date] = []
     current: list[dt.date] = []
     for day in school_days:
-        if wholly_unauthorised(*sessions.get(day, (None, None))):
+        if wholly_absent(*sessions.get(day, (None, None)), codes):
             current.append(day)
             if len(current) > len(best):
                 best = list(current)

@@ -64,4 +64,9 @@ class RulesIn(BaseModel):
     penalty_sessions: int | None = Field(default=None, ge=1, le=SESSIONS_A_YEAR)
     penalty_weeks: int | None = Field(default=None, ge=1, le=WEEKS_A_YEAR)
     overdue_n_school_days: int | None = Field(default=None, ge=1, le=DAYS_A_YEAR)
+    emerging_rate: float | Code | None = None
+    emerging_clear_rate: float | Code | None = None
+    emerging_days: int | None = Field(default=None, ge=1, le=200)
+    emerging_min_possible_sessions: int | None = Field(default=None, ge=0, le=SESSIONS_A_YEAR)
+    twenty_day_run_days: int | None = Field(default=None, ge=1, le=DAYS_A_YEAR)
     enabled: list[Code] | None = Field(default=None, max_length=FEW)

@@ -86,7 +86,14 @@ def _rules_out(
     return RulesOut(scope=scope, thresholds=thresholds, scopes=shown)
 
 
-_RATES = ("persistent_rate", "persistent_clear_below", "severe_rate", "severe_clear_below")
+_RATES = (
+    "persistent_rate",
+    "persistent_clear_below",
+    "severe_rate",
+    "severe_clear_below",
+    "emerging_rate",
+    "emerging_clear_rate",
+)
 
 
 async def put_rules(
@@ -117,7 +124,11 @@ def _check(scope: str, settings: scopes.Settings) -> None:
     out_of_range = [name for name in _RATES if name in settings and not 0 <= getattr(merged, name) <= 1]
     if out_of_range:
         raise Unprocessable("bad_threshold", f"rates are fractions from 0 to 1: {out_of_range}")
-    for rate, clear in (("persistent_rate", "persistent_clear_below"), ("severe_rate", "severe_clear_below")):
+    for rate, clear in (
+        ("persistent_rate", "persistent_clear_below"),
+        ("severe_rate", "severe_clear_below"),
+        ("emerging_rate", "emerging_clear_rate"),
+    ):
         if getattr(merged, clear) > getattr(merged, rate):
             # A clear level above the opening rate would open and clear the alert on alternate marks.
             raise Unprocessable("bad_threshold", f"{clear} must not be above {rate}")

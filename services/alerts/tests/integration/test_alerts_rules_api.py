@@ -201,3 +201,22 @@ async def test_an_la_officer_switches_first_day_absence_off_for_its_schools(clie
     finally:
         await forget_scopes(alerts_database, "la:383")
     assert "first_day_absence" not in await open_types(client, upn)
+
+
+async def test_an_emerging_clear_rate_above_the_emerging_rate_is_422_bad_threshold(client, feed):
+    body = {"emerging_rate": 0.08, "emerging_clear_rate": 0.09}
+    response = await put(client, f"school:{feed.urn}", body, admin())
+    assert response.status_code == 422
+    assert response.json()["code"] == "bad_threshold"
+
+
+async def test_a_school_sets_its_emerging_window_and_rates(client, alerts_database, feed):
+    body = {"emerging_rate": 0.08, "emerging_clear_rate": 0.07, "emerging_days": 15}
+    response = await put(client, f"school:{feed.urn}", body, admin())
+    assert response.status_code == 201, response.text
+    thresholds = response.json()["thresholds"]
+    assert (thresholds["emerging_rate"], thresholds["emerging_clear_rate"], thresholds["emerging_days"]) == (
+        0.08,
+        0.07,
+        15,
+    )

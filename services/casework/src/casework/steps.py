@@ -28,6 +28,12 @@ STEPS: dict[str, Step] = {
     "persistent_absence": Step(at_least="listen_and_understand", referral=None),
     "severe_absence": Step(at_least="facilitate_support", referral="severe_absence"),
     "ten_day_unauthorised": Step(at_least=None, referral="ten_day_unauthorised"),
+    # api.md Part 2 "Finding pupils who need support": watch early, before persistent absence; and
+    # for 20 school days missing, the joint school-LA enquiries of children missing education.
+    "emerging_absence": Step(at_least="monitor", referral=None),
+    "twenty_day_continuous_absence": Step(
+        at_least="facilitate_support", referral="children_missing_education_enquiry"
+    ),
 }
 assert not {s.at_least for s in STEPS.values()} & PEOPLE_ONLY_STAGES
 

@@ -48,3 +48,10 @@ def test_automation_only_raises():
 
 def test_no_automatic_step_reaches_formalise_or_enforce():
     assert not {step.at_least for step in STEPS.values()} & PEOPLE_ONLY_STAGES
+
+
+def test_the_early_support_alerts_ask_for_monitor_and_facilitate_support():
+    assert stage_wanted(["emerging_absence"]) == "monitor"
+    assert stage_wanted(["emerging_absence", "twenty_day_continuous_absence"]) == "facilitate_support"
+    assert STEPS["twenty_day_continuous_absence"].referral == "children_missing_education_enquiry"
+    assert STEPS["emerging_absence"].referral is None

@@ -255,3 +255,49 @@ async def test_a_school_can_turn_parent_email_off_for_first_day_absence(feed, cl
     assert response.status_code == 201, response.text
     await feed.raise_alert(upn, "first_day_absence")
     assert {c for _, _, c, _ in await feed.routed(upn)} == {"app"}
+
+
+async def test_emerging_absence_offers_parents_a_conversation_by_app_and_email_never_sms(feed, client):
+    """Parents by app and email (no SMS, no social worker); the LA's subscription, which takes every
+    alert type, receives the event too."""
+    upn, people = await family(feed)
+    await subscribe(client, feed, "emerging", ["attendance.alert.raised"])
+    window = {"from": "2026-10-19", "to": "2026-11-16", "school_days": 20}
+    await feed.raise_alert(
+        upn, "emerging_absence", day=None, rate=0.1, numerator=4, denominator=40, window=window
+    )
+    assert await feed.routed(upn) == sorted(
+        [
+            ("local_authority", "http://127.0.0.1:9/hooks/emerging", "webhook", "pending"),
+            ("parent", people["dad"], "app", "sent"),
+            ("parent", people["dad"], "email", "pending"),
+            ("parent", people["mum"], "app", "sent"),
+            ("parent", people["mum"], "email", "pending"),
+        ]
+    )
+    mum = next(m for m in await feed.messages(upn) if m.parent_email == people["mum"])
+    assert mum.kind == "emerging_absence" and mum.title == "Could we have a chat about how Ada is getting on?"
+    assert "4 of 40" in mum.body and "last 20 school days" in mum.body and "fine" not in mum.body.lower()
+
+
+async def test_twenty_day_continuous_absence_emails_the_social_worker_and_calls_the_la_webhook(feed, client):
+    upn, people = await family(feed)
+    await subscribe(client, feed, "twenty", ["attendance.alert.raised"])
+    await feed.raise_alert(
+        upn,
+        "twenty_day_continuous_absence",
+        day=None,
+        school_days=20,
+        **{"from": "2026-10-19", "to": "2026-11-13"},
+    )
+    assert await feed.routed(upn) == sorted(
+        [
+            ("local_authority", "http://127.0.0.1:9/hooks/twenty", "webhook", "pending"),
+            ("social_worker", people["sw"], "email", "pending"),
+        ]
+    )
+    (email,) = await feed.deliveries(upn, channel="email")
+    assert (
+        "20 school days" in email.subject
+        and "Monday 19 October 2026 to Friday 13 November 2026" in email.body
+    )

@@ -25,6 +25,9 @@ API_MD = {
     "plan_reviewed": (None, None, ["webhook"]),
     "plan_ended": (None, None, ["webhook"]),
     "support_meeting_held": (None, None, ["webhook"]),
+    # api.md Part 2 "Finding pupils who need support".
+    "emerging_absence": (["app", "email"], None, None),
+    "twenty_day_continuous_absence": (None, ["email"], ["webhook"]),
 }
 
 

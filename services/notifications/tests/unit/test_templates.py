@@ -64,3 +64,33 @@ def test_a_late_mark_names_its_day_instead_of_today():
 def test_sessions_read_as_words():
     assert templates.sessions_text(["PM", "AM"]) == "morning and afternoon"
     assert templates.sessions_text(["PM"]) == "afternoon"
+
+
+EMERGING = {**CONTEXT, "missed": 4, "possible": 40, "percent": "10%", "recent_days": 20}
+
+
+def test_an_emerging_absence_message_offers_a_conversation_early():
+    text = templates.render("parents", "emerging_absence", EMERGING)
+    assert text.title == "Could we have a chat about how Ada is getting on?"
+    assert text.body.startswith("Hello Annabella,")
+    assert "last 20 school days" in text.body and "4 of 40" in text.body and "10%" in text.body
+    assert "arrange a chat" in text.body and "We are here to help" in text.body
+
+
+def test_an_emerging_absence_message_never_mentions_fines_or_threatens():
+    text = templates.render("parents", "emerging_absence", EMERGING)
+    words = (text.title + " " + text.body).lower()
+    assert [t for t in THREATS if t in words] == []
+
+
+def test_a_twenty_day_message_tells_the_social_worker_of_the_run_and_the_joint_enquiries():
+    context = {
+        **CONTEXT,
+        "run_days": 20,
+        "run_from": "Monday 7 September 2026",
+        "run_to": "Friday 2 October 2026",
+    }
+    text = templates.render("social_worker", "twenty_day_continuous_absence", context)
+    assert text.title == "Not in school for 20 school days: Ada Lovelace (A801200115001)"
+    assert "Monday 7 September 2026 to Friday 2 October 2026" in text.body
+    assert "joint enquiries" in text.body and "children missing education" in text.body

@@ -23,6 +23,9 @@ AlertType = Literal[
     "fifteen_day_illness",
     "penalty_threshold",
     "overdue_n",
+    # api.md Part 2, "Finding pupils who need support".
+    "emerging_absence",
+    "twenty_day_continuous_absence",
 ]
 ALERT_TYPES: tuple[str, ...] = AlertType.__args__  # type: ignore[attr-defined]
 
@@ -70,7 +73,40 @@ class AlertRaised(EventData):
                         "figures": {"n_marks": 1},
                         "marks": [{"date": "2026-09-07", "session": "AM", "code": "N"}],
                     },
-                }
+                },
+                {
+                    **_ALERT,
+                    "type": "emerging_absence",
+                    "date": None,
+                    "raised_at": "2026-10-02T09:10:00Z",
+                    "evidence": {
+                        "figures": {
+                            "rate": 0.1,
+                            "numerator": 4,
+                            "denominator": 40,
+                            "window": {"from": "2026-09-07", "to": "2026-10-02", "school_days": 20},
+                        },
+                        "marks": [
+                            {"date": "2026-09-14", "session": "AM", "code": "I"},
+                            {"date": "2026-09-14", "session": "PM", "code": "I"},
+                            {"date": "2026-09-28", "session": "AM", "code": "O"},
+                            {"date": "2026-10-01", "session": "AM", "code": "N"},
+                        ],
+                    },
+                },
+                {
+                    **_ALERT,
+                    "type": "twenty_day_continuous_absence",
+                    "date": None,
+                    "raised_at": "2026-10-05T09:10:00Z",
+                    "evidence": {
+                        "figures": {"school_days": 20, "from": "2026-09-07", "to": "2026-10-02"},
+                        "marks": [
+                            {"date": "2026-09-07", "session": "AM", "code": "N"},
+                            {"date": "2026-09-07", "session": "PM", "code": "O"},
+                        ],
+                    },
+                },
             ]
         }
     )

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts import rules
+from alerts.evaluation import emerging
 from alerts.evaluation.evidence import (
     ABSENCE_CODES,
     EvidenceFn,
@@ -134,11 +135,15 @@ class Evaluation:
 
     async def run(self) -> None:
         pupils = self.changes.pupils
+        persistent_before: set[int] = set()
         if pupils:
             await self.load_open(pupils)
+            persistent_before = emerging.persistent_open(self, pupils.keys())
             for change in pupils.values():
                 await self.per_date(change, change.pupil_id in self.changes.social_workers)
             await self._yearly(pupils.values())
+        await emerging.judge(self, persistent_before)  # after persistent absence, which closes it
+        if pupils:
             amended = [c for c in pupils.values() if c.amended]
             await self._runs_and_windows([c for c in pupils.values() if not c.amended])
             for change in amended:
@@ -300,10 +305,7 @@ class Evaluation:
         if not run_days and not window_weeks:
             return
         dates = [d for days in (*run_days.values(), *window_weeks.values()) for d in days]
-        span = (
-            min(dates) - dt.timedelta(days=7 * 3 * self.t.penalty_weeks),
-            max(dates) + dt.timedelta(days=7 * 3 * self.t.penalty_weeks),
-        )
+        span = (min(dates) - self._margin(), max(dates) + self._margin())
         school_days = list(
             await self.session.scalars(
                 select(SchoolDay.date)
@@ -311,20 +313,19 @@ class Evaluation:
                 .order_by(SchoolDay.date)
             )
         )
-        n = self.t.ten_day_run_days
+        reach = max(n for _, n, _ in self._runs()) - 1
         all_marks = await pupils_days(self.session, list(run_days), span[0], span[1], self.dialect)
         for pid, days in run_days.items():
             change = self.changes.pupils[pid]
             # Each day's own neighbourhood: one list of them all would join far-apart runs.
-            pieces = [piece for day in days if (piece := neighbours(school_days, day, n - 1))]
+            pieces = [piece for day in days if (piece := neighbours(school_days, day, reach))]
             if not pieces:
                 continue
             marks = all_marks.get(pid, {})
-            length, run = max((rules.longest_run(p, marks) for p in pieces), key=lambda r: r[0])
-            if length >= n:
-                await self.sync(
-                    pid, change.upn, "ten_day_unauthorised", True, static(run_evidence(run, marks))
-                )
+            for kind, n, codes in self._runs():
+                length, run = max((rules.longest_run(p, marks, codes) for p in pieces), key=lambda r: r[0])
+                if length >= n:
+                    await self.sync(pid, change.upn, kind, True, static(run_evidence(run, marks)))
         weeks = sorted({rules.week_of(d) for d in school_days})
         all_counts = await weeks_counts(self.session, list(window_weeks), weeks, self.dialect)
         for pid, days in window_weeks.items():
@@ -346,12 +347,10 @@ class Evaluation:
         around the run or window of any alert already open (which may lie in another year)."""
         pid, upn = change.pupil_id, change.upn
         anchors = [*change.days]
-        for kind in ("ten_day_unauthorised", "penalty_threshold"):
+        for kind in ("ten_day_unauthorised", "twenty_day_continuous_absence", "penalty_threshold"):
             if alert := self.open.get((pid, kind, date_key(None))):
                 anchors += evidence_dates(alert.evidence)
-        # Wide enough for a run or a 10-school-week window across a summer holiday and half-terms.
-        margin = dt.timedelta(days=7 * 3 * self.t.penalty_weeks)
-        start, end = min(anchors) - margin, max(anchors) + margin
+        start, end = min(anchors) - self._margin(), max(anchors) + self._margin()
         school_days = list(
             await self.session.scalars(
                 select(SchoolDay.date)
@@ -360,15 +359,10 @@ class Evaluation:
             )
         )
         marks = await pupil_days(self.session, pid, start, end)
-        length, run = rules.longest_run(school_days, marks)
-        await self.sync(
-            pid,
-            upn,
-            "ten_day_unauthorised",
-            length >= self.t.ten_day_run_days,
-            static(run_evidence(run, marks)),
-            reason="the run was broken by an amendment",
-        )
+        for kind, n, codes in self._runs():
+            length, run = rules.longest_run(school_days, marks, codes)
+            reason = "the run was broken by an amendment"
+            await self.sync(pid, upn, kind, length >= n, static(run_evidence(run, marks)), reason=reason)
         weeks = sorted({rules.week_of(d) for d in school_days})
         counts = await week_counts(self.session, pid, weeks)
         best, window = rules.best_penalty_window(weeks, counts, self.t.penalty_weeks)
@@ -445,6 +439,19 @@ class Evaluation:
             )
         )
         return earlier[-1] if len(earlier) == k else None
+
+    def _runs(self) -> tuple[tuple[str, int, frozenset[str]], ...]:
+        """The run alerts: type, school days needed, and the codes both sessions of each must have."""
+        return (
+            ("ten_day_unauthorised", self.t.ten_day_run_days, rules.UNAUTHORISED_FOR_PENALTY),
+            ("twenty_day_continuous_absence", self.t.twenty_day_run_days, rules.CONTINUOUS_ABSENCE_CODES),
+        )
+
+    def _margin(self) -> dt.timedelta:
+        """Calendar days around a mark that hold its runs and penalty windows, across a summer
+        holiday and half-terms: three weeks per school week of the window, or per run's week."""
+        longest_run = max(n for _, n, _ in self._runs())
+        return dt.timedelta(days=7 * 3 * max(self.t.penalty_weeks, -(-longest_run // 5)))
 
     # -- evidence ---------------------------------------------------------------------------
 

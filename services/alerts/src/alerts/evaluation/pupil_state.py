@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import TypedDict
 
-from alerts.evaluation import upserts
+from alerts.evaluation import recent, upserts
+from alerts.evaluation.recent import RecentChanges
 from alerts.evaluation.upserts import YEAR_COLUMNS, YearCounts
 from alerts.models import Mark, Pupil
 from alerts.rules import week_of
@@ -78,6 +79,8 @@ class BatchChanges:
     years: dict[int, dict[dt.date, YearCounts]] = field(default_factory=dict)
     # The academic year of the school's latest school day: no pupil there has counts of a later one.
     latest_year: dt.date | None = None
+    # Emerging absence's window after the batch and the pupils' counts over it that changed.
+    recent: RecentChanges = field(default_factory=RecentChanges)
 
 
 async def ensure_pupils(
@@ -133,6 +136,12 @@ async def apply_marks(
         day = after.setdefault((ids[m["upn"]], m["date"]), [None, None])
         day[0 if m["session"] == "AM" else 1] = m["code"]
 
+    # The school days first: new ones move emerging absence's window, which takes the marks of the
+    # days leaving it off the counts before this batch writes any.
+    school_days = {m["date"] for m in marks if m["code"] != "#"}
+    new_days = await upserts.add_school_days(session, school_urn, school_days)
+    window, recent_deltas, moved = await recent.advance(session, school_urn, new_days)
+
     changes: dict[int, PupilChanges] = {}
     upn_of = {pid: upn for upn, pid in ids.items()}
     new_rows: list[tuple[int, dt.date, str, str]] = []  # sessions with no code yet: plain inserts
@@ -162,6 +171,12 @@ async def apply_marks(
                 year[column] -= 1
             if (column := _COLUMN.get(now)) is not None:
                 year[column] += 1
+            if window.covers(date):
+                in_window = recent_deltas.setdefault(pupil_id, [0] * 4)
+                if was and (column := _COLUMN.get(was)) is not None:
+                    in_window[column] -= 1
+                if (column := _COLUMN.get(now)) is not None:
+                    in_window[column] += 1
             unauthorised = (now in UNAUTHORISED_FOR_PENALTY) - (was in UNAUTHORISED_FOR_PENALTY)
             if unauthorised:
                 week_deltas[(pupil_id, weeks[date])] += unauthorised
@@ -171,8 +186,7 @@ async def apply_marks(
     await upserts.upsert_marks(session, school_urn, changed_rows)
     counts = await upserts.add_year_counts(session, {k: v for k, v in year_deltas.items() if any(v)})
     await upserts.add_week_counts(session, {k: v for k, v in week_deltas.items() if v})
-    school_days = {m["date"] for m in marks if m["code"] != "#"}
-    new_days = await upserts.add_school_days(session, school_urn, school_days)
+    recent_counts = await recent.add_counts(session, recent_deltas)
     latest = await upserts.latest_school_day(session, school_urn)
     changed_years: dict[int, dict[dt.date, YearCounts]] = {}
     for (pupil_id, year_start), row in counts.items():
@@ -185,6 +199,7 @@ async def apply_marks(
         social_workers,
         changed_years,
         academic_year_start(latest) if latest else None,
+        RecentChanges(window, recent_counts, {p: upn for p, upn in moved.items() if p not in changes}),
     )
 
 

@@ -168,6 +168,8 @@ def context(trigger: TriggerRow, child: Child, now: dt.datetime) -> dict[str, An
         "possible": possible if possible is not None else "possible",
         "percent": templates.percent(figures.get("rate")),
         "run_days": figures.get("school_days", 10),
+        # emerging absence: the school days of its window (the school's last 20 by default)
+        "recent_days": (figures.get("window") or {}).get("school_days", 20),
         "run_from": templates.long_date(dt.date.fromisoformat(run_from)) if run_from else "",
         "run_to": templates.long_date(dt.date.fromisoformat(run_to)) if run_to else "",
         "ground": templates.GROUNDS.get(

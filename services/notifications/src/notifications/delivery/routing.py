@@ -46,6 +46,10 @@ DEFAULT_ROUTES: Routes = {
     "fifteen_day_illness": {**_LA},
     "penalty_threshold": {},
     "overdue_n": {},
+    # api.md Part 2 "Finding pupils who need support": an offer of support to the parents early; the
+    # 20-day continuous absence to the social worker and the LA (children missing education).
+    "emerging_absence": {**_PARENTS},
+    "twenty_day_continuous_absence": {**_SOCIAL_WORKER, **_LA},
     "pupil_deleted": {**_SOCIAL_WORKER, **_LA},
     "referral_made": {**_LA},
     "absence_report_decided": {**_PARENTS},

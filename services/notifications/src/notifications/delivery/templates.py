@@ -37,6 +37,8 @@ TRIGGER_TEXT = {
     "fifteen_day_illness": "fifteen school days of illness this year",
     "penalty_threshold": "unauthorised absence over recent weeks",
     "overdue_n": "an absence still without a reason after five school days",
+    "emerging_absence": "more absence than usual over recent weeks",
+    "twenty_day_continuous_absence": "twenty school days of continuous absence",
     "pupil_deleted": "removal from the school roll",
     "referral_made": "referral to the local authority",
     "absence_report_decided": "the absence you reported",
