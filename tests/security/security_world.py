@@ -63,7 +63,9 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-def _token(role: str, secret: str = DEVELOPMENT_JWT_SECRET, ttl: int = 600) -> str:
+def _token(role: str, secret: str = DEVELOPMENT_JWT_SECRET, ttl: int = 6 * 3600) -> str:
+    # Hours, not minutes: module-level headers (ADMIN) are minted when the suite is collected, and
+    # the security tests may start more than ten minutes later in a full run.
     return mint_token(secret=secret, sub=f"{role}-matrix", role=role, ttl_seconds=ttl, **ROLE_CLAIMS[role])
 
 
