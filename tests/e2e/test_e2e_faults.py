@@ -68,19 +68,21 @@ def test_the_broker_unreachable_for_a_while_holds_everything_until_it_is_back(st
 
 
 # Consumer groups per topic: those that handle the poison's event type, and all that read the topic.
+# Notifications' LA-streams group (la_streams.py) reads the alerts, cases and pupils topics and
+# handles alert.raised and referral.made there, not pupil.upserted.
 TYPED_GROUPS = {
     "attendance.pupils": 3,
     "attendance.marks": 2,
     "attendance.requests": 1,
-    "attendance.alerts": 2,
-    "attendance.cases": 1,
+    "attendance.alerts": 3,
+    "attendance.cases": 2,
 }
 READING_GROUPS = {
-    "attendance.pupils": 3,
+    "attendance.pupils": 4,
     "attendance.marks": 2,
     "attendance.requests": 1,
-    "attendance.alerts": 2,
-    "attendance.cases": 1,
+    "attendance.alerts": 3,
+    "attendance.cases": 2,
 }
 
 
