@@ -25,6 +25,7 @@ class Mailbox:
         self.lock = threading.Lock()
         self.received: Counter[str] = Counter()
         self.recipients: dict[str, list[str]] = {}
+        self.subjects: dict[str, str] = {}
         self.port: int | None = None
 
     async def handle_DATA(self, server, session, envelope) -> str:
@@ -32,6 +33,7 @@ class Mailbox:
         with self.lock:
             self.received[str(message["Message-ID"])] += 1
             self.recipients[str(message["Message-ID"])] = list(envelope.rcpt_tos)
+            self.subjects[str(message["Message-ID"])] = str(message["Subject"])
         return "250 OK"
 
     def distinct(self, about: str) -> int:
@@ -42,6 +44,13 @@ class Mailbox:
     def total(self, about: str) -> int:
         with self.lock:
             return sum(n for m, n in self.received.items() if any(about in r for r in self.recipients[m]))
+
+    def subjects_to(self, about: str) -> list[str]:
+        """The subjects of the distinct messages to addresses containing `about`, sorted."""
+        with self.lock:
+            return sorted(
+                self.subjects[m] for m in self.received if any(about in r for r in self.recipients[m])
+            )
 
 
 def start_smtp() -> tuple[Controller, Mailbox]:
