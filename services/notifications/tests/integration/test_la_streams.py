@@ -196,6 +196,12 @@ async def carries(bootstrap: str, la_code: str, alert_id: str) -> bool:
     return any(r["event"].data.get("alert_id") == alert_id for r in records)
 
 
+async def holds(bootstrap: str, la_code: str, event_type: str, **data: str) -> bool:
+    """Whether the LA's topic holds an event of this type with these data fields."""
+    records = await read_topic(bootstrap, la_topic(la_code))
+    return any(r["event"].type == event_type and data.items() <= r["event"].data.items() for r in records)
+
+
 async def test_each_la_reads_its_own_pupils_events_thin_in_order_once_as_its_webhook(
     backend, test_databases, kafka_bootstrap, notifications_settings, stand_in
 ):
@@ -212,7 +218,7 @@ async def test_each_la_reads_its_own_pupils_events_thin_in_order_once_as_its_web
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as client,
-            running(make_worker(settings)) as task,
+            running(make_worker(settings), from_now=True) as task,
         ):
             # LA a's webhook asks for everything an LA can be sent, every alert type.
             body = {"url": stand_in.hook(hook), "event_types": list(la_events.EVENT_TYPES)}
@@ -248,6 +254,13 @@ async def test_each_la_reads_its_own_pupils_events_thin_in_order_once_as_its_web
                     upn=None,  # the whole family: each LA hears of its own pupil alone
                     made_at=NOW,
                 )
+            )
+            # The deletion comes from another service on another topic, so nothing orders it after
+            # the referral until the referral has gone through, as it would have in life.
+            await eventually(
+                lambda: holds(kafka_bootstrap, la_b, "attendance.referral.made", case_id=case_id),
+                what="the referral on LA b's topic",
+                tasks=(task,),
             )
             await world.publish(
                 PupilDeleted(
@@ -391,7 +404,7 @@ async def test_plan_events_reach_only_the_pupils_la_and_a_meeting_only_its_schoo
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as client,
-            running(make_worker(settings)) as task,
+            running(make_worker(settings), from_now=True) as task,
         ):
             secrets: dict[str, str] = {}
             for side, types in (("a", plan_types), ("b", [*plan_types, meeting_type])):

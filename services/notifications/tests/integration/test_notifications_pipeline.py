@@ -74,9 +74,9 @@ async def test_an_n_posted_to_registers_becomes_a_feed_message_an_email_and_an_e
         notifications_app.router.lifespan_context(notifications_app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=registers_app), base_url="http://r") as registers,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=notifications_app), base_url="http://n") as app,
-        running(make_registers_worker(registers_settings)) as relay,
-        running(make_alerts_worker(alerts_settings)) as alerts,
-        running(make_notifications_worker(settings)) as notifications,
+        running(make_registers_worker(registers_settings), from_now=True) as relay,
+        running(make_alerts_worker(alerts_settings), from_now=True) as alerts,
+        running(make_notifications_worker(settings), from_now=True) as notifications,
     ):
         mis = auth("mis", sub=f"mis-{urn}", schools=[urn])
         school = {"name": "Hill Primary", "la_code": "380", "phase": "primary"}

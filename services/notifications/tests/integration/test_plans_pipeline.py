@@ -24,7 +24,7 @@ from attendance_common.events.registers import Characteristics, Contact, PupilUp
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.migrations import upgrade_database
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
-from attendance_common.testing.workers import eventually, running
+from attendance_common.testing.workers import eventually, running, skip_to_end
 from casework.main import MIGRATIONS as CASEWORK_MIGRATIONS
 from casework.main import create_app as create_casework_app
 from casework.settings import Settings as CaseworkSettings
@@ -111,6 +111,9 @@ async def test_a_plan_agreed_in_casework_reaches_the_parent_app_and_a_meeting_is
         raised_at=dt.datetime.now(dt.UTC),
         rule_version="2024.1",
     )
+    workers = make_casework_worker(casework_settings), make_notifications_worker(settings)
+    for worker in workers:
+        await skip_to_end(worker)  # other tests' events are not this test's to wait for
     await publish(
         casework_settings,
         (SchoolUpserted(urn=urn, name="Hill Primary", la_code="380", phase="primary"), "registers"),
@@ -123,8 +126,8 @@ async def test_a_plan_agreed_in_casework_reaches_the_parent_app_and_a_meeting_is
         notifications_app.router.lifespan_context(notifications_app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=casework_app), base_url="http://c") as casework,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=notifications_app), base_url="http://n") as app,
-        running(make_casework_worker(casework_settings)) as casework_worker,
-        running(make_notifications_worker(settings)) as notifications_worker,
+        running(workers[0]) as casework_worker,
+        running(workers[1]) as notifications_worker,
     ):
         tasks = (casework_worker, notifications_worker)
 

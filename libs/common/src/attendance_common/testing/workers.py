@@ -7,14 +7,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from attendance_common.messaging import Worker
+from attendance_common.messaging.kafka import ensure_topics, make_consumer
 
 T = TypeVar("T")
 
 
 @asynccontextmanager
-async def running(worker: Worker) -> AsyncIterator[asyncio.Task[None]]:
-    """Run the worker as a task for the block; stop it cleanly (batch finished, outbox flushed) after."""
+async def running(worker: Worker, *, from_now: bool = False) -> AsyncIterator[asyncio.Task[None]]:
+    """Run the worker as a task for the block; stop it cleanly (batch finished, outbox flushed) after.
+
+    `from_now`: its consumer groups first skip what the session's broker already holds (other
+    tests' events, which a group of the same name has not read yet), so a test that starts the
+    service afresh waits only for its own events. Enter it before the test publishes anything."""
+    if from_now:
+        await skip_to_end(worker)
     task = asyncio.create_task(worker.run())
     try:
         yield task
@@ -45,3 +54,36 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+async def skip_to_end(worker: Worker, *, timeout: float = 60) -> None:
+    """Commit each of the worker's consumer groups at the end of its topics: join the group alone
+    (as the worker would), wait until it holds every partition, read to the end, commit, leave."""
+    await ensure_topics(worker.settings, {topic for spec in worker.specs for topic in spec.topics})
+    for spec in worker.specs:
+        consumer = make_consumer(worker.settings, spec.name, spec.topics)
+        await consumer.start()
+        try:
+            async with asyncio.timeout(timeout):
+                while not (every := all_partitions(consumer, spec.topics)) or consumer.assignment() != every:
+                    await consumer.getmany(timeout_ms=100)
+                # Read to the end rather than seek there: Tansu answers a log end short of a batch's
+                # last records (the first record's offset + 1), where Kafka answers the true end.
+                ends = await consumer.end_offsets(list(every))
+                while await consumer.getmany(timeout_ms=300) or await short_of(consumer, ends):
+                    pass
+                await consumer.commit({partition: await consumer.position(partition) for partition in every})
+        finally:
+            await consumer.stop()
+
+
+async def short_of(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    return any([await consumer.position(partition) < end for partition, end in ends.items()])
+
+
+def all_partitions(consumer: AIOKafkaConsumer, topics: tuple[str, ...]) -> set[TopicPartition]:
+    return {
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in consumer.partitions_for_topic(topic) or ()
+    }
