@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import httpx
 import pytest
+from chain_support import registers_to_parents
 from notifications_support import auth, new_upn, new_urn
 
-from alerts.settings import Settings as AlertsSettings
-from alerts.worker import make_worker as make_alerts_worker
 from attendance_common.clock import today_in_london
-from attendance_common.migrations import upgrade_database
-from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
-from attendance_common.testing.workers import eventually, running
+from attendance_common.testing.workers import eventually
 from notifications.delivery.templates import long_date
-from notifications.main import MIGRATIONS, create_app
-from notifications.worker import make_worker as make_notifications_worker
-from registers.main import create_app as create_registers_app
-from registers.settings import Settings as RegistersSettings
-from registers.worker import make_worker as make_registers_worker
 
 pytestmark = pytest.mark.integration
-ALERTS_MIGRATIONS = MIGRATIONS.parents[1] / "alerts" / "migrations"
 
 
 def pupil_body(mum: str) -> dict:
@@ -51,29 +41,12 @@ def old_weekdays(count: int) -> list[dt.date]:
 async def test_a_catch_up_posted_to_registers_reaches_the_parent_as_one_message_listing_the_dates(
     backend, test_databases, kafka_bootstrap, notifications_settings
 ):
-    def fresh(label: str, migrations=None) -> str:
-        url = test_databases.create(label, backend=backend)
-        if migrations:
-            upgrade_database(migrations, url)
-        return url
-
-    common = {"kafka_bootstrap_servers": kafka_bootstrap, **TEST_KAFKA_SETTINGS}
-    registers_settings = RegistersSettings(database_url=fresh("registers"), **common)
-    alerts_settings = AlertsSettings(database_url=fresh("alerts", ALERTS_MIGRATIONS), **common)
-    settings = notifications_settings.model_copy(
-        update={"database_url": fresh("notifications", MIGRATIONS), "delivery_poll_seconds": 0.05}
-    )
     urn, upn, days = new_urn(), new_upn(), old_weekdays(4)
     mum = f"annabella-{urn}@example.com"
-    registers_app, notifications_app = create_registers_app(registers_settings), create_app(settings)
-    async with (
-        registers_app.router.lifespan_context(registers_app),
-        notifications_app.router.lifespan_context(notifications_app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=registers_app), base_url="http://r") as registers,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=notifications_app), base_url="http://n") as app,
-        running(make_registers_worker(registers_settings), from_now=True) as relay,
-        running(make_alerts_worker(alerts_settings), from_now=True) as alerts,
-        running(make_notifications_worker(settings), from_now=True) as notifications,
+    async with registers_to_parents(backend, test_databases, kafka_bootstrap, notifications_settings) as (
+        registers,
+        app,
+        tasks,
     ):
         mis = auth("mis", sub=f"mis-{urn}", schools=[urn])
         school = {"name": "Hill Primary", "la_code": "380", "phase": "primary"}
@@ -89,7 +62,6 @@ async def test_a_catch_up_posted_to_registers_reaches_the_parent_as_one_message_
         assert posted.json()["accepted"] == len(marks), posted.text
 
         parent = auth("parent", sub="annabella", email=mum)
-        tasks = (relay, alerts, notifications)
 
         async def listing_every_date() -> list[dict]:
             messages = (await app.get("/v1/parent/messages", headers=parent)).json()["messages"]

@@ -7,26 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import httpx
 import pytest
+from chain_support import registers_to_parents
 from notifications_broker_support import published
 from notifications_support import auth, new_upn, new_urn
 
-from alerts.settings import Settings as AlertsSettings
-from alerts.worker import make_worker as make_alerts_worker
 from attendance_common.events.base import NOTIFICATIONS_TOPIC
-from attendance_common.migrations import upgrade_database
-from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
-from attendance_common.testing.workers import eventually, running
-from notifications.main import MIGRATIONS, create_app
-from notifications.worker import make_worker as make_notifications_worker
-from registers.main import create_app as create_registers_app
-from registers.settings import Settings as RegistersSettings
-from registers.worker import make_worker as make_registers_worker
+from attendance_common.testing.workers import eventually
 
 pytestmark = pytest.mark.integration
 MON = dt.date(2026, 11, 16)
-ALERTS_MIGRATIONS = MIGRATIONS.parents[1] / "alerts" / "migrations"
 
 
 def pupil_body(mum: str) -> dict:
@@ -54,29 +44,12 @@ def pupil_body(mum: str) -> dict:
 async def test_an_n_posted_to_registers_becomes_a_feed_message_an_email_and_an_event(
     backend, test_databases, kafka_bootstrap, notifications_settings, smtp
 ):
-    def fresh(label: str, migrations=None) -> str:
-        url = test_databases.create(label, backend=backend)
-        if migrations:
-            upgrade_database(migrations, url)
-        return url
-
-    common = {"kafka_bootstrap_servers": kafka_bootstrap, **TEST_KAFKA_SETTINGS}
-    registers_settings = RegistersSettings(database_url=fresh("registers"), **common)
-    alerts_settings = AlertsSettings(database_url=fresh("alerts", ALERTS_MIGRATIONS), **common)
-    settings = notifications_settings.model_copy(
-        update={"database_url": fresh("notifications", MIGRATIONS), "delivery_poll_seconds": 0.05}
-    )
     urn, upn = new_urn(), new_upn()
     mum = f"annabella-{urn}@example.com"
-    registers_app, notifications_app = create_registers_app(registers_settings), create_app(settings)
-    async with (
-        registers_app.router.lifespan_context(registers_app),
-        notifications_app.router.lifespan_context(notifications_app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=registers_app), base_url="http://r") as registers,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=notifications_app), base_url="http://n") as app,
-        running(make_registers_worker(registers_settings), from_now=True) as relay,
-        running(make_alerts_worker(alerts_settings), from_now=True) as alerts,
-        running(make_notifications_worker(settings), from_now=True) as notifications,
+    async with registers_to_parents(backend, test_databases, kafka_bootstrap, notifications_settings) as (
+        registers,
+        app,
+        tasks,
     ):
         mis = auth("mis", sub=f"mis-{urn}", schools=[urn])
         school = {"name": "Hill Primary", "la_code": "380", "phase": "primary"}
@@ -93,7 +66,6 @@ async def test_an_n_posted_to_registers_becomes_a_feed_message_an_email_and_an_e
         async def feed_message() -> list[dict]:
             return (await app.get("/v1/parent/messages", headers=parent)).json()["messages"]
 
-        tasks = (relay, alerts, notifications)
         (message,) = await eventually(feed_message, what="the parent's app message", tasks=tasks)
         assert (message["kind"], message["upn"]) == ("first_day_absence", upn)
         assert message["title"] == "Augusta was not in school on Monday 16 November"
