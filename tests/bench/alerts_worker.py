@@ -32,6 +32,7 @@ from typing import Any
 
 import asyncpg
 from report import print_figures
+from server import bench_postgres
 
 from alerts.settings import Settings
 from alerts.worker import CONSUMER
@@ -45,8 +46,7 @@ from attendance_common.messaging import ConsumerSpec, Worker
 from attendance_common.messaging.kafka import ensure_topics, make_producer
 from attendance_common.migrations import upgrade_database
 from attendance_common.runtime import tune_gc
-from attendance_common.testing.databases import DEFAULT_TEST_DATABASE_URL, TestDatabases
-from attendance_common.testing.postgres import PrivatePostgres, private_postgres
+from attendance_common.testing.databases import TestDatabases
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHOOL = 1_000
@@ -57,8 +57,6 @@ SETTLE_SECONDS = 4.0  # for the group to form (fast rebalance settings) before t
 MORNINGS = 3
 PREFILL_MORNINGS = 4
 MEASURED_MARKS = 150_000
-# A production server's memory, not the 128 MB of a fresh install; fsync and commits as default.
-BENCH_POSTGRES = {"shared_buffers": "2GB", "max_wal_size": "4GB", "effective_cache_size": "8GB"}
 CODES = ["/"] * 92 + ["N"] * 4 + ["I"] * 2 + ["O", "M"]
 
 
@@ -243,14 +241,8 @@ async def main() -> None:
     parser.add_argument("--shared-postgres", action="store_true", help="use TEST_DATABASE_URL's server")
     parser.add_argument("--prefill-mornings", type=int, default=PREFILL_MORNINGS)
     args = parser.parse_args()
-    shared = os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
-    if args.shared_postgres or not PrivatePostgres.available():
-        figures = await run(args, shared, "shared")
-    else:
-        with private_postgres(BENCH_POSTGRES) as server:
-            figures = await run(
-                args, server.url, "private " + ",".join(f"{k}={v}" for k, v in BENCH_POSTGRES.items())
-            )
+    with bench_postgres(shared=args.shared_postgres) as (admin_url, described, _):
+        figures = await run(args, admin_url, described)
     print_figures(figures)
 
 

@@ -27,19 +27,23 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import statements
 from cpu import per_mark, snapshot
 from pipeline_load import Databases, Posted, post_registers, register, seed
+from pyspy import Profiles
 from report import print_figures
+from server import bench_postgres
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 from e2e_receivers import start_smtp
 from e2e_stack import Stack
 
-from attendance_common.testing.databases import DEFAULT_TEST_DATABASE_URL, TestDatabases
+from attendance_common.testing.databases import TestDatabases
 from registers.bulk import MARK_COLUMNS
 
 FIRST_MORNING = dt.date(2025, 11, 3)
+ENGLAND_DAY_MARKS = 18_000_000  # about 9 million pupils, two sessions
 
 
 def mornings(start: dt.date, count: int) -> list[dt.date]:
@@ -60,10 +64,18 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 async def phase(
-    name: str, stack: Stack, dbs: Databases, days: list[dt.date], args, rate: float | None, deadline: float
+    name: str,
+    stack: Stack,
+    dbs: Databases,
+    days: list[dt.date],
+    args,
+    rate: float | None,
+    deadline: float,
+    sessions: tuple[str, ...] = ("AM",),
 ) -> dict[str, object]:
-    """Post these mornings (AM) for every school; sample the lag until drained; latencies and the
-    CPU each process spent per mark."""
+    """Post these days' registers (mornings only by default) for every school; sample the lag until
+    drained; latencies (of a one-session phase) and the CPU each process spent per mark; with
+    --profile, where PostgreSQL's and each process's time went."""
     base = stack.url("registers")
     processes = {
         f"{service}_{kind}": process.pid
@@ -72,8 +84,14 @@ async def phase(
     }
     processes["broker"] = stack.broker.pid  # type: ignore[union-attr]
     databases = {name: url.rsplit("/", 1)[-1] for name, url in stack.database_urls.items()}
-    registers = [(s, d, "AM", register(s, args.pupils, d, "AM")) for d in days for s in range(args.schools)]
-    expected_n = sum(m["code"] == "N" for *_, marks in registers for m in marks)
+    registers = [
+        (s, d, session, register(s, args.pupils, d, session))
+        for d in days
+        for session in sessions
+        for s in range(args.schools)
+    ]
+    # One first-day alert a pupil a date, whichever session was the first N.
+    expected_n = len({(m["upn"], m["date"]) for *_, marks in registers for m in marks if m["code"] == "N"})
     posted = Posted()
     lag: list[tuple[float, int, int]] = []
     drained = False
@@ -81,6 +99,10 @@ async def phase(
         poster = asyncio.create_task(
             post_registers(client, base, registers, concurrency=16, rate=rate, posted=posted)
         )
+        profiles = Profiles(args.profile) if args.profile else None
+        if profiles:
+            await statements.reset(stack.databases.admin_url)  # type: ignore[arg-type]
+            profiles.start(processes, name)
         started = time.time()
         cpu_before = snapshot(processes, databases)
         while time.time() - started < deadline:
@@ -105,12 +127,14 @@ async def phase(
             await asyncio.sleep(0.5)
         drained_at = time.time()
         cpu_after = snapshot(processes, databases)
+        python = profiles.stop(name) if profiles else {}
         if not poster.done():
             poster.cancel()
     alerts, messages = await dbs.first_day(days)
-    to_alert = [raised - posted.answered[(urn, day, "AM")] for urn, day, raised in alerts.values()]
+    session = sessions[0]
+    to_alert = [raised - posted.answered[(urn, day, session)] for urn, day, raised in alerts.values()]
     to_message = [
-        messages[a] - posted.answered[(urn, day, "AM")]
+        messages[a] - posted.answered[(urn, day, session)]
         for a, (urn, day, _) in alerts.items()
         if a in messages
     ]
@@ -123,10 +147,16 @@ async def phase(
         f"{name}_first_day_alerts": len(alerts),
         f"{name}_first_day_alerts_expected": expected_n,
     }
-    for key, values in (("mark_to_alert", to_alert), ("mark_to_message", to_message)):
-        for q, value in percentiles(values).items():
-            figures[f"{name}_{key}_{q}_ms"] = value
+    if len(sessions) == 1:  # an afternoon's alert may be from its morning's N: no single start time
+        for key, values in (("mark_to_alert", to_alert), ("mark_to_message", to_message)):
+            for q, value in percentiles(values).items():
+                figures[f"{name}_{key}_{q}_ms"] = value
+    figures[f"{name}_s"] = round(drained_at - posted.first_sent, 1)
     figures[f"{name}_cpu_us_per_mark"] = per_mark(cpu_before, cpu_after, marks)
+    if args.profile:
+        admin_url = stack.databases.admin_url
+        figures[f"{name}_postgres_statements"] = await statements.top(admin_url, databases, marks)  # type: ignore[arg-type]
+        figures[f"{name}_python_profile"] = python
     step = max(1, len(lag) // 12)
     figures[f"{name}_lag_marks_alerts_notifications"] = [(round(t, 1), a, n) for t, a, n in lag[::step]]
     return figures
@@ -148,6 +178,21 @@ async def copy_rows(url: str, rows: int) -> float:
         await pg.close()
 
 
+def england_day_minutes(marks_per_s: float) -> float:
+    """Minutes England's school day of marks would take at this end-to-end rate."""
+    return round(ENGLAND_DAY_MARKS / max(1e-9, marks_per_s) / 60, 1)
+
+
+async def national_day(stack: Stack, dbs: Databases, args: argparse.Namespace) -> dict[str, object]:
+    """A whole school day for every school (scaled by --schools and --pupils): each school's morning
+    register posted at once, then the afternoons', until every alert and message is made."""
+    figures = await phase(
+        "national_day", stack, dbs, [FIRST_MORNING], args, None, deadline=3600, sessions=("AM", "PM")
+    )
+    rate = figures["national_day_end_to_end_marks_per_s"]
+    return figures | {"ingest_marks_per_s": rate, "england_day_minutes": england_day_minutes(rate)}  # type: ignore[arg-type]
+
+
 def stop_on_sigterm(*_: object) -> None:
     raise KeyboardInterrupt  # so the stack's processes and databases are cleaned up in `finally`
 
@@ -160,8 +205,26 @@ async def main() -> None:
     parser.add_argument("--pupils", type=int, default=600)
     parser.add_argument("--rate", type=float, default=5000, help="offered marks/s of the fixed-rate phase")
     parser.add_argument("--fixed-mornings", type=int, default=3 if small else 1)
+    parser.add_argument("--shared-postgres", action="store_true", help="use TEST_DATABASE_URL's server")
+    parser.add_argument(
+        "--national-day",
+        action="store_true",
+        help="instead of the two phases: one whole school day (morning burst, then afternoon)",
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="pg_stat_statements and py-spy: top statements and functions, files here"
+    )
     args = parser.parse_args()
-    databases = TestDatabases(os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL), Path("/tmp"))
+    with bench_postgres(shared=args.shared_postgres, with_statements=bool(args.profile)) as server:
+        admin_url, described, loaded = server
+        if args.profile and not loaded:
+            parser.error("--profile needs the private server (pg_stat_statements): drop --shared-postgres")
+        figures = await run(args, admin_url, described)
+    print_figures(figures)
+
+
+async def run(args: argparse.Namespace, admin_url: str, described: str) -> dict[str, object]:
+    databases = TestDatabases(admin_url, Path("/tmp"))
     controller, mailbox = start_smtp()
     logs = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     env = {
@@ -170,7 +233,11 @@ async def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     stack = Stack(databases, logs, extra_env=env, proxied=False)
-    figures: dict[str, object] = {"schools": args.schools, "pupils": args.schools * args.pupils}
+    figures: dict[str, object] = {
+        "schools": args.schools,
+        "pupils": args.schools * args.pupils,
+        "postgres": described,
+    }
     try:
         stack.start()
         started = time.time()
@@ -180,6 +247,10 @@ async def main() -> None:
         total = args.schools * args.pupils
         await dbs.wait_for_pupils(total)
         figures["seed_s"] = round(time.time() - started, 1)
+        if args.national_day:
+            figures |= await national_day(stack, dbs, args)
+            await dbs.close()
+            return figures
         days = mornings(FIRST_MORNING, 1 + args.fixed_mornings)
         figures |= await phase("saturation", stack, dbs, days[:1], args, None, deadline=300)
         figures |= await phase("fixed", stack, dbs, days[1:], args, args.rate, deadline=300)
@@ -201,7 +272,8 @@ async def main() -> None:
     figures["lag_drained"] = bool(figures["saturation_lag_drained"] and figures["fixed_lag_drained"])
     figures["fixed_marks"] = fixed_marks
     figures["logs"] = str(logs)
-    print_figures(figures)
+    figures["england_day_minutes"] = england_day_minutes(figures["ingest_marks_per_s"])  # type: ignore[arg-type]
+    return figures
 
 
 if __name__ == "__main__":
