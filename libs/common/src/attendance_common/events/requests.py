@@ -66,6 +66,19 @@ class _Withdrawn(BaseModel):
     withdrawn_by_role: Role
 
 
+# Example payloads of each step, from a request's own example.
+def _submitted(request: dict[str, Any], at: str) -> dict[str, Any]:
+    return {**request, "submitted_at": at, "submitted_by_role": "parent"}
+
+
+def _decided(request: dict[str, Any], outcome: str, at: str) -> dict[str, Any]:
+    return {**request, "outcome": outcome, "decided_at": at, "decided_by_role": "school_staff"}
+
+
+def _withdrawn(request: dict[str, Any], at: str) -> dict[str, Any]:
+    return {**request, "withdrawn_at": at, "withdrawn_by_role": "parent"}
+
+
 class _AbsenceReportEvent(_RequestEvent):
     """Every absence report event carries the whole span, so a consumer can project it from any."""
 
@@ -96,23 +109,14 @@ class AbsenceReportSubmitted(_Submitted, _AbsenceReportEvent):
     """A parent (or the school office for them) reported an absence: evidence, not a mark."""
 
     event_type: ClassVar[str] = "attendance.absence_report.submitted"
-    model_config = examples(
-        {**_REPORT, "submitted_at": "2026-12-03T07:41:00Z", "submitted_by_role": "parent"}
-    )
+    model_config = examples(_submitted(_REPORT, "2026-12-03T07:41:00Z"))
 
 
 class AbsenceReportDecided(_Decided, _AbsenceReportEvent):
     """The school accepted or declined a report (the MIS still records the code)."""
 
     event_type: ClassVar[str] = "attendance.absence_report.decided"
-    model_config = examples(
-        {
-            **_REPORT,
-            "outcome": "accepted",
-            "decided_at": "2026-12-03T09:10:00Z",
-            "decided_by_role": "school_staff",
-        }
-    )
+    model_config = examples(_decided(_REPORT, "accepted", "2026-12-03T09:10:00Z"))
 
     outcome: Literal["accepted", "declined"]
 
@@ -121,9 +125,7 @@ class AbsenceReportWithdrawn(_Withdrawn, _AbsenceReportEvent):
     """A report still waiting for a decision was withdrawn (the child came in after all)."""
 
     event_type: ClassVar[str] = "attendance.absence_report.withdrawn"
-    model_config = examples(
-        {**_REPORT, "withdrawn_at": "2026-12-03T08:05:00Z", "withdrawn_by_role": "parent"}
-    )
+    model_config = examples(_withdrawn(_REPORT, "2026-12-03T08:05:00Z"))
 
 
 class _LeaveRequestEvent(_RequestEvent):
@@ -150,21 +152,14 @@ class LeaveRequestSubmitted(_Submitted, _LeaveRequestEvent):
     """Leave of absence was asked for, in advance (regulation 11)."""
 
     event_type: ClassVar[str] = "attendance.leave_request.submitted"
-    model_config = examples({**_LEAVE, "submitted_at": "2026-12-01T18:20:00Z", "submitted_by_role": "parent"})
+    model_config = examples(_submitted(_LEAVE, "2026-12-01T18:20:00Z"))
 
 
 class LeaveRequestDecided(_Decided, _LeaveRequestEvent):
     """The school granted or refused leave; granted leave is recorded with `expected_code`."""
 
     event_type: ClassVar[str] = "attendance.leave_request.decided"
-    model_config = examples(
-        {
-            **_LEAVE,
-            "outcome": "granted",
-            "decided_at": "2026-12-02T12:00:00Z",
-            "decided_by_role": "school_staff",
-        }
-    )
+    model_config = examples(_decided(_LEAVE, "granted", "2026-12-02T12:00:00Z"))
 
     outcome: Literal["granted", "refused"]
 
@@ -173,4 +168,4 @@ class LeaveRequestWithdrawn(_Withdrawn, _LeaveRequestEvent):
     """A leave request still pending was withdrawn."""
 
     event_type: ClassVar[str] = "attendance.leave_request.withdrawn"
-    model_config = examples({**_LEAVE, "withdrawn_at": "2026-12-02T08:00:00Z", "withdrawn_by_role": "parent"})
+    model_config = examples(_withdrawn(_LEAVE, "2026-12-02T08:00:00Z"))
