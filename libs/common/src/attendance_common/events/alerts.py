@@ -47,6 +47,7 @@ class Evidence(BaseModel):
     marks: Annotated[list[EvidenceMark], Field(max_length=EVIDENCE_MARKS)] = []
 
 
+# An alert's fields without its evidence: what an LA is sent of it too (outward.AlertData).
 ALERT_EXAMPLE: dict[str, Any] = {
     "alert_id": "6c1f0b0e-3a43-4a8e-9d8e-0b7c5d0f2a11",
     "type": "first_day_absence",

@@ -32,9 +32,8 @@ class EventData(BaseModel):
     event_type: ClassVar[str]
     topic: ClassVar[str]
     version: ClassVar[int] = 1
-    # The field whose value is the Kafka message key, which keeps this entity's events in order, and
-    # the one that is the CloudEvents `subject`, the pupil (UPN) or case id the event is about (the
-    # key's field unless it names another).
+    # The field that is the Kafka message key (it keeps this entity's events in order), and the one
+    # that is the CloudEvents `subject`, the pupil or case the event is about (by default the key's).
     key_field: ClassVar[str]
     subject_field: ClassVar[str | None] = None
 
