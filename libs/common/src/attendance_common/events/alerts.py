@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from attendance_common.bounds import EVIDENCE_MARKS, ShortText
-from attendance_common.events.base import ALERTS_TOPIC, EventData
+from attendance_common.events.base import ALERTS_TOPIC, EventData, examples
 
 AlertType = Literal[
     "first_day_absence",
@@ -47,7 +47,8 @@ class Evidence(BaseModel):
     marks: Annotated[list[EvidenceMark], Field(max_length=EVIDENCE_MARKS)] = []
 
 
-_ALERT: dict[str, Any] = {
+# An alert's fields without its evidence: what an LA is sent of it too (outward.AlertData).
+ALERT_EXAMPLE: dict[str, Any] = {
     "alert_id": "6c1f0b0e-3a43-4a8e-9d8e-0b7c5d0f2a11",
     "type": "first_day_absence",
     "school_urn": "100001",
@@ -59,105 +60,80 @@ _ALERT: dict[str, Any] = {
 }
 
 
-class AlertRaised(EventData):
+class _AlertEvent(EventData):
+    """What every alert event says: which alert, of which pupil, raised when."""
+
+    topic: ClassVar[str] = ALERTS_TOPIC
+    key_field: ClassVar[str] = "upn"
+
+    alert_id: str
+    type: AlertType
+    school_urn: str
+    la_code: str | None = None
+    upn: str
+    date: dt.date | None = None
+    raised_at: dt.datetime
+
+
+class AlertRaised(_AlertEvent):
     """A threshold or trigger of domain.md section 5 started to hold for a pupil."""
 
     event_type: ClassVar[str] = "attendance.alert.raised"
-    topic: ClassVar[str] = ALERTS_TOPIC
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_ALERT,
-                    "evidence": {
-                        "figures": {"n_marks": 1},
-                        "marks": [{"date": "2026-09-07", "session": "AM", "code": "N"}],
-                    },
+    model_config = examples(
+        {
+            **ALERT_EXAMPLE,
+            "evidence": {
+                "figures": {"n_marks": 1},
+                "marks": [{"date": "2026-09-07", "session": "AM", "code": "N"}],
+            },
+        },
+        {
+            **ALERT_EXAMPLE,
+            "type": "emerging_absence",
+            "date": None,
+            "raised_at": "2026-10-02T09:10:00Z",
+            "evidence": {
+                "figures": {
+                    "rate": 0.1,
+                    "numerator": 4,
+                    "denominator": 40,
+                    "window": {"from": "2026-09-07", "to": "2026-10-02", "school_days": 20},
                 },
-                {
-                    **_ALERT,
-                    "type": "emerging_absence",
-                    "date": None,
-                    "raised_at": "2026-10-02T09:10:00Z",
-                    "evidence": {
-                        "figures": {
-                            "rate": 0.1,
-                            "numerator": 4,
-                            "denominator": 40,
-                            "window": {"from": "2026-09-07", "to": "2026-10-02", "school_days": 20},
-                        },
-                        "marks": [
-                            {"date": "2026-09-14", "session": "AM", "code": "I"},
-                            {"date": "2026-09-14", "session": "PM", "code": "I"},
-                            {"date": "2026-09-28", "session": "AM", "code": "O"},
-                            {"date": "2026-10-01", "session": "AM", "code": "N"},
-                        ],
-                    },
-                },
-                {
-                    **_ALERT,
-                    "type": "twenty_day_continuous_absence",
-                    "date": None,
-                    "raised_at": "2026-10-05T09:10:00Z",
-                    "evidence": {
-                        "figures": {"school_days": 20, "from": "2026-09-07", "to": "2026-10-02"},
-                        "marks": [
-                            {"date": "2026-09-07", "session": "AM", "code": "N"},
-                            {"date": "2026-09-07", "session": "PM", "code": "O"},
-                        ],
-                    },
-                },
-            ]
-        }
+                "marks": [
+                    {"date": "2026-09-14", "session": "AM", "code": "I"},
+                    {"date": "2026-09-14", "session": "PM", "code": "I"},
+                    {"date": "2026-09-28", "session": "AM", "code": "O"},
+                    {"date": "2026-10-01", "session": "AM", "code": "N"},
+                ],
+            },
+        },
+        {
+            **ALERT_EXAMPLE,
+            "type": "twenty_day_continuous_absence",
+            "date": None,
+            "raised_at": "2026-10-05T09:10:00Z",
+            "evidence": {
+                "figures": {"school_days": 20, "from": "2026-09-07", "to": "2026-10-02"},
+                "marks": [
+                    {"date": "2026-09-07", "session": "AM", "code": "N"},
+                    {"date": "2026-09-07", "session": "PM", "code": "O"},
+                ],
+            },
+        },
     )
 
-    alert_id: str
-    type: AlertType
-    school_urn: str
-    la_code: str | None = None
-    upn: str
-    date: dt.date | None = None
-    raised_at: dt.datetime
     rule_version: str
     evidence: Evidence = Evidence()
 
-    def key(self) -> str:
-        return self.upn
 
-    def subject(self) -> str:
-        return self.upn
-
-
-class AlertCleared(EventData):
+class AlertCleared(_AlertEvent):
     """An open alert's condition stopped holding (e.g. an amendment from `N` to `I`)."""
 
     event_type: ClassVar[str] = "attendance.alert.cleared"
-    topic: ClassVar[str] = ALERTS_TOPIC
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_ALERT,
-                    "cleared_at": "2026-09-08T09:15:02Z",
-                    "reason": "no N left on 2026-09-07",
-                }
-            ]
-        }
+    model_config = examples(
+        {**ALERT_EXAMPLE, "cleared_at": "2026-09-08T09:15:02Z", "reason": "no N left on 2026-09-07"}
     )
 
-    alert_id: str
-    type: AlertType
-    school_urn: str
-    la_code: str | None = None
-    upn: str
-    date: dt.date | None = None
-    raised_at: dt.datetime
     cleared_at: dt.datetime
     rule_version: str
     reason: ShortText | None = None
-
-    def key(self) -> str:
-        return self.upn
-
-    def subject(self) -> str:
-        return self.upn

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,14 +19,23 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
+def examples(*payloads: dict[str, Any]) -> ConfigDict:
+    """A model's config naming its example payloads (a test validates each; the AsyncAPI shows them)."""
+    return ConfigDict(json_schema_extra={"examples": list(payloads)})
+
+
 class EventData(BaseModel):
-    """Past-tense event payload; subclasses set `event_type`, `topic` and `version` and say their key."""
+    """Past-tense event payload; subclasses set `event_type`, `topic`, `version` and `key_field`."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
     version: ClassVar[int] = 1
+    # The field that is the Kafka message key (it keeps this entity's events in order), and the one
+    # that is the CloudEvents `subject`, the pupil or case the event is about (by default the key's).
+    key_field: ClassVar[str]
+    subject_field: ClassVar[str | None] = None
 
     @classmethod
     def dataschema(cls) -> str:
@@ -35,8 +44,10 @@ class EventData(BaseModel):
 
     def key(self) -> str:
         """The Kafka message key that keeps this entity's events in order."""
-        raise NotImplementedError
+        key: str = getattr(self, self.key_field)
+        return key
 
-    def subject(self) -> str | None:
+    def subject(self) -> str:
         """The CloudEvents `subject`: the pupil (UPN) or case id the event is about."""
-        return None
+        subject: str = getattr(self, self.subject_field or self.key_field)
+        return subject

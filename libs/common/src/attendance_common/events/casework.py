@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from attendance_common.bounds import FAMILY, FEW, Label, ShortText, Text
-from attendance_common.events.base import CASES_TOPIC, EventData
+from attendance_common.events.base import CASES_TOPIC, EventData, examples
 
 Stage = Literal[
     "expect",
@@ -53,33 +53,25 @@ _CASE: dict[str, Any] = {
 
 class _CaseEvent(EventData):
     topic: ClassVar[str] = CASES_TOPIC
+    key_field: ClassVar[str] = "family_key"
+    subject_field: ClassVar[str | None] = "case_id"
 
     case_id: str
     family_key: str
     pupils: Annotated[list[CasePupil], Field(max_length=FAMILY)] = []
-
-    def key(self) -> str:
-        return self.family_key
-
-    def subject(self) -> str:
-        return self.case_id
 
 
 class CaseOpened(_CaseEvent):
     """A family's case was opened, by a person or by an alert."""
 
     event_type: ClassVar[str] = "attendance.case.opened"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_CASE,
-                    "stage": "listen_and_understand",
-                    "reason": "persistent_absence",
-                    "opened_at": "2026-10-01T10:00:00Z",
-                    "by": "system",
-                }
-            ]
+    model_config = examples(
+        {
+            **_CASE,
+            "stage": "listen_and_understand",
+            "reason": "persistent_absence",
+            "opened_at": "2026-10-01T10:00:00Z",
+            "by": "system",
         }
     )
 
@@ -93,18 +85,14 @@ class CaseStageChanged(_CaseEvent):
     """A case moved between support stages (forwards or back), with who and why."""
 
     event_type: ClassVar[str] = "attendance.case.stage_changed"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_CASE,
-                    "from_stage": "listen_and_understand",
-                    "to_stage": "facilitate_support",
-                    "reason": "severe_absence",
-                    "changed_at": "2026-11-01T10:00:00Z",
-                    "by": "system",
-                }
-            ]
+    model_config = examples(
+        {
+            **_CASE,
+            "from_stage": "listen_and_understand",
+            "to_stage": "facilitate_support",
+            "reason": "severe_absence",
+            "changed_at": "2026-11-01T10:00:00Z",
+            "by": "system",
         }
     )
 
@@ -119,16 +107,12 @@ class CaseClosed(_CaseEvent):
     """A case was closed with an outcome."""
 
     event_type: ClassVar[str] = "attendance.case.closed"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_CASE,
-                    "outcome": "attendance_improved",
-                    "note": None,
-                    "closed_at": "2027-02-01T10:00:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            **_CASE,
+            "outcome": "attendance_improved",
+            "note": None,
+            "closed_at": "2027-02-01T10:00:00Z",
         }
     )
 
@@ -141,17 +125,13 @@ class ReferralMade(_CaseEvent):
     """A case was referred (today: to the local authority) with a reason."""
 
     event_type: ClassVar[str] = "attendance.referral.made"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_CASE,
-                    "to": "local_authority",
-                    "reason": "severe_absence",
-                    "upn": "A801200115001",
-                    "made_at": "2026-11-01T10:00:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            **_CASE,
+            "to": "local_authority",
+            "reason": "severe_absence",
+            "upn": "A801200115001",
+            "made_at": "2026-11-01T10:00:00Z",
         }
     )
 
@@ -165,25 +145,21 @@ class LegalActionRecorded(_CaseEvent):
     """A legal intervention (domain.md section 7) was recorded or withdrawn on a case."""
 
     event_type: ClassVar[str] = "attendance.legal_action.recorded"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_CASE,
-                    "action_id": "5d2c7e1a-8b0f-4c4e-9a51-3f6d2e7b9c01",
-                    "type": "penalty_notice",
-                    "status": "issued",
-                    "upn": "A801200115001",
-                    "parent_contact_id": "c1",
-                    "issued_on": "2026-11-20",
-                    "reason": "holiday",
-                    "amounts": [
-                        {"due_within_days": 21, "amount_gbp": 80},
-                        {"due_within_days": 28, "amount_gbp": 160},
-                    ],
-                    "recorded_at": "2026-11-20T10:00:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            **_CASE,
+            "action_id": "5d2c7e1a-8b0f-4c4e-9a51-3f6d2e7b9c01",
+            "type": "penalty_notice",
+            "status": "issued",
+            "upn": "A801200115001",
+            "parent_contact_id": "c1",
+            "issued_on": "2026-11-20",
+            "reason": "holiday",
+            "amounts": [
+                {"due_within_days": 21, "amount_gbp": 80},
+                {"due_within_days": 28, "amount_gbp": 160},
+            ],
+            "recorded_at": "2026-11-20T10:00:00Z",
         }
     )
 
@@ -225,6 +201,11 @@ class PlanTarget(BaseModel):
     by: dt.date | None = None
 
 
+class _PlanEvent(_CaseEvent):
+    plan_id: str
+    kind: PlanKind
+
+
 _PLAN: dict[str, Any] = {
     **_CASE,
     "plan_id": "7a1f3c2e-5b6d-4e8f-9a0b-1c2d3e4f5a6b",
@@ -232,30 +213,24 @@ _PLAN: dict[str, Any] = {
 }
 
 
-class PlanAgreed(_CaseEvent):
+class PlanAgreed(_PlanEvent):
     """A plan started on a family's case: its lead, targets and first review date (no notes)."""
 
     event_type: ClassVar[str] = "attendance.plan.agreed"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_PLAN,
-                    "lead": {"name": "Sam Patel", "role": "Attendance officer", "organisation": "LA 380"},
-                    "targets": [
-                        {"description": "In school every Monday", "attendance_rate": 0.9, "by": "2027-02-12"}
-                    ],
-                    "review_on": "2027-01-15",
-                    "agreed_with_family": True,
-                    "agreed_at": "2026-12-03T10:00:00Z",
-                    "by": "la-380",
-                }
-            ]
+    model_config = examples(
+        {
+            **_PLAN,
+            "lead": {"name": "Sam Patel", "role": "Attendance officer", "organisation": "LA 380"},
+            "targets": [
+                {"description": "In school every Monday", "attendance_rate": 0.9, "by": "2027-02-12"}
+            ],
+            "review_on": "2027-01-15",
+            "agreed_with_family": True,
+            "agreed_at": "2026-12-03T10:00:00Z",
+            "by": "la-380",
         }
     )
 
-    plan_id: str
-    kind: PlanKind
     lead: PlanLead
     targets: Annotated[list[PlanTarget], Field(max_length=FEW)] = []
     review_on: dt.date
@@ -264,28 +239,22 @@ class PlanAgreed(_CaseEvent):
     by: str | None = None
 
 
-class PlanReviewed(_CaseEvent):
+class PlanReviewed(_PlanEvent):
     """A plan was reviewed: the progress seen and the next review date (the note stays in casework)."""
 
     event_type: ClassVar[str] = "attendance.plan.reviewed"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_PLAN,
-                    "review_id": "3e9d1b2a-4c5f-4a6b-8c7d-9e0f1a2b3c4d",
-                    "held_on": "2027-01-15",
-                    "progress": "improving",
-                    "review_on": "2027-02-12",
-                    "reviewed_at": "2027-01-15T15:00:00Z",
-                    "by": "staff-100001",
-                }
-            ]
+    model_config = examples(
+        {
+            **_PLAN,
+            "review_id": "3e9d1b2a-4c5f-4a6b-8c7d-9e0f1a2b3c4d",
+            "held_on": "2027-01-15",
+            "progress": "improving",
+            "review_on": "2027-02-12",
+            "reviewed_at": "2027-01-15T15:00:00Z",
+            "by": "staff-100001",
         }
     )
 
-    plan_id: str
-    kind: PlanKind
     review_id: str
     held_on: dt.date
     progress: Progress
@@ -294,25 +263,19 @@ class PlanReviewed(_CaseEvent):
     by: str | None = None
 
 
-class PlanEnded(_CaseEvent):
+class PlanEnded(_PlanEvent):
     """A plan ended with an outcome (or because its case closed)."""
 
     event_type: ClassVar[str] = "attendance.plan.ended"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_PLAN,
-                    "outcome": "attendance_improved",
-                    "ended_at": "2027-03-01T10:00:00Z",
-                    "by": "la-380",
-                }
-            ]
+    model_config = examples(
+        {
+            **_PLAN,
+            "outcome": "attendance_improved",
+            "ended_at": "2027-03-01T10:00:00Z",
+            "by": "la-380",
         }
     )
 
-    plan_id: str
-    kind: PlanKind
     outcome: PlanOutcome
     ended_at: dt.datetime
     by: str | None = None
@@ -341,28 +304,24 @@ class SupportMeetingHeld(EventData):
 
     topic: ClassVar[str] = CASES_TOPIC
     event_type: ClassVar[str] = "attendance.support_meeting.held"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    key_field: ClassVar[str] = "school_urn"  # a meeting is about one school, across its families
+    subject_field: ClassVar[str | None] = "meeting_id"
+    model_config = examples(
+        {
+            "meeting_id": "c4b3a291-8f7e-4d6c-b5a4-3f2e1d0c9b8a",
+            "la_code": "380",
+            "school_urn": "100001",
+            "held_on": "2026-12-02",
+            "attendees": [{"name": "Sam Patel", "role": "Attendance officer", "organisation": "LA 380"}],
+            "agreed": [
                 {
-                    "meeting_id": "c4b3a291-8f7e-4d6c-b5a4-3f2e1d0c9b8a",
-                    "la_code": "380",
-                    "school_urn": "100001",
-                    "held_on": "2026-12-02",
-                    "attendees": [
-                        {"name": "Sam Patel", "role": "Attendance officer", "organisation": "LA 380"}
-                    ],
-                    "agreed": [
-                        {
-                            "case_id": "0b9e2a64-1f7c-4d7e-8d0a-6a9a1f3c2b10",
-                            "action_id": "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
-                            "due_on": "2026-12-18",
-                        }
-                    ],
-                    "recorded_at": "2026-12-02T16:00:00Z",
-                    "by": "la-380",
+                    "case_id": "0b9e2a64-1f7c-4d7e-8d0a-6a9a1f3c2b10",
+                    "action_id": "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
+                    "due_on": "2026-12-18",
                 }
-            ]
+            ],
+            "recorded_at": "2026-12-02T16:00:00Z",
+            "by": "la-380",
         }
     )
 
@@ -374,9 +333,3 @@ class SupportMeetingHeld(EventData):
     agreed: Annotated[list[AgreedAction], Field(max_length=FAMILY)] = []
     recorded_at: dt.datetime
     by: str | None = None
-
-    def key(self) -> str:
-        return self.school_urn  # a meeting is about one school, across its families
-
-    def subject(self) -> str:
-        return self.meeting_id

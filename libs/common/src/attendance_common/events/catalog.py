@@ -7,64 +7,37 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from attendance_common.events.alerts import AlertCleared, AlertRaised
+from attendance_common.events import alerts, casework, notifications, registers, requests
 from attendance_common.events.base import EventData
-from attendance_common.events.casework import (
-    CaseClosed,
-    CaseOpened,
-    CaseStageChanged,
-    LegalActionRecorded,
-    PlanAgreed,
-    PlanEnded,
-    PlanReviewed,
-    ReferralMade,
-    SupportMeetingHeld,
-)
 from attendance_common.events.envelope import CloudEvent, EnvelopeError, encode_data
-from attendance_common.events.notifications import NotificationFailed, NotificationSent
-from attendance_common.events.registers import (
-    MarksAmended,
-    MarksRecorded,
-    PupilDeleted,
-    PupilUpserted,
-    SchoolUpserted,
-)
-from attendance_common.events.requests import (
-    AbsenceReportDecided,
-    AbsenceReportSubmitted,
-    AbsenceReportWithdrawn,
-    LeaveRequestDecided,
-    LeaveRequestSubmitted,
-    LeaveRequestWithdrawn,
-)
 
 EVENT_MODELS: dict[str, type[EventData]] = {
     model.event_type: model
     for model in (
-        SchoolUpserted,
-        PupilUpserted,
-        PupilDeleted,
-        MarksRecorded,
-        MarksAmended,
-        AbsenceReportSubmitted,
-        AbsenceReportDecided,
-        AbsenceReportWithdrawn,
-        LeaveRequestSubmitted,
-        LeaveRequestDecided,
-        LeaveRequestWithdrawn,
-        AlertRaised,
-        AlertCleared,
-        CaseOpened,
-        CaseStageChanged,
-        CaseClosed,
-        ReferralMade,
-        LegalActionRecorded,
-        PlanAgreed,
-        PlanReviewed,
-        PlanEnded,
-        SupportMeetingHeld,
-        NotificationSent,
-        NotificationFailed,
+        registers.SchoolUpserted,
+        registers.PupilUpserted,
+        registers.PupilDeleted,
+        registers.MarksRecorded,
+        registers.MarksAmended,
+        requests.AbsenceReportSubmitted,
+        requests.AbsenceReportDecided,
+        requests.AbsenceReportWithdrawn,
+        requests.LeaveRequestSubmitted,
+        requests.LeaveRequestDecided,
+        requests.LeaveRequestWithdrawn,
+        alerts.AlertRaised,
+        alerts.AlertCleared,
+        casework.CaseOpened,
+        casework.CaseStageChanged,
+        casework.CaseClosed,
+        casework.ReferralMade,
+        casework.LegalActionRecorded,
+        casework.PlanAgreed,
+        casework.PlanReviewed,
+        casework.PlanEnded,
+        casework.SupportMeetingHeld,
+        notifications.NotificationSent,
+        notifications.NotificationFailed,
     )
 }
 

@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import ConfigDict, field_validator
+from pydantic import field_validator
 
 from attendance_common.bounds import Text
-from attendance_common.events.base import NOTIFICATIONS_TOPIC, EventData
+from attendance_common.events.base import NOTIFICATIONS_TOPIC, EventData, examples
 
 Channel = Literal["app", "email", "sms", "webhook"]
 RecipientKind = Literal["parent", "social_worker", "local_authority", "school"]
@@ -31,6 +31,7 @@ _NOTIFICATION: dict[str, Any] = {
 
 class _NotificationEvent(EventData):
     topic: ClassVar[str] = NOTIFICATIONS_TOPIC
+    key_field: ClassVar[str] = "upn"
 
     notification_id: str
     trigger: str
@@ -40,20 +41,12 @@ class _NotificationEvent(EventData):
     recipient_kind: RecipientKind
     attempts: int
 
-    def key(self) -> str:
-        return self.upn
-
-    def subject(self) -> str:
-        return self.upn
-
 
 class NotificationSent(_NotificationEvent):
     """A message reached its channel (accepted by the SMTP server, Notify, or the webhook)."""
 
     event_type: ClassVar[str] = "attendance.notification.sent"
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{**_NOTIFICATION, "sent_at": "2026-09-07T08:52:03Z"}]}
-    )
+    model_config = examples({**_NOTIFICATION, "sent_at": "2026-09-07T08:52:03Z"})
 
     sent_at: dt.datetime
 
@@ -62,16 +55,12 @@ class NotificationFailed(_NotificationEvent):
     """A message gave up after its bounded retries."""
 
     event_type: ClassVar[str] = "attendance.notification.failed"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_NOTIFICATION,
-                    "attempts": 5,
-                    "error": "SMTP 550 mailbox unavailable",
-                    "failed_at": "2026-09-07T09:30:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            **_NOTIFICATION,
+            "attempts": 5,
+            "error": "SMTP 550 mailbox unavailable",
+            "failed_at": "2026-09-07T09:30:00Z",
         }
     )
 

@@ -19,6 +19,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from attendance_common.events.alerts import ALERT_EXAMPLE
+from attendance_common.events.base import examples
+
 LA_TOPIC_PREFIX = "attendance.la."
 # The LA's own consumer group: the one group its principal may use (deploy/kafka/la-acls.sh).
 LA_GROUP_PREFIX = "la-"
@@ -40,6 +43,7 @@ def la_group(la_code: str) -> str:
 
 class _Thin(BaseModel):
     model_config = ConfigDict(frozen=True)
+
     event_type: ClassVar[str]
     # The record key on the LA's topic (the AsyncAPI message says it).
     stream_key: ClassVar[str] = "the pupil's UPN"
@@ -50,23 +54,7 @@ class AlertData(_Thin):
     contact details, no evidence."""
 
     event_type: ClassVar[str] = "attendance.alert.raised"
-    model_config = ConfigDict(
-        frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "alert_id": "6c1f0b0e-3a43-4a8e-9d8e-0b7c5d0f2a11",
-                    "type": "severe_absence",
-                    "school_urn": "100001",
-                    "la_code": "380",
-                    "upn": "A801200115001",
-                    "date": "2026-09-07",
-                    "raised_at": "2026-09-07T08:52:01Z",
-                    "rule_version": "2024.1",
-                }
-            ]
-        },
-    )
+    model_config = examples({**ALERT_EXAMPLE, "type": "severe_absence"})
 
     alert_id: str
     type: str
@@ -82,7 +70,7 @@ class AlertClearedData(AlertData):
     """An alert about one of the LA's pupils stopped holding: the alert's thin fields and when."""
 
     event_type: ClassVar[str] = "attendance.alert.cleared"
-    model_config = ConfigDict(frozen=True, json_schema_extra={})
+    model_config = ConfigDict(json_schema_extra={})  # not the raised alert's example
 
     cleared_at: dt.datetime
 
@@ -154,18 +142,21 @@ class PlanTargetData(BaseModel):
     by: dt.date | None
 
 
-class PlanAgreedData(_Thin):
-    """A plan started on the case of one of the LA's pupils: its kind, lead (no email), targets and
-    first review date, naming only that pupil (no notes, no other pupil of the family)."""
-
-    event_type: ClassVar[str] = "attendance.plan.agreed"
-
+class _PlanData(_Thin):
     case_id: str
     plan_id: str
     kind: str
     school_urn: str
     la_code: str
     upn: str
+
+
+class PlanAgreedData(_PlanData):
+    """A plan started on the case of one of the LA's pupils: its kind, lead (no email), targets and
+    first review date, naming only that pupil (no notes, no other pupil of the family)."""
+
+    event_type: ClassVar[str] = "attendance.plan.agreed"
+
     lead: PlanLeadData
     targets: list[PlanTargetData]
     review_on: dt.date
@@ -173,18 +164,12 @@ class PlanAgreedData(_Thin):
     agreed_at: dt.datetime
 
 
-class PlanReviewedData(_Thin):
+class PlanReviewedData(_PlanData):
     """A plan on the case of one of the LA's pupils was reviewed: the progress seen and the next
     review date (the review's note stays in casework)."""
 
     event_type: ClassVar[str] = "attendance.plan.reviewed"
 
-    case_id: str
-    plan_id: str
-    kind: str
-    school_urn: str
-    la_code: str
-    upn: str
     review_id: str
     held_on: dt.date
     progress: str
@@ -192,17 +177,11 @@ class PlanReviewedData(_Thin):
     reviewed_at: dt.datetime
 
 
-class PlanEndedData(_Thin):
+class PlanEndedData(_PlanData):
     """A plan on the case of one of the LA's pupils ended, with its outcome (no note)."""
 
     event_type: ClassVar[str] = "attendance.plan.ended"
 
-    case_id: str
-    plan_id: str
-    kind: str
-    school_urn: str
-    la_code: str
-    upn: str
     outcome: str
     ended_at: dt.datetime
 

@@ -18,7 +18,7 @@ from attendance_common.bounds import (
     Phone,
     RegisterNote,
 )
-from attendance_common.events.base import MARKS_TOPIC, PUPILS_TOPIC, EventData
+from attendance_common.events.base import MARKS_TOPIC, PUPILS_TOPIC, EventData, examples
 
 Session = Literal["AM", "PM"]
 SenStatus = Literal["N", "K", "E"]
@@ -79,18 +79,15 @@ class SchoolUpserted(EventData):
 
     event_type: ClassVar[str] = "attendance.school.upserted"
     topic: ClassVar[str] = PUPILS_TOPIC
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "urn": "100001",
-                    "name": "Hill Primary",
-                    "la_code": "380",
-                    "phase": "primary",
-                    "attendance_lead": {"name": "Grace Hopper", "email": "g.hopper@hill.sch.uk"},
-                    "trust": {"id": "T123", "name": "Northern Lights Academy Trust"},
-                }
-            ]
+    key_field: ClassVar[str] = "urn"
+    model_config = examples(
+        {
+            "urn": "100001",
+            "name": "Hill Primary",
+            "la_code": "380",
+            "phase": "primary",
+            "attendance_lead": {"name": "Grace Hopper", "email": "g.hopper@hill.sch.uk"},
+            "trust": {"id": "T123", "name": "Northern Lights Academy Trust"},
         }
     )
 
@@ -100,12 +97,6 @@ class SchoolUpserted(EventData):
     phase: Code | None = None
     attendance_lead: AttendanceLead | None = None
     trust: Trust | None = None
-
-    def key(self) -> str:
-        return self.urn
-
-    def subject(self) -> str:
-        return self.urn
 
 
 _PUPIL_EXAMPLE: dict[str, Any] = {
@@ -133,12 +124,11 @@ _PUPIL_EXAMPLE: dict[str, Any] = {
 }
 
 
-class PupilUpserted(EventData):
-    """A pupil was put on roll or their record (characteristics, contacts, social worker) changed."""
+class _PupilEvent(EventData):
+    """Who the pupil is, at which school."""
 
-    event_type: ClassVar[str] = "attendance.pupil.upserted"
     topic: ClassVar[str] = PUPILS_TOPIC
-    model_config = ConfigDict(json_schema_extra={"examples": [_PUPIL_EXAMPLE]})
+    key_field: ClassVar[str] = "upn"
 
     school_urn: str
     la_code: str
@@ -146,60 +136,44 @@ class PupilUpserted(EventData):
     given_name: PupilName
     family_name: PupilName
     date_of_birth: date | None = None
+
+
+class PupilUpserted(_PupilEvent):
+    """A pupil was put on roll or their record (characteristics, contacts, social worker) changed."""
+
+    event_type: ClassVar[str] = "attendance.pupil.upserted"
+    model_config = examples(_PUPIL_EXAMPLE)
+
     year_group: str
     start_date: date
     characteristics: Characteristics
     social_worker: SocialWorker | None = None
     contacts: Contacts = []
 
-    def key(self) -> str:
-        return self.upn
 
-    def subject(self) -> str:
-        return self.upn
-
-
-class PupilDeleted(EventData):
+class PupilDeleted(_PupilEvent):
     """A pupil's name was deleted from the admission register on a regulation 9 ground.
 
     Carries what the LA must be told (domain.md section 8): name, parents and contacts.
     """
 
     event_type: ClassVar[str] = "attendance.pupil.deleted"
-    topic: ClassVar[str] = PUPILS_TOPIC
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **{k: _PUPIL_EXAMPLE[k] for k in ("school_urn", "la_code", "upn")},
-                    **{k: _PUPIL_EXAMPLE[k] for k in ("given_name", "family_name", "date_of_birth")},
-                    "ground": "moved_away",
-                    "date": "2026-11-23",
-                    "note": "Family moved to Leeds",
-                    "contacts": _PUPIL_EXAMPLE["contacts"],
-                    "social_worker": None,
-                }
-            ]
+    model_config = examples(
+        {
+            **{name: _PUPIL_EXAMPLE[name] for name in _PupilEvent.model_fields},
+            "ground": "moved_away",
+            "date": "2026-11-23",
+            "note": "Family moved to Leeds",
+            "contacts": _PUPIL_EXAMPLE["contacts"],
+            "social_worker": None,
         }
     )
 
-    school_urn: str
-    la_code: str
-    upn: str
-    given_name: PupilName
-    family_name: PupilName
-    date_of_birth: date | None = None
     ground: str
     date: date
     note: RegisterNote | None = None
     contacts: Contacts = []
     social_worker: SocialWorker | None = None
-
-    def key(self) -> str:
-        return self.upn
-
-    def subject(self) -> str:
-        return self.upn
 
 
 class RecordedMark(BaseModel):
@@ -229,59 +203,45 @@ _MARK: dict[str, Any] = {
 }
 
 
-class MarksRecorded(EventData):
+class _MarksEvent(EventData):
+    """The school a batch of marks is for: its URN is the key, so each pupil's marks stay in order."""
+
+    topic: ClassVar[str] = MARKS_TOPIC
+    key_field: ClassVar[str] = "school_urn"
+
+    school_urn: str
+    la_code: str
+
+
+class MarksRecorded(_MarksEvent):
     """New marks for one school, batched: keyed by URN so each pupil's marks stay in order."""
 
     event_type: ClassVar[str] = "attendance.mark.recorded"
-    topic: ClassVar[str] = MARKS_TOPIC
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"school_urn": "100001", "la_code": "380", "marks": [_MARK]}]}
-    )
+    model_config = examples({"school_urn": "100001", "la_code": "380", "marks": [_MARK]})
 
-    school_urn: str
-    la_code: str
     marks: Annotated[list[RecordedMark], Field(max_length=MARKS)]
 
-    def key(self) -> str:
-        return self.school_urn
 
-    def subject(self) -> str:
-        return self.school_urn
-
-
-class MarksAmended(EventData):
+class MarksAmended(_MarksEvent):
     """Marks of one school changed to a different code, each with the code it replaced."""
 
     event_type: ClassVar[str] = "attendance.mark.amended"
-    topic: ClassVar[str] = MARKS_TOPIC
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "school_urn": "100001",
+            "la_code": "380",
+            "marks": [
                 {
-                    "school_urn": "100001",
-                    "la_code": "380",
-                    "marks": [
-                        {
-                            **_MARK,
-                            "code": "I",
-                            "previous_code": "N",
-                            "reason": "Parent phoned: ill",
-                            "recorded_at": "2026-09-08T09:15:00Z",
-                            "changed_by_sub": "mis-vendor-1",
-                            "changed_by_role": "mis",
-                        }
-                    ],
+                    **_MARK,
+                    "code": "I",
+                    "previous_code": "N",
+                    "reason": "Parent phoned: ill",
+                    "recorded_at": "2026-09-08T09:15:00Z",
+                    "changed_by_sub": "mis-vendor-1",
+                    "changed_by_role": "mis",
                 }
-            ]
+            ],
         }
     )
 
-    school_urn: str
-    la_code: str
     marks: Annotated[list[AmendedMark], Field(max_length=MARKS)]
-
-    def key(self) -> str:
-        return self.school_urn
-
-    def subject(self) -> str:
-        return self.school_urn

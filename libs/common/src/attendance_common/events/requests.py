@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar, Literal
 
-from pydantic import ConfigDict
+from pydantic import BaseModel
 
 from attendance_common.bounds import Code
-from attendance_common.events.base import REQUESTS_TOPIC, EventData
+from attendance_common.events.base import REQUESTS_TOPIC, EventData, examples
 
 Session = Literal["AM", "PM"]
 AbsenceReason = Literal[
@@ -41,16 +41,42 @@ Role = Code  # the token's role of whoever acted (`parent`, `school_staff`, `mis
 
 class _RequestEvent(EventData):
     topic: ClassVar[str] = REQUESTS_TOPIC
+    key_field: ClassVar[str] = "upn"
 
     school_urn: str
     la_code: str | None = None
     upn: str
 
-    def key(self) -> str:
-        return self.upn
 
-    def subject(self) -> str:
-        return self.upn
+# Both kinds of request go the same way: submitted, then decided or withdrawn. Each event is its kind's
+# fields, then its step's (the step first among the bases, so its fields come last).
+class _Submitted(BaseModel):
+    submitted_at: dt.datetime
+    submitted_by_role: Role
+
+
+class _Decided(BaseModel):
+    outcome: str  # each kind names its own outcomes
+    decided_at: dt.datetime
+    decided_by_role: Role
+
+
+class _Withdrawn(BaseModel):
+    withdrawn_at: dt.datetime
+    withdrawn_by_role: Role
+
+
+# Example payloads of each step, from a request's own example.
+def _submitted(request: dict[str, Any], at: str) -> dict[str, Any]:
+    return {**request, "submitted_at": at, "submitted_by_role": "parent"}
+
+
+def _decided(request: dict[str, Any], outcome: str, at: str) -> dict[str, Any]:
+    return {**request, "outcome": outcome, "decided_at": at, "decided_by_role": "school_staff"}
+
+
+def _withdrawn(request: dict[str, Any], at: str) -> dict[str, Any]:
+    return {**request, "withdrawn_at": at, "withdrawn_by_role": "parent"}
 
 
 class _AbsenceReportEvent(_RequestEvent):
@@ -79,54 +105,27 @@ _REPORT: dict[str, Any] = {
 }
 
 
-class AbsenceReportSubmitted(_AbsenceReportEvent):
+class AbsenceReportSubmitted(_Submitted, _AbsenceReportEvent):
     """A parent (or the school office for them) reported an absence: evidence, not a mark."""
 
     event_type: ClassVar[str] = "attendance.absence_report.submitted"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{**_REPORT, "submitted_at": "2026-12-03T07:41:00Z", "submitted_by_role": "parent"}]
-        }
-    )
-
-    submitted_at: dt.datetime
-    submitted_by_role: Role
+    model_config = examples(_submitted(_REPORT, "2026-12-03T07:41:00Z"))
 
 
-class AbsenceReportDecided(_AbsenceReportEvent):
+class AbsenceReportDecided(_Decided, _AbsenceReportEvent):
     """The school accepted or declined a report (the MIS still records the code)."""
 
     event_type: ClassVar[str] = "attendance.absence_report.decided"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_REPORT,
-                    "outcome": "accepted",
-                    "decided_at": "2026-12-03T09:10:00Z",
-                    "decided_by_role": "school_staff",
-                }
-            ]
-        }
-    )
+    model_config = examples(_decided(_REPORT, "accepted", "2026-12-03T09:10:00Z"))
 
     outcome: Literal["accepted", "declined"]
-    decided_at: dt.datetime
-    decided_by_role: Role
 
 
-class AbsenceReportWithdrawn(_AbsenceReportEvent):
+class AbsenceReportWithdrawn(_Withdrawn, _AbsenceReportEvent):
     """A report still waiting for a decision was withdrawn (the child came in after all)."""
 
     event_type: ClassVar[str] = "attendance.absence_report.withdrawn"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{**_REPORT, "withdrawn_at": "2026-12-03T08:05:00Z", "withdrawn_by_role": "parent"}]
-        }
-    )
-
-    withdrawn_at: dt.datetime
-    withdrawn_by_role: Role
+    model_config = examples(_withdrawn(_REPORT, "2026-12-03T08:05:00Z"))
 
 
 class _LeaveRequestEvent(_RequestEvent):
@@ -149,51 +148,24 @@ _LEAVE: dict[str, Any] = {
 }
 
 
-class LeaveRequestSubmitted(_LeaveRequestEvent):
+class LeaveRequestSubmitted(_Submitted, _LeaveRequestEvent):
     """Leave of absence was asked for, in advance (regulation 11)."""
 
     event_type: ClassVar[str] = "attendance.leave_request.submitted"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{**_LEAVE, "submitted_at": "2026-12-01T18:20:00Z", "submitted_by_role": "parent"}]
-        }
-    )
-
-    submitted_at: dt.datetime
-    submitted_by_role: Role
+    model_config = examples(_submitted(_LEAVE, "2026-12-01T18:20:00Z"))
 
 
-class LeaveRequestDecided(_LeaveRequestEvent):
+class LeaveRequestDecided(_Decided, _LeaveRequestEvent):
     """The school granted or refused leave; granted leave is recorded with `expected_code`."""
 
     event_type: ClassVar[str] = "attendance.leave_request.decided"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **_LEAVE,
-                    "outcome": "granted",
-                    "decided_at": "2026-12-02T12:00:00Z",
-                    "decided_by_role": "school_staff",
-                }
-            ]
-        }
-    )
+    model_config = examples(_decided(_LEAVE, "granted", "2026-12-02T12:00:00Z"))
 
     outcome: Literal["granted", "refused"]
-    decided_at: dt.datetime
-    decided_by_role: Role
 
 
-class LeaveRequestWithdrawn(_LeaveRequestEvent):
+class LeaveRequestWithdrawn(_Withdrawn, _LeaveRequestEvent):
     """A leave request still pending was withdrawn."""
 
     event_type: ClassVar[str] = "attendance.leave_request.withdrawn"
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{**_LEAVE, "withdrawn_at": "2026-12-02T08:00:00Z", "withdrawn_by_role": "parent"}]
-        }
-    )
-
-    withdrawn_at: dt.datetime
-    withdrawn_by_role: Role
+    model_config = examples(_withdrawn(_LEAVE, "2026-12-02T08:00:00Z"))
