@@ -5,6 +5,8 @@ Use cases never commit; they add and flush.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -16,7 +18,7 @@ from attendance_common.clock import now_utc
 from attendance_common.events.base import EventData
 from attendance_common.messaging import add_event
 from registers.family_requests import rules
-from registers.models import AbsenceReport, LeaveRequest, School
+from registers.models import AbsenceReport, LeaveRequest, Pupil, School
 
 SOURCE = "registers"
 Request = TypeVar("Request", AbsenceReport, LeaveRequest)
@@ -25,7 +27,7 @@ Request = TypeVar("Request", AbsenceReport, LeaveRequest)
 @dataclass(frozen=True)
 class Kind(Generic[Request]):
     """One kind of request: its table, name, the status it waits in, the outcome that needs a note,
-    its events, and what every one of them carries (`span`: never the family's own words)."""
+    its events, what every one of them carries, and the columns a new one takes from its body."""
 
     model: type[Request]
     name: str
@@ -34,22 +36,41 @@ class Kind(Generic[Request]):
     submitted: type[EventData]
     decided: type[EventData]
     withdrawn: type[EventData]
-    span: Callable[[Request, School], dict[str, object]]
+    id_field: str  # what its events (and its routes) call its id: `report_id`, `request_id`
+    carried: tuple[str, ...]  # its own columns that its events carry: never the family's own words
+    columns: Callable[[Any, dt.date], dict[str, object]]  # (body, today): refuses what its rules refuse
+
+    def span(self, request: Request, school: School) -> dict[str, object]:
+        """What every event of this kind carries: whose request, and the days it covers."""
+        columns = ("school_urn", "upn", "first_date", "last_date", *self.carried)
+        return {self.id_field: request.id, "la_code": school.la_code} | {
+            c: getattr(request, c) for c in columns
+        }
 
 
-def submitted_by(kind: Kind[Any], by: Principal) -> dict[str, Any]:
-    """A new request's status and who submitted it, now."""
-    return {
-        "status": kind.waiting,
-        "submitted_at": now_utc(),
-        "submitted_by_sub": by.sub,
-        "submitted_by_role": by.role.value,
-        "submitted_by_name": by.name,
-    }
-
-
-async def add(session: AsyncSession, request: Request, kind: Kind[Request], school: School) -> None:
-    """Record a new request (made with `submitted_by`) and its submitted event."""
+async def submit(
+    session: AsyncSession,
+    kind: Kind[Request],
+    *,
+    school: School,
+    pupil: Pupil,
+    data: Any,
+    by: Principal,
+    today: dt.date,
+) -> Request:
+    """Record a new request, once the kind's rules pass its body, with its submitted event."""
+    request = kind.model(
+        id=str(uuid.uuid4()),
+        school_urn=school.urn,
+        pupil_id=pupil.id,
+        upn=pupil.upn,
+        status=kind.waiting,
+        submitted_at=now_utc(),
+        submitted_by_sub=by.sub,
+        submitted_by_role=by.role.value,
+        submitted_by_name=by.name,
+        **kind.columns(data, today),
+    )
     session.add(request)
     await session.flush()
     event = kind.submitted(
@@ -58,6 +79,7 @@ async def add(session: AsyncSession, request: Request, kind: Kind[Request], scho
         submitted_by_role=request.submitted_by_role,
     )
     add_event(session, event, source=SOURCE)
+    return request
 
 
 async def decide(
