@@ -9,10 +9,10 @@ are made.
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,12 +30,10 @@ from registers.family_requests.schemas import (
     LeaveIn,
     LeaveOut,
     LeavesOut,
-    LeaveStatus,
     ReportDecisionIn,
     ReportIn,
     ReportOut,
     ReportsOut,
-    ReportStatus,
     RequestOut,
 )
 
@@ -48,27 +46,24 @@ IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 
 @dataclass(frozen=True)
 class _Routes:
-    """What one kind's routes have of their own; `about` describes each route (its OpenAPI text)."""
+    """What one kind's routes have of their own (the path and statuses follow from its name and `out`);
+    `about` describes each route (its OpenAPI text)."""
 
     kind: lifecycle.Kind[Any]
-    path: str  # its collection, "absence-reports"; a page lists them as "absence_reports"
     body: type[BaseModel]
     decision: type[BaseModel]
     out: type[RequestOut]
     page: type[BaseModel]
-    status: Any  # the Literal of its statuses
     about: dict[str, str]  # by route: submit, list_school, list_pupil, decide, withdraw
 
 
 _KINDS = (
     _Routes(
         kind=absence_reports.KIND,
-        path="absence-reports",
         body=ReportIn,
         decision=ReportDecisionIn,
         out=ReportOut,
         page=ReportsOut,
-        status=ReportStatus,
         about={
             "submit": "A family (or the office for them) reports an absence: evidence for the school, "
             "not a mark.",
@@ -82,12 +77,10 @@ _KINDS = (
     ),
     _Routes(
         kind=leave_requests.KIND,
-        path="leave-requests",
         body=LeaveIn,
         decision=LeaveDecisionIn,
         out=LeaveOut,
         page=LeavesOut,
-        status=LeaveStatus,
         about={
             "submit": "Ask for leave of absence, in advance (regulation 11); `expected_code` is what granted "
             "leave records.",
@@ -133,26 +126,38 @@ async def _submitted_once(
 
 def _mount(routes: _Routes) -> None:
     """Add one kind's five routes: submit, the school's list, a pupil's list, decide, withdraw."""
-    kind, out, about = routes.kind, routes.out, routes.about
-    noun, listed = kind.name.replace(" ", "_"), routes.path.replace("-", "_")  # absence_report(s)
-    school_path, pupil_path = f"/{{urn}}/{routes.path}", f"/{{urn}}/pupils/{{upn}}/{routes.path}"
+    kind, out, page, about = routes.kind, routes.out, routes.page, routes.about
+    noun, collection = kind.name.replace(" ", "_"), f"{kind.name.replace(' ', '-')}s"  # absence_report(s)
+    school_path, pupil_path = f"/{{urn}}/{collection}", f"/{{urn}}/pupils/{{upn}}/{collection}"
     one_path = f"{school_path}/{{{kind.id_field}}}"
-    # The kind's own types, named for the annotations below (mypy cannot check types chosen at run time).
-    Body, Decision, Status = routes.body, routes.decision, routes.status | None
+    # The kind's own types, named for the annotations below (mypy cannot check types chosen at run time);
+    # a list filters by the statuses its rows show.
+    statuses: Any = out.model_fields["status"].annotation
+    Body, Decision, Status = routes.body, routes.decision, statuses | None
     RequestId = Annotated[str, Path(alias=kind.id_field)]
 
-    def page(found: tuple[list[Any], str | None]) -> BaseModel:
-        rows, cursor = found
-        return routes.page.model_validate({listed: [request_out(out, row) for row in rows], "next": cursor})
+    async def filters_asked(
+        status: Status = None,  # type: ignore[valid-type]
+        start: FromDate = None,
+        end: ToDate = None,
+        limit: Limit = 100,
+        after: After = None,
+    ) -> service.Filters:
+        return service.Filters(status=status, start=start, end=end, limit=limit, after=after)
 
-    @router.post(
-        pupil_path,
-        response_model=out,
-        status_code=201,
-        responses={422: {}},
-        name=f"submit_{noun}",
-        description=about["submit"],
-    )
+    Filters = Annotated[service.Filters, Depends(filters_asked)]
+
+    def listed(found: tuple[list[Any], str | None]) -> BaseModel:
+        rows, cursor = found
+        return page.model_validate({f"{noun}s": [request_out(out, row) for row in rows], "next": cursor})
+
+    def route(method: str, path: str, action: str, **options: Any) -> Callable[[Any], Any]:
+        """A route under the name it had before the kinds shared their routes (`submit_absence_report`,
+        `list_school_absence_reports`), described by `about[action]`."""
+        name = f"{action}_{noun}s" if action.startswith("list_") else f"{action}_{noun}"
+        return router.api_route(path, methods=[method], name=name, description=about[action], **options)
+
+    @route("POST", pupil_path, "submit", response_model=out, status_code=201, responses={422: {}})
     async def submit(
         urn: str,
         upn: str,
@@ -169,54 +174,21 @@ def _mount(routes: _Routes) -> None:
 
         return await _submitted_once(request, database, principal, body, idempotency_key, submitted)
 
-    @router.get(
-        school_path,
-        response_model=routes.page,
-        name=f"list_school_{noun}s",
-        description=about["list_school"],
-    )
+    @route("GET", school_path, "list_school", response_model=page)
     async def list_school(
-        urn: str,
-        session: SessionDep,
-        principal: CurrentPrincipal,
-        status: Status = None,  # type: ignore[valid-type]
-        upn: Upn = None,
-        start: FromDate = None,
-        end: ToDate = None,
-        limit: Limit = 100,
-        after: After = None,
+        urn: str, session: SessionDep, principal: CurrentPrincipal, filters: Filters, upn: Upn = None
     ) -> BaseModel:
-        filters = service.Filters(status=status, upn=upn, start=start, end=end, limit=limit, after=after)
-        return page(await service.list_requests(session, principal, kind, _ids(urn)[0], filters))
+        filters = replace(filters, upn=upn)
+        return listed(await service.list_requests(session, principal, kind, _ids(urn)[0], filters))
 
-    @router.get(
-        pupil_path,
-        response_model=routes.page,
-        name=f"list_pupil_{noun}s",
-        description=about["list_pupil"],
-    )
+    @route("GET", pupil_path, "list_pupil", response_model=page)
     async def list_pupil(
-        urn: str,
-        upn: str,
-        session: SessionDep,
-        principal: CurrentPrincipal,
-        status: Status = None,  # type: ignore[valid-type]
-        start: FromDate = None,
-        end: ToDate = None,
-        limit: Limit = 100,
-        after: After = None,
+        urn: str, upn: str, session: SessionDep, principal: CurrentPrincipal, filters: Filters
     ) -> BaseModel:
         urn, upn = _ids(urn, upn)
-        filters = service.Filters(status=status, start=start, end=end, limit=limit, after=after)
-        return page(await service.list_requests(session, principal, kind, urn, filters, upn=upn))
+        return listed(await service.list_requests(session, principal, kind, urn, filters, upn=upn))
 
-    @router.post(
-        f"{one_path}/decision",
-        response_model=out,
-        responses={409: {}},
-        name=f"decide_{noun}",
-        description=about["decide"],
-    )
+    @route("POST", f"{one_path}/decision", "decide", response_model=out, responses={409: {}})
     async def decide(
         urn: str,
         request_id: RequestId,
@@ -227,13 +199,7 @@ def _mount(routes: _Routes) -> None:
         decided = await service.decide(session, principal, kind, _ids(urn)[0], request_id, body)
         return request_out(out, decided)
 
-    @router.post(
-        f"{one_path}/withdraw",
-        response_model=out,
-        responses={409: {}},
-        name=f"withdraw_{noun}",
-        description=about["withdraw"],
-    )
+    @route("POST", f"{one_path}/withdraw", "withdraw", response_model=out, responses={409: {}})
     async def withdraw(
         urn: str, request_id: RequestId, session: SessionDep, principal: CurrentPrincipal
     ) -> BaseModel:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.events import requests as events
-from registers.bulk import asyncpg_connection
+from registers.bulk import fetch_on_postgres
 from registers.family_requests import lifecycle, rules
 from registers.family_requests.schemas import LeaveIn
 from registers.models import LeaveRequest
@@ -53,15 +53,15 @@ async def granted_between(
     By school rather than by the batch's pupils: a school has a handful of granted leaves at a time,
     and the lookup by school needs no array of thousands of pupil ids.
     """
-    pg = await asyncpg_connection(session)
-    if pg is not None:
-        rows = await pg.fetch(
-            "SELECT pupil_id, first_date, last_date, expected_code FROM leave_requests "
-            "WHERE school_urn = $1 AND status = 'granted' AND last_date >= $2 AND first_date <= $3",
-            school_urn,
-            first,
-            last,
-        )
+    rows = await fetch_on_postgres(
+        session,
+        "SELECT pupil_id, first_date, last_date, expected_code FROM leave_requests "
+        "WHERE school_urn = $1 AND status = 'granted' AND last_date >= $2 AND first_date <= $3",
+        school_urn,
+        first,
+        last,
+    )
+    if rows is not None:
         return [(r["pupil_id"], r["first_date"], r["last_date"], r["expected_code"]) for r in rows]
     result = await session.execute(
         select(
