@@ -46,51 +46,38 @@ IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 
 @dataclass(frozen=True)
 class _Routes:
-    """What one kind's routes have of their own (the path and statuses follow from its name and `out`);
-    `about` describes each route (its OpenAPI text)."""
+    """What one kind's routes have of their own: the path, route names and statuses follow from the
+    kind's name and `out`."""
 
     kind: lifecycle.Kind[Any]
     body: type[BaseModel]
     decision: type[BaseModel]
     out: type[RequestOut]
     page: type[BaseModel]
-    about: dict[str, str]  # by route: submit, list_school, list_pupil, decide, withdraw
 
 
 _KINDS = (
-    _Routes(
-        kind=absence_reports.KIND,
-        body=ReportIn,
-        decision=ReportDecisionIn,
-        out=ReportOut,
-        page=ReportsOut,
-        about={
-            "submit": "A family (or the office for them) reports an absence: evidence for the school, "
-            "not a mark.",
-            "list_school": "The school's reports, newest first: its staff's queue.",
-            "list_pupil": "One pupil's reports, newest first; parents read their own child's.",
-            "decide": "Accept or decline (with a note) a report still submitted; a decided one is 409 "
-            "`already_decided`.",
-            "withdraw": "Withdraw a report still submitted: the parent who submitted it, or the school's "
-            "staff.",
-        },
-    ),
-    _Routes(
-        kind=leave_requests.KIND,
-        body=LeaveIn,
-        decision=LeaveDecisionIn,
-        out=LeaveOut,
-        page=LeavesOut,
-        about={
-            "submit": "Ask for leave of absence, in advance (regulation 11); `expected_code` is what granted "
-            "leave records.",
-            "list_school": "The school's leave requests, newest first.",
-            "list_pupil": "One pupil's leave requests, newest first; parents read their own child's.",
-            "decide": "Grant or refuse (with a note) leave still pending: the school's staff, not its MIS.",
-            "withdraw": "Withdraw leave still pending: the parent who asked, or the school's staff.",
-        },
-    ),
+    _Routes(absence_reports.KIND, ReportIn, ReportDecisionIn, ReportOut, ReportsOut),
+    _Routes(leave_requests.KIND, LeaveIn, LeaveDecisionIn, LeaveOut, LeavesOut),
 )
+# Each route's OpenAPI description, by its name.
+_ABOUT = {
+    "submit_absence_report": "A family (or the office for them) reports an absence: evidence for the "
+    "school, not a mark.",
+    "list_school_absence_reports": "The school's reports, newest first: its staff's queue.",
+    "list_pupil_absence_reports": "One pupil's reports, newest first; parents read their own child's.",
+    "decide_absence_report": "Accept or decline (with a note) a report still submitted; a decided one is "
+    "409 `already_decided`.",
+    "withdraw_absence_report": "Withdraw a report still submitted: the parent who submitted it, or the "
+    "school's staff.",
+    "submit_leave_request": "Ask for leave of absence, in advance (regulation 11); `expected_code` is what "
+    "granted leave records.",
+    "list_school_leave_requests": "The school's leave requests, newest first.",
+    "list_pupil_leave_requests": "One pupil's leave requests, newest first; parents read their own child's.",
+    "decide_leave_request": "Grant or refuse (with a note) leave still pending: the school's staff, not its "
+    "MIS.",
+    "withdraw_leave_request": "Withdraw leave still pending: the parent who asked, or the school's staff.",
+}
 
 
 def _ids(urn: str, upn: str | None = None) -> tuple[str, str]:
@@ -126,7 +113,7 @@ async def _submitted_once(
 
 def _mount(routes: _Routes) -> None:
     """Add one kind's five routes: submit, the school's list, a pupil's list, decide, withdraw."""
-    kind, out, page, about = routes.kind, routes.out, routes.page, routes.about
+    kind, out, page = routes.kind, routes.out, routes.page
     noun, collection = kind.name.replace(" ", "_"), f"{kind.name.replace(' ', '-')}s"  # absence_report(s)
     school_path, pupil_path = f"/{{urn}}/{collection}", f"/{{urn}}/pupils/{{upn}}/{collection}"
     one_path = f"{school_path}/{{{kind.id_field}}}"
@@ -153,9 +140,9 @@ def _mount(routes: _Routes) -> None:
 
     def route(method: str, path: str, action: str, **options: Any) -> Callable[[Any], Any]:
         """A route under the name it had before the kinds shared their routes (`submit_absence_report`,
-        `list_school_absence_reports`), described by `about[action]`."""
+        `list_school_absence_reports`), described by `_ABOUT`."""
         name = f"{action}_{noun}s" if action.startswith("list_") else f"{action}_{noun}"
-        return router.api_route(path, methods=[method], name=name, description=about[action], **options)
+        return router.api_route(path, methods=[method], name=name, description=_ABOUT[name], **options)
 
     @route("POST", pupil_path, "submit", response_model=out, status_code=201, responses={422: {}})
     async def submit(
