@@ -1,9 +1,9 @@
 """Routes for families' requests (api.md "Families report absences", "Families ask for leave"):
 parse, authorise and call the use case (service), render.
 
-Both kinds have the same five routes, made by `_mount` from what differs (`_Routes`): the path,
-the bodies, the statuses and the words. No `from __future__ import annotations` here: FastAPI reads
-the routes' annotations, which name each kind's own bodies, so they are evaluated as the routes
+Both kinds have the same five routes, made by `_mount` from what differs: the kind and its bodies
+(`_Routes`), and each route's words (`_ABOUT`). No `from __future__ import annotations` here: FastAPI
+reads the routes' annotations, which name each kind's own bodies, so they are evaluated as the routes
 are made.
 """
 
