@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -18,7 +19,7 @@ from attendance_common.identifiers import IdentifierError, validate_upn, validat
 from attendance_common.metrics import count_marks
 from attendance_common.web import app_settings
 from registers import access, history, marks, pupils, schools, summaries
-from registers.models import School
+from registers.models import Pupil, School
 from registers.schemas import (
     DeletionIn,
     HistoryOut,
@@ -152,17 +153,32 @@ async def post_marks(
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
-@router.get("/{urn}/pupils/{upn}/marks", response_model=MarksOut)
-async def get_marks(
+@dataclass(frozen=True)
+class _PupilPeriod:
+    pupil: Pupil
+    start: dt.date | None
+    end: dt.date | None
+
+
+async def _pupil_period(
     urn: str,
     upn: str,
     session: SessionDep,
     principal: CurrentPrincipal,
     start: FromDate = None,
     end: ToDate = None,
-):
+) -> _PupilPeriod:
+    """The pupil whose marks or attendance the caller may read, and the period asked for."""
     _, pupil = await access.pupil_for_read(session, principal, urn, _upn(upn))
-    return await history.list_marks(session, pupil=pupil, start=start, end=end)
+    return _PupilPeriod(pupil, start, end)
+
+
+PupilPeriod = Annotated[_PupilPeriod, Depends(_pupil_period)]
+
+
+@router.get("/{urn}/pupils/{upn}/marks", response_model=MarksOut)
+async def get_marks(asked: PupilPeriod, session: SessionDep):
+    return await history.list_marks(session, pupil=asked.pupil, start=asked.start, end=asked.end)
 
 
 @router.get("/{urn}/pupils/{upn}/marks/{date}/{session_name}/history", response_model=HistoryOut)
@@ -177,18 +193,10 @@ async def get_history(
 
 
 @router.get("/{urn}/pupils/{upn}/attendance", response_model=PupilAttendance, response_model_by_alias=True)
-async def get_pupil_attendance(
-    urn: str,
-    upn: str,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    start: FromDate = None,
-    end: ToDate = None,
-):
+async def get_pupil_attendance(asked: PupilPeriod, session: SessionDep):
     """Possible sessions, the four categories, rates and PA/SA flags (default: academic year to date)."""
-    _, pupil = await access.pupil_for_read(session, principal, urn, _upn(upn))
-    start, end = summaries.period(start, end, today_in_london())
-    return await summaries.pupil_attendance(session, pupil=pupil, start=start, end=end)
+    start, end = summaries.period(asked.start, asked.end, today_in_london())
+    return await summaries.pupil_attendance(session, pupil=asked.pupil, start=start, end=end)
 
 
 @router.get("/{urn}/attendance", response_model=SchoolAttendance, response_model_by_alias=True)

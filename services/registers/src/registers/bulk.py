@@ -51,17 +51,23 @@ async def asyncpg_connection(session: AsyncSession) -> asyncpg.Connection | None
     return pg
 
 
+async def fetch_on_postgres(session: AsyncSession, query: str, *args: Any) -> list[asyncpg.Record] | None:
+    """The rows of a query through the transaction's asyncpg connection on PostgreSQL; None on
+    SQLite, where the caller reads the same with SQLAlchemy Core."""
+    pg = await asyncpg_connection(session)
+    return None if pg is None else await pg.fetch(query, *args)
+
+
 async def pupils_by_upn(session: AsyncSession, urn: str, upns: Iterable[str]) -> dict[str, Any]:
     """upn -> row with `id`, `start_date`, `deleted_on` for those UPNs on this school's register."""
     upns = sorted(set(upns))
-    pg = await asyncpg_connection(session)
-    if pg is not None:
-        rows = await pg.fetch(
-            "SELECT id, upn, start_date, deleted_on FROM pupils "
-            "WHERE school_urn = $1 AND upn = ANY($2::text[])",
-            urn,
-            upns,
-        )
+    rows = await fetch_on_postgres(
+        session,
+        "SELECT id, upn, start_date, deleted_on FROM pupils WHERE school_urn = $1 AND upn = ANY($2::text[])",
+        urn,
+        upns,
+    )
+    if rows is not None:
         return {row["upn"]: _Row(row) for row in rows}
     found: dict[str, Any] = {}
     for chunk in _chunks(upns):
@@ -81,14 +87,14 @@ async def existing_marks(
     ids, days = sorted(set(pupil_ids)), sorted(set(dates))
     if not ids:
         return {}
-    pg = await asyncpg_connection(session)
-    if pg is not None:
-        rows = await pg.fetch(
-            "SELECT id, pupil_id, date, session, code FROM marks "
-            "WHERE pupil_id = ANY($1::bigint[]) AND date = ANY($2::date[])",
-            ids,
-            days,
-        )
+    rows = await fetch_on_postgres(
+        session,
+        "SELECT id, pupil_id, date, session, code FROM marks "
+        "WHERE pupil_id = ANY($1::bigint[]) AND date = ANY($2::date[])",
+        ids,
+        days,
+    )
+    if rows is not None:
         return {(r["pupil_id"], r["date"], r["session"]): (r["id"], r["code"]) for r in rows}
     existing: dict[Key, tuple[int, str]] = {}
     for chunk in _chunks(ids):

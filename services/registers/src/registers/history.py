@@ -23,18 +23,7 @@ async def list_marks(
     if end is not None:
         query = query.where(Mark.date <= end)
     marks = await session.scalars(query.order_by(Mark.date, Mark.session))
-    return MarksOut(
-        marks=[
-            MarkOut(
-                date=m.date,
-                session=m.session,
-                code=m.code,
-                minutes_late=m.minutes_late,
-                recorded_at=m.recorded_at,
-            )
-            for m in marks
-        ]
-    )
+    return MarksOut(marks=[MarkOut.model_validate(mark, from_attributes=True) for mark in marks])
 
 
 # Who may see the `sub` of whoever recorded or changed a mark (a staff member's or MIS's account
@@ -53,6 +42,10 @@ async def mark_history(
     if mark is None:
         raise NotFound("unknown_mark", f"no mark for {pupil.upn} on {date} {session_name}")
     show_sub = principal.role in SEES_WHO_CHANGED
+
+    def by(sub: str, role: str, name: str | None) -> ChangedBy:
+        return ChangedBy(sub=sub if show_sub else None, role=role, name=name)
+
     changes = (
         await session.scalars(select(MarkChange).where(MarkChange.mark_id == mark.id).order_by(MarkChange.id))
     ).all()
@@ -61,28 +54,16 @@ async def mark_history(
         previous_code=None,
         reason=None,
         changed_at=mark.recorded_at,
-        changed_by=ChangedBy(
-            sub=mark.recorded_by_sub if show_sub else None,
-            role=mark.recorded_by_role,
-            name=mark.recorded_by_name,
-        ),
+        changed_by=by(mark.recorded_by_sub, mark.recorded_by_role, mark.recorded_by_name),
     )
-    return HistoryOut(
-        entries=[
-            original,
-            *(
-                HistoryEntry(
-                    code=c.code,
-                    previous_code=c.previous_code,
-                    reason=c.reason,
-                    changed_at=c.changed_at,
-                    changed_by=ChangedBy(
-                        sub=c.changed_by_sub if show_sub else None,
-                        role=c.changed_by_role,
-                        name=c.changed_by_name,
-                    ),
-                )
-                for c in changes
-            ),
-        ]
-    )
+    amendments = [
+        HistoryEntry(
+            code=c.code,
+            previous_code=c.previous_code,
+            reason=c.reason,
+            changed_at=c.changed_at,
+            changed_by=by(c.changed_by_sub, c.changed_by_role, c.changed_by_name),
+        )
+        for c in changes
+    ]
+    return HistoryOut(entries=[original, *amendments])

@@ -144,10 +144,15 @@ class SchoolDay(Base):
 
 
 class FamilyRequestLife:
-    """A family's request (an absence report or leave), submitted, then decided or withdrawn: its
-    status, and when and by whom each happened."""
+    """A family's request (an absence report or leave), submitted, then decided or withdrawn: whose
+    it is, its days, its status, and when and by whom each happened."""
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    upn: Mapped[str] = mapped_column(String(13))
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    last_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10))
     submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     submitted_by_sub: Mapped[str] = mapped_column(String(200))
@@ -178,12 +183,7 @@ class AbsenceReport(FamilyRequestLife, Base):
         Index("ix_absence_reports_pupil", "pupil_id", "submitted_at", "id"),
     )
 
-    school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"))
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
-    upn: Mapped[str] = mapped_column(String(13))
-    first_date: Mapped[dt.date] = mapped_column(Date)
     first_session: Mapped[str] = mapped_column(String(2))
-    last_date: Mapped[dt.date] = mapped_column(Date)
     last_session: Mapped[str] = mapped_column(String(2))
     reason: Mapped[str] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(String(1000))
@@ -201,11 +201,6 @@ class LeaveRequest(FamilyRequestLife, Base):
         partial_index("ix_leave_requests_granted", "school_urn", "last_date", where="status = 'granted'"),
     )
 
-    school_urn: Mapped[str] = mapped_column(ForeignKey("schools.urn"))
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
-    upn: Mapped[str] = mapped_column(String(13))
-    first_date: Mapped[dt.date] = mapped_column(Date)
-    last_date: Mapped[dt.date] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(String(1000))
     expected_code: Mapped[str] = mapped_column(String(2))

@@ -16,21 +16,28 @@ from registers.models import Mark, Pupil, School
 from registers.schemas import DeletionIn, PupilIn, PupilOut
 
 SOURCE = "registers"
+_OWN = ("given_name", "family_name", "date_of_birth", "year_group", "start_date")
 
 
 def _record(data: PupilIn) -> dict[str, object]:
-    return {
-        "given_name": data.given_name,
-        "family_name": data.family_name,
-        "date_of_birth": data.date_of_birth,
-        "year_group": data.year_group,
-        "start_date": data.start_date,
-        "fsm_eligible": data.characteristics.fsm_eligible,
-        "sen_status": data.characteristics.sen_status,
-        "has_social_worker": data.characteristics.has_social_worker,
-        "social_worker": data.social_worker.model_dump(mode="json") if data.social_worker else None,
-        "contacts": [contact.model_dump(mode="json") for contact in data.contacts],
-    }
+    """A body as the pupil's columns: its characteristics flattened, the rest as JSON."""
+    return (
+        data.model_dump(include=set(_OWN))
+        | data.characteristics.model_dump()
+        | {
+            "social_worker": data.social_worker.model_dump(mode="json") if data.social_worker else None,
+            "contacts": [contact.model_dump(mode="json") for contact in data.contacts],
+        }
+    )
+
+
+def _characteristics(pupil: Pupil) -> Characteristics:
+    """The stored pupil's characteristics, as its events and the API show them."""
+    return Characteristics(
+        fsm_eligible=pupil.fsm_eligible,
+        sen_status=pupil.sen_status,
+        has_social_worker=pupil.has_social_worker,
+    )
 
 
 async def upsert_pupil(
@@ -69,34 +76,19 @@ def pupil_upserted(pupil: Pupil, school: School) -> PupilUpserted:
         **_whose(pupil, school),
         year_group=pupil.year_group,
         start_date=pupil.start_date,
-        characteristics=Characteristics(
-            fsm_eligible=pupil.fsm_eligible,
-            sen_status=pupil.sen_status,
-            has_social_worker=pupil.has_social_worker,
-        ),
+        characteristics=_characteristics(pupil),
         social_worker=pupil.social_worker,
         contacts=pupil.contacts,
     )
 
 
+_SHOWN = (*_OWN, "social_worker", "contacts", "school_urn", "upn", "deleted_on", "deletion_ground")
+
+
 def pupil_out(pupil: Pupil) -> PupilOut:
+    shown = {k: getattr(pupil, k) for k in _SHOWN}
     return PupilOut.model_validate(
-        {
-            **{k: getattr(pupil, k) for k in ("given_name", "family_name", "date_of_birth", "year_group")},
-            "start_date": pupil.start_date,
-            "characteristics": {
-                "fsm_eligible": pupil.fsm_eligible,
-                "sen_status": pupil.sen_status,
-                "has_social_worker": pupil.has_social_worker,
-            },
-            "social_worker": pupil.social_worker,
-            "contacts": pupil.contacts,
-            "school_urn": pupil.school_urn,
-            "upn": pupil.upn,
-            "on_roll": pupil.deleted_on is None,
-            "deleted_on": pupil.deleted_on,
-            "deletion_ground": pupil.deletion_ground,
-        }
+        shown | {"characteristics": _characteristics(pupil), "on_roll": pupil.deleted_on is None}
     )
 
 

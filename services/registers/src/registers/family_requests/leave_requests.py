@@ -1,5 +1,5 @@
-"""Leave requests (regulation 11), whoever acts on them: each change written with its event
-(`lifecycle` decides and withdraws them as it does absence reports).
+"""Leave requests (regulation 11): what a request takes from its body and what its events carry
+(`lifecycle` submits, decides and withdraws them as it does absence reports).
 
 Granted leave is read back on every batch of marks (`granted_between`), so a mark inside it with
 another code than the expected one is flagged in the marks answer's `warnings`.
@@ -8,69 +8,38 @@ another code than the expected one is flagged in the marks answer's `warnings`.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attendance_common.auth import Principal
 from attendance_common.events import requests as events
-from registers.bulk import asyncpg_connection
+from registers.bulk import fetch_on_postgres
 from registers.family_requests import lifecycle, rules
 from registers.family_requests.schemas import LeaveIn
-from registers.models import LeaveRequest, Pupil, School
-
-OPEN = "pending"
+from registers.models import LeaveRequest
 
 
-def _span(leave: LeaveRequest, school: School) -> dict[str, object]:
-    """What every leave event carries: whose request, its days, category and code. Not the reason's text."""
-    return {
-        "request_id": leave.id,
-        "school_urn": leave.school_urn,
-        "la_code": school.la_code,
-        "upn": leave.upn,
-        "first_date": leave.first_date,
-        "last_date": leave.last_date,
-        "category": leave.category,
-        "expected_code": leave.expected_code,
-    }
+def _columns(data: LeaveIn, today: dt.date) -> dict[str, object]:
+    """A request's own columns, only ever in advance, and the code granted leave would record."""
+    last_date = data.last_date or data.first_date
+    rules.check_leave_span(data.first_date, last_date, today)
+    return data.model_dump() | {"last_date": last_date, "expected_code": rules.expected_code(data.category)}
 
 
 KIND = lifecycle.Kind(
     model=LeaveRequest,
     name="leave request",
-    waiting=OPEN,
+    waiting="pending",
     needs_note="refused",
     submitted=events.LeaveRequestSubmitted,
     decided=events.LeaveRequestDecided,
     withdrawn=events.LeaveRequestWithdrawn,
-    span=_span,
+    id_field="request_id",
+    carried=("category", "expected_code"),  # not the reason's text
+    columns=_columns,
 )
-
-
-async def submit(
-    session: AsyncSession, *, school: School, pupil: Pupil, data: LeaveIn, by: Principal, today: dt.date
-) -> LeaveRequest:
-    """Record a request for leave, only ever in advance."""
-    last_date = data.last_date or data.first_date
-    rules.check_leave_span(data.first_date, last_date, today)
-    leave = LeaveRequest(
-        id=str(uuid.uuid4()),
-        school_urn=school.urn,
-        pupil_id=pupil.id,
-        upn=pupil.upn,
-        first_date=data.first_date,
-        last_date=last_date,
-        category=data.category,
-        reason=data.reason,
-        expected_code=rules.expected_code(data.category),
-        **lifecycle.submitted_by(KIND, by),
-    )
-    await lifecycle.add(session, leave, KIND, school)
-    return leave
 
 
 GrantedLeave = tuple[int, dt.date, dt.date, str]  # (pupil id, first date, last date, expected code)
@@ -84,15 +53,15 @@ async def granted_between(
     By school rather than by the batch's pupils: a school has a handful of granted leaves at a time,
     and the lookup by school needs no array of thousands of pupil ids.
     """
-    pg = await asyncpg_connection(session)
-    if pg is not None:
-        rows = await pg.fetch(
-            "SELECT pupil_id, first_date, last_date, expected_code FROM leave_requests "
-            "WHERE school_urn = $1 AND status = 'granted' AND last_date >= $2 AND first_date <= $3",
-            school_urn,
-            first,
-            last,
-        )
+    rows = await fetch_on_postgres(
+        session,
+        "SELECT pupil_id, first_date, last_date, expected_code FROM leave_requests "
+        "WHERE school_urn = $1 AND status = 'granted' AND last_date >= $2 AND first_date <= $3",
+        school_urn,
+        first,
+        last,
+    )
+    if rows is not None:
         return [(r["pupil_id"], r["first_date"], r["last_date"], r["expected_code"]) for r in rows]
     result = await session.execute(
         select(

@@ -5,9 +5,11 @@ Use cases never commit; they add and flush.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +18,7 @@ from attendance_common.clock import now_utc
 from attendance_common.events.base import EventData
 from attendance_common.messaging import add_event
 from registers.family_requests import rules
-from registers.models import AbsenceReport, LeaveRequest, School
+from registers.models import AbsenceReport, LeaveRequest, Pupil, School
 
 SOURCE = "registers"
 Request = TypeVar("Request", AbsenceReport, LeaveRequest)
@@ -25,7 +27,7 @@ Request = TypeVar("Request", AbsenceReport, LeaveRequest)
 @dataclass(frozen=True)
 class Kind(Generic[Request]):
     """One kind of request: its table, name, the status it waits in, the outcome that needs a note,
-    its events, and what every one of them carries (`span`: never the family's own words)."""
+    its events, what every one of them carries, and the columns a new one takes from its body."""
 
     model: type[Request]
     name: str
@@ -34,30 +36,34 @@ class Kind(Generic[Request]):
     submitted: type[EventData]
     decided: type[EventData]
     withdrawn: type[EventData]
-    span: Callable[[Request, School], dict[str, object]]
+    id_field: str  # what its events (and its routes) call its id: `report_id`, `request_id`
+    carried: tuple[str, ...]  # its own columns that its events carry: never the family's own words
+    columns: Callable[[Any, dt.date], dict[str, object]]  # (body, today): refuses what its rules refuse
+
+    def span(self, request: Request, school: School) -> dict[str, object]:
+        """What every event of this kind carries: whose request, and the days it covers."""
+        columns = ("school_urn", "upn", "first_date", "last_date", *self.carried)
+        return {self.id_field: request.id, "la_code": school.la_code} | {
+            c: getattr(request, c) for c in columns
+        }
 
 
-def submitted_by(kind: Kind[Any], by: Principal) -> dict[str, Any]:
-    """A new request's status and who submitted it, now."""
-    return {
-        "status": kind.waiting,
-        "submitted_at": now_utc(),
-        "submitted_by_sub": by.sub,
-        "submitted_by_role": by.role.value,
-        "submitted_by_name": by.name,
-    }
-
-
-async def add(session: AsyncSession, request: Request, kind: Kind[Request], school: School) -> None:
-    """Record a new request (made with `submitted_by`) and its submitted event."""
+async def submit(
+    session: AsyncSession,
+    kind: Kind[Request],
+    *,
+    school: School,
+    pupil: Pupil,
+    data: Any,
+    by: Principal,
+    today: dt.date,
+) -> Request:
+    """Record a new request, once the kind's rules pass its body, with its submitted event."""
+    whose = {"school_urn": school.urn, "pupil_id": pupil.id, "upn": pupil.upn}
+    request = kind.model(id=str(uuid.uuid4()), status=kind.waiting, **whose, **kind.columns(data, today))
     session.add(request)
-    await session.flush()
-    event = kind.submitted(
-        **kind.span(request, school),
-        submitted_at=request.submitted_at,
-        submitted_by_role=request.submitted_by_role,
-    )
-    add_event(session, event, source=SOURCE)
+    await _happened(session, request, kind, school, kind.submitted, "submitted", by)
+    return request
 
 
 async def decide(
@@ -73,16 +79,8 @@ async def decide(
     """Decide a request still waiting; the outcome `kind.needs_note` says why (`note`)."""
     rules.check_undecided(request.status, kind.waiting, f"{kind.name} {request.id}")
     rules.check_decision_note(outcome, note, needs_note=kind.needs_note)
-    request.status, request.decision_note, request.decided_at = outcome, note, now_utc()
-    request.decided_by_sub, request.decided_by_role, request.decided_by_name = by.sub, by.role.value, by.name
-    await session.flush()
-    event = kind.decided(
-        **kind.span(request, school),
-        outcome=outcome,
-        decided_at=request.decided_at,
-        decided_by_role=request.decided_by_role,
-    )
-    add_event(session, event, source=SOURCE)
+    request.status, request.decision_note = outcome, note
+    await _happened(session, request, kind, school, kind.decided, "decided", by, outcome=outcome)
 
 
 async def withdraw(
@@ -90,16 +88,25 @@ async def withdraw(
 ) -> None:
     """Withdraw a request still waiting for a decision."""
     rules.check_undecided(request.status, kind.waiting, f"{kind.name} {request.id}")
-    request.status, request.withdrawn_at = "withdrawn", now_utc()
-    request.withdrawn_by_sub, request.withdrawn_by_role, request.withdrawn_by_name = (
-        by.sub,
-        by.role.value,
-        by.name,
-    )
+    request.status = "withdrawn"
+    await _happened(session, request, kind, school, kind.withdrawn, "withdrawn", by)
+
+
+async def _happened(
+    session: AsyncSession,
+    request: Request,
+    kind: Kind[Request],
+    school: School,
+    event: type[EventData],
+    act: Literal["submitted", "decided", "withdrawn"],
+    by: Principal,
+    **extra: object,
+) -> None:
+    """Record when and by whom `act` happened (the `{act}_at`, `{act}_by_*` columns), and its event,
+    which tells when and the role (`{act}_at`, `{act}_by_role`)."""
+    at, role = now_utc(), by.role.value
+    for column, value in (("at", at), ("by_sub", by.sub), ("by_role", role), ("by_name", by.name)):
+        setattr(request, f"{act}_{column}", value)
     await session.flush()
-    event = kind.withdrawn(
-        **kind.span(request, school),
-        withdrawn_at=request.withdrawn_at,
-        withdrawn_by_role=request.withdrawn_by_role,
-    )
-    add_event(session, event, source=SOURCE)
+    when = {f"{act}_at": at, f"{act}_by_role": role}
+    add_event(session, event(**kind.span(request, school), **extra, **when), source=SOURCE)

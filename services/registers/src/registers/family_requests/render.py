@@ -3,37 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from registers.family_requests.schemas import Decision, LeaveOut, Person, ReportOut, Withdrawal
-from registers.models import AbsenceReport, LeaveRequest
+from registers.family_requests.schemas import Decision, Person, RequestOut, Withdrawal
 
-_REPORT_FIELDS = (
-    "id",
-    "school_urn",
-    "upn",
-    "first_date",
-    "first_session",
-    "last_date",
-    "last_session",
-    "reason",
-    "note",
-    "expected_return",
-    "status",
-    "submitted_at",
-)
-_LEAVE_FIELDS = (
-    "id",
-    "school_urn",
-    "upn",
-    "first_date",
-    "last_date",
-    "category",
-    "reason",
-    "expected_code",
-    "status",
-    "submitted_at",
-)
+Out = TypeVar("Out", bound=RequestOut)
+_PEOPLE = ("submitted_by", "decision", "withdrawal")
 
 
 class _Request(Protocol):
@@ -54,12 +29,10 @@ class _Request(Protocol):
     withdrawn_by_name: str | None
 
 
-def report_out(report: AbsenceReport) -> ReportOut:
-    return ReportOut.model_validate({**{f: getattr(report, f) for f in _REPORT_FIELDS}, **_people(report)})
-
-
-def leave_out(leave: LeaveRequest) -> LeaveOut:
-    return LeaveOut.model_validate({**{f: getattr(leave, f) for f in _LEAVE_FIELDS}, **_people(leave)})
+def request_out(out: type[Out], row: _Request) -> Out:
+    """A row as the API shows it: its own columns under the schema's names, and who acted, when."""
+    columns = {name: getattr(row, name) for name in out.model_fields if name not in _PEOPLE}
+    return out.model_validate(columns | _people(row))
 
 
 def _people(row: _Request) -> dict[str, Any]:

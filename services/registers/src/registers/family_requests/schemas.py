@@ -11,6 +11,8 @@ from attendance_common.bounds import REGISTER_NOTE_LENGTH
 from attendance_common.events.requests import AbsenceReason, LeaveCategory
 
 Session = Literal["AM", "PM"]
+ReportStatus = Literal["submitted", "accepted", "declined", "withdrawn"]
+LeaveStatus = Literal["pending", "granted", "refused", "withdrawn"]
 
 
 class ReportIn(BaseModel):
@@ -70,22 +72,27 @@ class Withdrawal(BaseModel):
     at: dt.datetime
 
 
-class ReportOut(BaseModel):
+class RequestOut(BaseModel):
+    """What the API shows of every family request: whose, its days, and who acted on it."""
+
     id: str
     school_urn: str
     upn: str
     first_date: dt.date
-    first_session: Session
     last_date: dt.date
-    last_session: Session
-    reason: AbsenceReason
-    note: str | None
-    expected_return: dt.date | None
-    status: Literal["submitted", "accepted", "declined", "withdrawn"]
     submitted_by: Person
     submitted_at: dt.datetime
     decision: Decision | None
     withdrawal: Withdrawal | None = None
+
+
+class ReportOut(RequestOut):
+    first_session: Session
+    last_session: Session
+    reason: AbsenceReason
+    note: str | None
+    expected_return: dt.date | None
+    status: ReportStatus
 
 
 class ReportsOut(BaseModel):
@@ -93,20 +100,11 @@ class ReportsOut(BaseModel):
     next: str | None
 
 
-class LeaveOut(BaseModel):
-    id: str
-    school_urn: str
-    upn: str
-    first_date: dt.date
-    last_date: dt.date
+class LeaveOut(RequestOut):
     category: LeaveCategory
     reason: str | None
     expected_code: str
-    status: Literal["pending", "granted", "refused", "withdrawn"]
-    submitted_by: Person
-    submitted_at: dt.datetime
-    decision: Decision | None
-    withdrawal: Withdrawal | None = None
+    status: LeaveStatus
 
 
 class LeavesOut(BaseModel):

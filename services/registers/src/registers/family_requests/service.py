@@ -1,7 +1,7 @@
 """Families' requests, the use cases people call: submit, list, decide, withdraw.
 
-Each authorises through `access`, then ends in its aggregate (`absence_reports`, `leave_requests`),
-which writes the change with its event. Nothing here commits.
+Each takes the kind of request (`absence_reports.KIND`, `leave_requests.KIND`), authorises through
+`access`, then ends in `lifecycle`, which writes the change with its event. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,20 +19,9 @@ from attendance_common.auth import Principal
 from attendance_common.clock import today_in_london
 from attendance_common.errors import Unprocessable
 from attendance_common.pagination import keyset_page
-from registers.family_requests import absence_reports, access, leave_requests, lifecycle
-from registers.family_requests.lifecycle import Request
-from registers.family_requests.render import leave_out, report_out
-from registers.family_requests.schemas import (
-    LeaveDecisionIn,
-    LeaveIn,
-    LeaveOut,
-    LeavesOut,
-    ReportDecisionIn,
-    ReportIn,
-    ReportOut,
-    ReportsOut,
-)
-from registers.models import AbsenceReport, LeaveRequest
+from registers.family_requests import access, lifecycle
+from registers.family_requests.lifecycle import Kind, Request
+from registers.family_requests.schemas import LeaveDecisionIn, ReportDecisionIn
 
 
 @dataclass(frozen=True)
@@ -46,81 +36,50 @@ class Filters:
     after: str | None = None
 
 
-async def submit_report(
-    session: AsyncSession, principal: Principal, urn: str, upn: str, body: ReportIn
-) -> ReportOut:
+async def submit(
+    session: AsyncSession, principal: Principal, kind: Kind[Request], urn: str, upn: str, body: BaseModel
+) -> Request:
+    """Record a request for a pupil: by a parent for their own child, or by the school for them."""
     school, pupil = await access.pupil_to_submit_for(session, principal, urn, upn)
-    report = await absence_reports.submit(
-        session, school=school, pupil=pupil, data=body, by=principal, today=today_in_london()
+    today = today_in_london()
+    return await lifecycle.submit(
+        session, kind, school=school, pupil=pupil, data=body, by=principal, today=today
     )
-    return report_out(report)
 
 
-async def submit_leave(
-    session: AsyncSession, principal: Principal, urn: str, upn: str, body: LeaveIn
-) -> LeaveOut:
-    school, pupil = await access.pupil_to_submit_for(session, principal, urn, upn)
-    leave = await leave_requests.submit(
-        session, school=school, pupil=pupil, data=body, by=principal, today=today_in_london()
-    )
-    return leave_out(leave)
-
-
-async def list_reports(
-    session: AsyncSession, principal: Principal, urn: str, filters: Filters, *, upn: str | None = None
-) -> ReportsOut:
-    """A school's reports, or one pupil's (`upn`), newest first."""
-    query = await _scoped(session, principal, urn, upn, AbsenceReport)
-    rows, cursor = await _page(session, query, AbsenceReport, filters)
-    return ReportsOut(absence_reports=[report_out(row) for row in rows], next=cursor)
-
-
-async def list_leave(
-    session: AsyncSession, principal: Principal, urn: str, filters: Filters, *, upn: str | None = None
-) -> LeavesOut:
-    """A school's leave requests, or one pupil's (`upn`), newest first."""
-    query = await _scoped(session, principal, urn, upn, LeaveRequest)
-    rows, cursor = await _page(session, query, LeaveRequest, filters)
-    return LeavesOut(leave_requests=[leave_out(row) for row in rows], next=cursor)
-
-
-async def decide_report(
-    session: AsyncSession, principal: Principal, urn: str, report_id: str, body: ReportDecisionIn
-) -> ReportOut:
-    return report_out(await _decide(session, principal, urn, absence_reports.KIND, report_id, body))
-
-
-async def decide_leave(
-    session: AsyncSession, principal: Principal, urn: str, request_id: str, body: LeaveDecisionIn
-) -> LeaveOut:
-    return leave_out(await _decide(session, principal, urn, leave_requests.KIND, request_id, body))
-
-
-async def withdraw_report(session: AsyncSession, principal: Principal, urn: str, report_id: str) -> ReportOut:
-    return report_out(await _withdraw(session, principal, urn, absence_reports.KIND, report_id))
-
-
-async def withdraw_leave(session: AsyncSession, principal: Principal, urn: str, request_id: str) -> LeaveOut:
-    return leave_out(await _withdraw(session, principal, urn, leave_requests.KIND, request_id))
-
-
-async def _decide(
+async def list_requests(
     session: AsyncSession,
     principal: Principal,
+    kind: Kind[Request],
     urn: str,
-    kind: lifecycle.Kind[Request],
+    filters: Filters,
+    *,
+    upn: str | None = None,
+) -> tuple[list[Request], str | None]:
+    """A school's requests of one kind, or one pupil's (`upn`), newest first, and the next cursor."""
+    query = await _scoped(session, principal, urn, upn, kind.model)
+    return await _page(session, query, kind.model, filters)
+
+
+async def decide(
+    session: AsyncSession,
+    principal: Principal,
+    kind: Kind[Request],
+    urn: str,
     request_id: str,
     body: ReportDecisionIn | LeaveDecisionIn,
 ) -> Request:
+    """Accept or decline a report, grant or refuse leave: a request still waiting, once."""
     school, request = await access.to_decide(session, principal, urn, kind.model, request_id)
     outcome, note = body.decision, body.note
     await lifecycle.decide(session, request, kind, school=school, outcome=outcome, note=note, by=principal)
     return request
 
 
-async def _withdraw(
-    session: AsyncSession, principal: Principal, urn: str, kind: lifecycle.Kind[Request], request_id: str
+async def withdraw(
+    session: AsyncSession, principal: Principal, kind: Kind[Request], urn: str, request_id: str
 ) -> Request:
+    """Withdraw a request still waiting: the parent who submitted it, or the school's staff."""
     school, request = await access.to_withdraw(session, principal, urn, kind.model, request_id)
     await lifecycle.withdraw(session, request, kind, school=school, by=principal)
     return request
@@ -131,7 +90,7 @@ async def _scoped(
     principal: Principal,
     urn: str,
     upn: str | None,
-    model: type[AbsenceReport | LeaveRequest],
+    model: type[Request],
 ) -> Select[Any]:
     if upn is None:
         school = await access.school_to_list(session, principal, urn)
@@ -141,8 +100,8 @@ async def _scoped(
 
 
 async def _page(
-    session: AsyncSession, query: Select[Any], model: type[AbsenceReport | LeaveRequest], filters: Filters
-) -> tuple[list[Any], str | None]:
+    session: AsyncSession, query: Select[Any], model: type[Request], filters: Filters
+) -> tuple[list[Request], str | None]:
     """One page, newest first; the cursor is the last row's (submitted_at, id)."""
     if filters.start and filters.end and filters.start > filters.end:
         raise Unprocessable("bad_period", f"from ({filters.start}) is after to ({filters.end})")
