@@ -13,7 +13,6 @@ from attendance_common.clock import now_utc, today_in_london
 from attendance_common.errors import Conflict, NotFound, Unprocessable
 from attendance_common.events.casework import Amount, LegalActionRecorded
 from attendance_common.identifiers import compact_upn
-from attendance_common.messaging import add_event
 from casework import cases, framework
 from casework.access import get_case, pupil_to_name
 from casework.models import Alert, Case, CasePupil, LegalAction, Pupil
@@ -152,21 +151,17 @@ async def _threshold_met(session: AsyncSession, upn: str) -> bool:
 
 
 async def _publish(session: AsyncSession, case: Case, action: LegalAction) -> None:
-    add_event(
+    await cases.add_case_event(
         session,
-        LegalActionRecorded(
-            case_id=case.id,
-            family_key=case.family_key,
-            pupils=await cases.event_pupils(session, case.id),
-            action_id=action.id,
-            type=action.type,
-            status=action.status,
-            upn=action.upn,
-            parent_contact_id=action.parent_contact_id,
-            issued_on=action.issued_on,
-            reason=action.reason,
-            amounts=[Amount(**a) for a in action.amounts],
-            recorded_at=action.withdrawn_at or action.recorded_at,
-        ),
-        source=cases.SOURCE,
+        case,
+        LegalActionRecorded,
+        action_id=action.id,
+        type=action.type,
+        status=action.status,
+        upn=action.upn,
+        parent_contact_id=action.parent_contact_id,
+        issued_on=action.issued_on,
+        reason=action.reason,
+        amounts=[Amount(**a) for a in action.amounts],
+        recorded_at=action.withdrawn_at or action.recorded_at,
     )
