@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal
 from attendance_common.clock import now_utc, today_in_london
+from attendance_common.copying import copy_as
 from attendance_common.errors import Conflict, NotFound, Unprocessable
 from attendance_common.events.casework import Amount, LegalActionRecorded
 from attendance_common.identifiers import compact_upn
@@ -32,14 +33,7 @@ async def record_legal_action(
     if body.issued_on > today_in_london():
         raise Unprocessable("future_date", f"issued_on {body.issued_on} is in the future")
     framework.check_stage(body.type, case.stage)
-    terms = framework.Terms(
-        type=body.type,
-        issued_on=body.issued_on,
-        reason=body.reason,
-        improvement_period_weeks=body.improvement_period_weeks,
-        section=body.section,
-        notice_served_on=body.notice_served_on,
-    )
+    terms = copy_as(framework.Terms, body)
     details = framework.details(terms)
     parent_key = _parent_key(pupil, contact)
     amounts: list[dict[str, int]] = []

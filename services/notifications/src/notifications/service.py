@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common import scopes
 from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal
+from attendance_common.copying import copy_as
 from attendance_common.errors import Unprocessable
 from attendance_common.pagination import keyset_page
 from attendance_common.reach import school_and_upn
@@ -21,18 +22,10 @@ def notification_out(delivery: Delivery, principal: Principal) -> NotificationOu
     address = delivery.address
     if delivery.channel == "webhook":
         address = access.shown_url(address, principal, delivery.la_code)
-    return NotificationOut(
-        id=delivery.id,
-        upn=delivery.upn,
-        school_urn=delivery.school_urn,
-        trigger=delivery.trigger,
+    return copy_as(
+        NotificationOut,
+        delivery,
         recipient=Recipient(kind=delivery.recipient_kind, address=address, name=delivery.recipient_name),
-        channel=delivery.channel,
-        status=delivery.status,
-        attempts=delivery.attempts,
-        created_at=delivery.created_at,
-        sent_at=delivery.sent_at,
-        error=delivery.error,
         next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
     )
 
