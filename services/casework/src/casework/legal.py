@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal
 from attendance_common.clock import now_utc, today_in_london
-from attendance_common.copying import copy_as
+from attendance_common.copying import attributes, copy_as
 from attendance_common.errors import Conflict, NotFound, Unprocessable
 from attendance_common.events.casework import Amount, LegalActionRecorded
 from attendance_common.identifiers import compact_upn
@@ -150,12 +150,7 @@ async def _publish(session: AsyncSession, case: Case, action: LegalAction) -> No
         case,
         LegalActionRecorded,
         action_id=action.id,
-        type=action.type,
-        status=action.status,
-        upn=action.upn,
-        parent_contact_id=action.parent_contact_id,
-        issued_on=action.issued_on,
-        reason=action.reason,
+        **attributes(action, ("type", "status", "upn", "parent_contact_id", "issued_on", "reason")),
         amounts=[Amount(**a) for a in action.amounts],
         recorded_at=action.withdrawn_at or action.recorded_at,
     )
