@@ -56,24 +56,21 @@ async def list_notifications(
 async def get_routing(session: AsyncSession, principal: Principal, school: str | None) -> RoutingOut:
     """Who is told what on which channel at `school` and the scopes it comes from, or the default."""
     access.ensure_reader(principal, "routing")
-    stored = await scopes.stored_settings(session, RoutingScope)
-    if school is None:
-        return _routing_out("default", stored, "", None, scopes.shown_without_school(stored, principal))
-    la_code, trust_id = await scopes.school_place(session, School, school)
-    scopes.ensure_may_read_school(principal, school, la_code, "routing", trust_id)
-    return _routing_out(f"school:{school}", stored, school, la_code)
+    return _routing_out(
+        await scopes.read_in_force(
+            session,
+            principal,
+            RoutingScope,
+            school,
+            lambda urn: scopes.readable_school(session, principal, School, urn, "routing"),
+        )
+    )
 
 
-def _routing_out(
-    scope: str,
-    stored: dict[str, scopes.Settings],
-    urn: str,
-    la_code: str | None,
-    shown: dict[str, scopes.Settings] | None = None,
-) -> RoutingOut:
-    """What applies at `scope` (most specific wins), and the stored scopes it is resolved from."""
-    shown = scopes.in_force(stored, urn, la_code) if shown is None else shown
-    return RoutingOut(scope=scope, routes=routing.resolve(stored, urn, la_code), scopes=shown)
+def _routing_out(found: scopes.InForce) -> RoutingOut:
+    """What applies at the scope (most specific wins), and the stored scopes it is resolved from."""
+    routes = routing.resolve(found.stored, found.urn, found.la_code)
+    return RoutingOut(scope=found.scope, routes=routes, scopes=found.shown)
 
 
 async def put_routing(
@@ -87,6 +84,5 @@ async def put_routing(
     except ValueError as error:
         raise Unprocessable("bad_route", str(error)) from error
     scopes.ensure_statutory_kept(scope, routing.statutory_switched_off(routes))
-    stored, created = await scopes.put_settings(session, RoutingScope, scope, routes, principal.sub)
-    urn = scopes.school_of(scope) or ""
-    return _routing_out(scope, stored, urn, scopes.la_of(scope, school_la)), created
+    found, created = await scopes.put_settings(session, RoutingScope, scope, routes, principal.sub, school_la)
+    return _routing_out(found), created
