@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
@@ -264,10 +264,7 @@ def summarise(counts: Counts) -> dict[str, Any]:
     """The registers API attendance summary fields for these counts."""
     return {
         "possible_sessions": counts.possible_sessions,
-        "present": counts.present,
-        "approved_educational_activity": counts.approved_educational_activity,
-        "authorised_absence": counts.authorised_absence,
-        "unauthorised_absence": counts.unauthorised_absence,
+        **asdict(counts),  # the sessions in each category
         "attendance_rate": attendance_rate(counts),
         "absence_rate": absence_rate(counts),
         "persistent_absence": is_persistent_absence(counts),

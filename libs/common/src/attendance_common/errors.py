@@ -162,6 +162,11 @@ def _validation_errors(errors: Any) -> list[dict[str, Any]]:
 
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    return error_response(request, exc)
+
+
+def error_response(request: Request, exc: AppError) -> JSONResponse:
+    """The problem details of a typed error, as the answer to `request`."""
     return problem_response(
         exc.status,
         exc.code,

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import exc as sa
 
-from attendance_common.errors import ServiceUnavailable, problem_response
+from attendance_common.errors import ServiceUnavailable, error_response
 
 log = structlog.get_logger(__name__)
 
@@ -62,14 +62,7 @@ async def _database_error(request: Request, error: Exception) -> Response:
         "The service's database cannot be reached just now; try again shortly.",
         retry_after=RETRY_AFTER_SECONDS,
     )
-    return problem_response(
-        unavailable.status,
-        unavailable.code,
-        unavailable.title,
-        unavailable.detail,
-        instance=request.url.path,
-        headers=unavailable.headers,
-    )
+    return error_response(request, unavailable)
 
 
 def install_outage_handlers(app: FastAPI) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, String, select
@@ -137,16 +138,63 @@ async def writable(
     return school_la_code
 
 
+async def readable_school(
+    session: AsyncSession, principal: Principal, schools: type[Any], urn: str, settings: str
+) -> str | None:
+    """The LA of a school whose overrides the caller may read (403 `forbidden_school` otherwise)."""
+    school_la, school_trust = await school_place(session, schools, urn)
+    ensure_may_read_school(principal, urn, school_la, settings, school_trust)
+    return school_la
+
+
 async def stored_settings(session: AsyncSession, table: type[ScopedSettingsRow]) -> dict[str, Settings]:
     """Every stored scope's settings."""
     return {row.scope: row.settings for row in await session.scalars(select(table))}
 
 
+@dataclass(frozen=True)
+class InForce:
+    """What a GET or PUT of scoped settings answers about: the scope, the school ("" for none) and
+    LA whose settings apply there, every stored scope's settings, and the stored scopes shown."""
+
+    scope: str
+    urn: str
+    la_code: str | None
+    stored: dict[str, Settings]
+    shown: dict[str, Settings]
+
+    @classmethod
+    def at(cls, scope: str, urn: str, la_code: str | None, stored: dict[str, Settings]) -> InForce:
+        """At a scope of this school and LA: the stored scopes that apply there are shown."""
+        return cls(scope, urn, la_code, stored, in_force(stored, urn, la_code))
+
+
+async def read_in_force(
+    session: AsyncSession,
+    principal: Principal,
+    table: type[ScopedSettingsRow],
+    school: str | None,
+    school_la: Callable[[str], Awaitable[str | None]],
+) -> InForce:
+    """The settings at `school` (`school_la`: its LA, once the caller may read its overrides), or
+    at `default` without one."""
+    stored = await stored_settings(session, table)
+    if school is None:
+        return InForce("default", "", None, stored, shown_without_school(stored, principal))
+    return InForce.at(f"school:{school}", school, await school_la(school), stored)
+
+
 async def put_settings(
-    session: AsyncSession, table: type[ScopedSettingsRow], scope: str, settings: Settings, by: str
-) -> tuple[dict[str, Settings], bool]:
-    """Store a scope's settings, replacing any; answers every scope's settings as they now stand,
-    and whether the scope was new (a PUT's 201)."""
+    session: AsyncSession,
+    table: type[ScopedSettingsRow],
+    scope: str,
+    settings: Settings,
+    by: str,
+    school_la: str | None,
+) -> tuple[InForce, bool]:
+    """Store a scope's settings, replacing any; answers them in force at that scope (`school_la`:
+    the LA of a `school:` scope's school, as `writable` answered), and whether the scope was new
+    (a PUT's 201)."""
     row = await session.get(table, scope)
     created = row is None
     if row is None:
@@ -155,4 +203,5 @@ async def put_settings(
         session.add(row)
     row.settings, row.updated_at, row.updated_by = settings, now_utc(), by
     others = {r.scope: r.settings for r in await session.scalars(select(table)) if r.scope != scope}
-    return {**others, scope: settings}, created
+    stored = {**others, scope: settings}
+    return InForce.at(scope, school_of(scope) or "", la_of(scope, school_la), stored), created

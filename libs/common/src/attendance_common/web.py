@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 
 from attendance_common.audit import AuditTrail
@@ -47,6 +47,15 @@ def app_now(request: Request) -> datetime:
 
 
 NowDep = Annotated[datetime, Depends(app_now)]
+T = TypeVar("T")
+
+
+def made_or_found(response: Response, result: tuple[T, bool], *, made: int = 201) -> T:
+    """The body of a use case that either made something (status `made`: 201 Created, or 202
+    Accepted for work it started) or found it made before (200): `result` is (body, made)."""
+    body, was_made = result
+    response.status_code = made if was_made else 200
+    return body
 
 
 def create_service_app(

@@ -11,6 +11,7 @@ from alerts.schemas import AcknowledgeIn, AlertOut, AlertsOut, RulesIn, RulesOut
 from attendance_common.auth import CurrentPrincipal
 from attendance_common.db import SessionDep
 from attendance_common.pagination import After, Limit
+from attendance_common.web import made_or_found
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
@@ -54,6 +55,4 @@ async def put_rules(
     scope: str, body: RulesIn, session: SessionDep, principal: CurrentPrincipal, response: Response
 ):
     """Set thresholds and switches for `default`, `la:{code}` or `school:{urn}` (201 created, 200 updated)."""
-    out, created = await service.put_rules(session, principal, scope, body)
-    response.status_code = 201 if created else 200
-    return out
+    return made_or_found(response, await service.put_rules(session, principal, scope, body))

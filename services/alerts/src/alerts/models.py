@@ -65,7 +65,16 @@ class SchoolDay(Base):
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
 
 
-class YearCount(Base):
+class SessionCounts:
+    """Sessions per category, the four that make up possible sessions (codes.Counts): a declarative mixin."""
+
+    present: Mapped[int] = mapped_column(Integer, default=0)
+    approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
+    authorised_absence: Mapped[int] = mapped_column(Integer, default=0)
+    unauthorised_absence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class YearCount(SessionCounts, Base):
     """Sessions per category and illness days, per pupil and academic year (keyed by 1 September)."""
 
     __tablename__ = "year_counts"
@@ -73,10 +82,6 @@ class YearCount(Base):
 
     pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     year_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    present: Mapped[int] = mapped_column(Integer, default=0)
-    approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
-    authorised_absence: Mapped[int] = mapped_column(Integer, default=0)
-    unauthorised_absence: Mapped[int] = mapped_column(Integer, default=0)
     illness_days: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -91,7 +96,7 @@ class WeekCount(Base):
     unauthorised: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RecentCount(Base):
+class RecentCount(SessionCounts, Base):
     """Sessions per category over the pupil's school's window (`School.recent_from` on): kept by
     deltas as marks arrive and as school days leave the window, never recounted per mark."""
 
@@ -99,10 +104,6 @@ class RecentCount(Base):
     __table_args__ = {"postgresql_with": {"fillfactor": 50}}  # updated per register: in place
 
     pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
-    present: Mapped[int] = mapped_column(Integer, default=0)
-    approved_educational_activity: Mapped[int] = mapped_column(Integer, default=0)
-    authorised_absence: Mapped[int] = mapped_column(Integer, default=0)
-    unauthorised_absence: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Alert(Base):

@@ -66,24 +66,21 @@ async def acknowledge(session: AsyncSession, principal: Principal, alert_id: str
 async def get_rules(session: AsyncSession, principal: Principal, school: str | None) -> RulesOut:
     """The thresholds in force at `school` and the scopes they come from, or the default ones."""
     access.ensure_reader(principal, "rules")
-    stored = await scopes.stored_settings(session, RuleScope)
-    if school is None:
-        return _rules_out("default", stored, "", None, scopes.shown_without_school(stored, principal))
-    school_la = await access.ensure_may_read_school_rules(session, principal, school)
-    return _rules_out(f"school:{school}", stored, school, school_la)
+    return _rules_out(
+        await scopes.read_in_force(
+            session,
+            principal,
+            RuleScope,
+            school,
+            lambda urn: access.ensure_may_read_school_rules(session, principal, urn),
+        )
+    )
 
 
-def _rules_out(
-    scope: str,
-    stored: dict[str, scopes.Settings],
-    urn: str,
-    la_code: str | None,
-    shown: dict[str, scopes.Settings] | None = None,
-) -> RulesOut:
-    """What applies at `scope` (most specific wins), and the stored scopes it is resolved from."""
-    thresholds = rules.resolve(stored, urn, la_code).as_json()
-    shown = scopes.in_force(stored, urn, la_code) if shown is None else shown
-    return RulesOut(scope=scope, thresholds=thresholds, scopes=shown)
+def _rules_out(found: scopes.InForce) -> RulesOut:
+    """What applies at the scope (most specific wins), and the stored scopes it is resolved from."""
+    thresholds = rules.resolve(found.stored, found.urn, found.la_code).as_json()
+    return RulesOut(scope=found.scope, thresholds=thresholds, scopes=found.shown)
 
 
 _RATES = (
@@ -104,8 +101,8 @@ async def put_rules(
     school_la = await scopes.writable(session, principal, scope, School, "rules")
     settings = body.model_dump(exclude_none=True)
     _check(scope, settings)
-    stored, created = await scopes.put_settings(session, RuleScope, scope, settings, principal.sub)
-    return _rules_out(scope, stored, scopes.school_of(scope) or "", scopes.la_of(scope, school_la)), created
+    found, created = await scopes.put_settings(session, RuleScope, scope, settings, principal.sub, school_la)
+    return _rules_out(found), created
 
 
 def _check(scope: str, settings: scopes.Settings) -> None:

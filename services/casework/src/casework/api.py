@@ -11,7 +11,7 @@ from attendance_common.auth import CurrentPrincipal, Principal, require_roles
 from attendance_common.db import DatabaseDep, SessionDep
 from attendance_common.events.casework import Stage
 from attendance_common.pagination import After, Limit
-from attendance_common.web import NowDep
+from attendance_common.web import NowDep, made_or_found
 from casework import legal, plan_reminders, service
 from casework.access import get_case
 from casework.render import legal_action_out, render_case, render_plan
@@ -87,9 +87,7 @@ async def open_case(body: OpenIn, database: DatabaseDep, principal: CurrentPrinc
         case, opened = await service.open_case(session, principal, body)
         return await render_case(session, case), opened
 
-    rendered, opened = await database.retrying(work)
-    response.status_code = 201 if opened else 200
-    return rendered
+    return made_or_found(response, await database.retrying(work))
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)

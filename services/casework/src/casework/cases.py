@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common.auth import Principal
 from attendance_common.clock import now_utc
 from attendance_common.events import casework as events
+from attendance_common.events.base import EventData
 from attendance_common.messaging import add_event
 from casework.models import Alert, Case, CasePupil, Pupil, Referral, StageEntry
 
@@ -53,6 +55,14 @@ async def event_pupils(session: AsyncSession, case_id: str) -> list[events.CaseP
     ]
 
 
+async def add_case_event(session: AsyncSession, case: Case, event: type[EventData], **fields: Any) -> None:
+    """Stage an event about the case: its id, family and pupils as they are now, with `fields`."""
+    pupils = await event_pupils(session, case.id)
+    add_event(
+        session, event(case_id=case.id, family_key=case.family_key, pupils=pupils, **fields), source=SOURCE
+    )
+
+
 async def open_case(
     session: AsyncSession, family_key: str, *, stage: str, reason: str | None, by: Actor
 ) -> Case:
@@ -66,18 +76,8 @@ async def open_case(
         await join(session, case, pupil)
     session.add(_entry(case.id, stage, now, reason, by))
     await session.flush()
-    add_event(
-        session,
-        events.CaseOpened(
-            case_id=case.id,
-            family_key=family_key,
-            pupils=await event_pupils(session, case.id),
-            stage=stage,
-            reason=reason,
-            opened_at=now,
-            by=by.sub,
-        ),
-        source=SOURCE,
+    await add_case_event(
+        session, case, events.CaseOpened, stage=stage, reason=reason, opened_at=now, by=by.sub
     )
     return case
 
@@ -126,19 +126,15 @@ async def change_stage(
     before, case.stage = case.stage, stage
     session.add(_entry(case.id, stage, now, reason, by))
     await session.flush()
-    add_event(
+    await add_case_event(
         session,
-        events.CaseStageChanged(
-            case_id=case.id,
-            family_key=case.family_key,
-            pupils=await event_pupils(session, case.id),
-            from_stage=before,
-            to_stage=stage,
-            reason=reason,
-            changed_at=now,
-            by=by.sub,
-        ),
-        source=SOURCE,
+        case,
+        events.CaseStageChanged,
+        from_stage=before,
+        to_stage=stage,
+        reason=reason,
+        changed_at=now,
+        by=by.sub,
     )
 
 
@@ -157,18 +153,14 @@ async def refer(
     )
     session.add(referral)
     await session.flush()
-    add_event(
+    await add_case_event(
         session,
-        events.ReferralMade(
-            case_id=case.id,
-            family_key=case.family_key,
-            pupils=await event_pupils(session, case.id),
-            to="local_authority",
-            reason=reason,
-            upn=upn,
-            made_at=referral.made_at,
-        ),
-        source=SOURCE,
+        case,
+        events.ReferralMade,
+        to="local_authority",
+        reason=reason,
+        upn=upn,
+        made_at=referral.made_at,
     )
     return referral
 
@@ -177,17 +169,8 @@ async def close(session: AsyncSession, case: Case, *, outcome: str, note: str | 
     case.status, case.closed_at = "closed", now_utc()
     case.outcome, case.close_note, case.closed_by = outcome, note, by.sub
     await session.flush()
-    add_event(
-        session,
-        events.CaseClosed(
-            case_id=case.id,
-            family_key=case.family_key,
-            pupils=await event_pupils(session, case.id),
-            outcome=outcome,
-            note=note,
-            closed_at=case.closed_at,
-        ),
-        source=SOURCE,
+    await add_case_event(
+        session, case, events.CaseClosed, outcome=outcome, note=note, closed_at=case.closed_at
     )
 
 

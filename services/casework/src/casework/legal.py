@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.auth import Principal
 from attendance_common.clock import now_utc, today_in_london
+from attendance_common.copying import attributes, copy_as
 from attendance_common.errors import Conflict, NotFound, Unprocessable
 from attendance_common.events.casework import Amount, LegalActionRecorded
 from attendance_common.identifiers import compact_upn
-from attendance_common.messaging import add_event
 from casework import cases, framework
 from casework.access import get_case, pupil_to_name
 from casework.models import Alert, Case, CasePupil, LegalAction, Pupil
@@ -33,14 +33,7 @@ async def record_legal_action(
     if body.issued_on > today_in_london():
         raise Unprocessable("future_date", f"issued_on {body.issued_on} is in the future")
     framework.check_stage(body.type, case.stage)
-    terms = framework.Terms(
-        type=body.type,
-        issued_on=body.issued_on,
-        reason=body.reason,
-        improvement_period_weeks=body.improvement_period_weeks,
-        section=body.section,
-        notice_served_on=body.notice_served_on,
-    )
+    terms = copy_as(framework.Terms, body)
     details = framework.details(terms)
     parent_key = _parent_key(pupil, contact)
     amounts: list[dict[str, int]] = []
@@ -152,21 +145,12 @@ async def _threshold_met(session: AsyncSession, upn: str) -> bool:
 
 
 async def _publish(session: AsyncSession, case: Case, action: LegalAction) -> None:
-    add_event(
+    await cases.add_case_event(
         session,
-        LegalActionRecorded(
-            case_id=case.id,
-            family_key=case.family_key,
-            pupils=await cases.event_pupils(session, case.id),
-            action_id=action.id,
-            type=action.type,
-            status=action.status,
-            upn=action.upn,
-            parent_contact_id=action.parent_contact_id,
-            issued_on=action.issued_on,
-            reason=action.reason,
-            amounts=[Amount(**a) for a in action.amounts],
-            recorded_at=action.withdrawn_at or action.recorded_at,
-        ),
-        source=cases.SOURCE,
+        case,
+        LegalActionRecorded,
+        action_id=action.id,
+        **attributes(action, ("type", "status", "upn", "parent_contact_id", "issued_on", "reason")),
+        amounts=[Amount(**a) for a in action.amounts],
+        recorded_at=action.withdrawn_at or action.recorded_at,
     )

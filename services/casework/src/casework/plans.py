@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attendance_common.clock import now_utc, today_in_london
 from attendance_common.events import casework as events
-from attendance_common.messaging import add_event
-from casework.cases import SOURCE, Actor, event_pupils
+from casework.cases import Actor, add_case_event
 from casework.models import Alert, Case, CasePupil, Plan, PlanReview
 from casework.plan_rules import ACTIVE, ENDED, JOINT_PLAN
 
@@ -49,18 +48,17 @@ async def agree(
     )
     session.add(plan)
     await session.flush()
-    add_event(
+    await add_case_event(
         session,
-        events.PlanAgreed(
-            **await _about(session, case, plan),
-            lead=events.PlanLead(name=lead["name"], role=lead["role"], organisation=lead.get("organisation")),
-            targets=[events.PlanTarget.model_validate(t) for t in targets],
-            review_on=review_on,
-            agreed_with_family=agreed_with_family,
-            agreed_at=now,
-            by=by.sub,
-        ),
-        source=SOURCE,
+        case,
+        events.PlanAgreed,
+        **_about(plan),
+        lead=events.PlanLead(name=lead["name"], role=lead["role"], organisation=lead.get("organisation")),
+        targets=[events.PlanTarget.model_validate(t) for t in targets],
+        review_on=review_on,
+        agreed_with_family=agreed_with_family,
+        agreed_at=now,
+        by=by.sub,
     )
     return plan
 
@@ -92,18 +90,17 @@ async def review(
     plan.review_on = next_review_on
     session.add(entry)
     await session.flush()
-    add_event(
+    await add_case_event(
         session,
-        events.PlanReviewed(
-            **await _about(session, case, plan),
-            review_id=entry.id,
-            held_on=held_on,
-            progress=progress,
-            review_on=next_review_on,
-            reviewed_at=now,
-            by=by.sub,
-        ),
-        source=SOURCE,
+        case,
+        events.PlanReviewed,
+        **_about(plan),
+        review_id=entry.id,
+        held_on=held_on,
+        progress=progress,
+        review_on=next_review_on,
+        reviewed_at=now,
+        by=by.sub,
     )
     return entry
 
@@ -115,10 +112,8 @@ async def end(
     plan.status, plan.ended_at, plan.ended_by = ENDED, now, by.sub
     plan.outcome, plan.end_note = outcome, note
     await session.flush()
-    add_event(
-        session,
-        events.PlanEnded(**await _about(session, case, plan), outcome=outcome, ended_at=now, by=by.sub),
-        source=SOURCE,
+    await add_case_event(
+        session, case, events.PlanEnded, **_about(plan), outcome=outcome, ended_at=now, by=by.sub
     )
 
 
@@ -130,14 +125,8 @@ async def end_active(session: AsyncSession, case: Case, *, outcome: str, by: Act
         await end(session, case, plan, outcome=outcome, note="the case was closed", by=by)
 
 
-async def _about(session: AsyncSession, case: Case, plan: Plan) -> dict[str, Any]:
-    return {
-        "case_id": case.id,
-        "family_key": case.family_key,
-        "pupils": await event_pupils(session, case.id),
-        "plan_id": plan.id,
-        "kind": plan.kind,
-    }
+def _about(plan: Plan) -> dict[str, Any]:
+    return {"plan_id": plan.id, "kind": plan.kind}
 
 
 def review_overdue(today: dt.date) -> ColumnElement[bool]:

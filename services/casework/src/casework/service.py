@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,8 @@ from casework.schemas import (
     StageIn,
     SupportMeetingIn,
 )
+
+_Recorded = TypeVar("_Recorded", Barrier, Action)
 
 
 async def list_cases(
@@ -120,34 +123,34 @@ async def change_stage(session: AsyncSession, principal: Principal, case_id: str
 
 
 async def add_barrier(session: AsyncSession, principal: Principal, case_id: str, body: BarrierIn) -> Barrier:
-    case = await open_for_work(session, principal, case_id)
-    barrier = Barrier(
-        id=str(uuid.uuid4()),
-        case_id=case.id,
-        category=body.category,
-        description=body.description,
-        recorded_at=now_utc(),
-        recorded_by=principal.sub,
-    )
-    session.add(barrier)
-    await session.flush()
-    return barrier
+    return await _add_to_case(session, principal, case_id, Barrier, body, stamp="recorded")
 
 
 async def add_action(session: AsyncSession, principal: Principal, case_id: str, body: ActionIn) -> Action:
+    return await _add_to_case(session, principal, case_id, Action, body, stamp="created")
+
+
+async def _add_to_case(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    model: type[_Recorded],
+    body: BarrierIn | ActionIn,
+    *,
+    stamp: str,
+) -> _Recorded:
+    """A barrier or action on an open case, as the body says; `stamp` names its when-and-who
+    columns (`recorded_at`/`recorded_by` on a barrier, `created_at`/`created_by` on an action)."""
     case = await open_for_work(session, principal, case_id)
-    action = Action(
+    row = model(
         id=str(uuid.uuid4()),
         case_id=case.id,
-        type=body.type,
-        due_on=body.due_on,
-        notes=body.notes,
-        created_at=now_utc(),
-        created_by=principal.sub,
+        **body.model_dump(),
+        **{f"{stamp}_at": now_utc(), f"{stamp}_by": principal.sub},
     )
-    session.add(action)
+    session.add(row)
     await session.flush()
-    return action
+    return row
 
 
 async def close_case(session: AsyncSession, principal: Principal, case_id: str, body: CloseIn) -> Case:

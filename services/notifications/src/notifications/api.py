@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from attendance_common.auth import CurrentPrincipal, Principal, Role, require_roles
 from attendance_common.db import SessionDep
 from attendance_common.pagination import After, Limit
-from attendance_common.web import app_settings
+from attendance_common.web import app_settings, made_or_found
 from notifications import family_plans, parents, service, subscriptions
 from notifications.etag import conditional
 from notifications.schemas import (
@@ -128,6 +128,4 @@ async def put_routing(
     scope: str, body: RoutingIn, session: SessionDep, principal: CurrentPrincipal, response: Response
 ):
     """Override routing for `default`, `la:{code}` or `school:{urn}` (201 created, 200 updated)."""
-    out, created = await service.put_routing(session, principal, scope, body)
-    response.status_code = 201 if created else 200
-    return out
+    return made_or_found(response, await service.put_routing(session, principal, scope, body))

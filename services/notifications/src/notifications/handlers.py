@@ -52,14 +52,7 @@ async def on_pupil_deleted(session: AsyncSession, received: Received[PupilDelete
     """Off roll: the LA and the social worker are told (domain.md section 8)."""
     data = received.data
     await projections.mark_deleted(session, data)
-    incoming = triggers.Incoming(
-        key=f"event:{received.event.id}",
-        kind="pupil_deleted",
-        event=received.event,
-        school_urn=data.school_urn,
-        la_code=data.la_code,
-        upn=data.upn,
-    )
+    incoming = triggers.about(received.event, f"event:{received.event.id}", "pupil_deleted", data)
     await triggers.record_trigger(session, incoming, now_utc())
 
 
@@ -90,14 +83,7 @@ async def on_alerts_cleared(session: AsyncSession, items: Sequence[Received[Aler
 def alert_trigger(received: Received[AlertRaised | AlertCleared], prefix: str) -> triggers.Incoming:
     """The trigger an alert event makes: `alert:<id>` when raised, `cleared:<id>` when cleared."""
     data = received.data
-    return triggers.Incoming(
-        key=f"{prefix}:{data.alert_id}",
-        kind=data.type,
-        event=received.event,
-        school_urn=data.school_urn,
-        la_code=data.la_code,
-        upn=data.upn,
-    )
+    return triggers.about(received.event, f"{prefix}:{data.alert_id}", data.type, data)
 
 
 async def on_referral(session: AsyncSession, received: Received[ReferralMade]) -> None:
@@ -105,13 +91,11 @@ async def on_referral(session: AsyncSession, received: Received[ReferralMade]) -
     pupil's own LA, never the rest of the family."""
     named = la_events.referral_made(received.data)
     incomings = [
-        triggers.Incoming(
-            key=f"event:{received.event.id}" if len(named) == 1 else f"event:{received.event.id}:{item.upn}",
-            kind="referral_made",
-            event=received.event,
-            school_urn=item.school_urn,
-            la_code=item.la_code,
-            upn=item.upn,
+        triggers.about(
+            received.event,
+            f"event:{received.event.id}" if len(named) == 1 else f"event:{received.event.id}:{item.upn}",
+            "referral_made",
+            item,
         )
         for item in named
     ]
@@ -144,14 +128,7 @@ def decision_trigger(
 ) -> triggers.Incoming:
     """`absence_report_decided:<id>` or `leave_request_decided:<id>`: a request is decided once."""
     kind = "leave_request_decided" if isinstance(data, LeaveRequestDecided) else "absence_report_decided"
-    return triggers.Incoming(
-        key=f"{kind}:{request_id}",
-        kind=kind,
-        event=received.event,
-        school_urn=data.school_urn,
-        la_code=data.la_code,
-        upn=data.upn,
-    )
+    return triggers.about(received.event, f"{kind}:{request_id}", kind, data)
 
 
 async def on_plan(session: AsyncSession, received: Received[PlanAgreed | PlanReviewed | PlanEnded]) -> None:
@@ -164,14 +141,7 @@ async def on_plan(session: AsyncSession, received: Received[PlanAgreed | PlanRev
         await triggers.record_triggers(session, plan_la_triggers(received, data), now_utc())
         return
     incomings = [
-        triggers.Incoming(
-            key=f"plan_agreed:{data.plan_id}:{pupil.upn}",
-            kind="plan_agreed",
-            event=received.event,
-            school_urn=pupil.school_urn,
-            la_code=pupil.la_code,
-            upn=pupil.upn,
-        )
+        triggers.about(received.event, f"plan_agreed:{data.plan_id}:{pupil.upn}", "plan_agreed", pupil)
         for pupil in data.pupils
     ]
     await triggers.record_triggers(session, incomings, now_utc())
@@ -185,15 +155,7 @@ def plan_la_triggers(received: Received[object], data: PlanReviewed | PlanEnded)
     else:
         kind, once = "plan_ended", data.plan_id
     return [
-        triggers.Incoming(
-            key=f"{kind}:{once}:{pupil.upn}",
-            kind=kind,
-            event=received.event,
-            school_urn=pupil.school_urn,
-            la_code=pupil.la_code,
-            upn=pupil.upn,
-        )
-        for pupil in data.pupils
+        triggers.about(received.event, f"{kind}:{once}:{pupil.upn}", kind, pupil) for pupil in data.pupils
     ]
 
 

@@ -16,6 +16,7 @@ from attendance_common.auth import Principal
 from attendance_common.bounds import EARLIEST_DATE, LATEST_DATE
 from attendance_common.clock import today_in_london
 from attendance_common.codes import CODES, Counts, academic_year_start, summarise
+from attendance_common.copying import copy_as
 from attendance_common.errors import NotFound, Unprocessable
 from attendance_common.pagination import keyset_page
 from notifications import access
@@ -133,20 +134,4 @@ async def list_messages(
     query = select(Message).where(Message.parent_email == (principal.email or ""))
     page, cursor = await keyset_page(session, query, (Message.id,), limit=limit, after=after, descending=True)
     note_pupils((m.school_urn, m.upn) for m in page)
-    return MessagesOut(
-        messages=[
-            MessageOut(
-                id=str(m.id),
-                created_at=m.created_at,
-                kind=m.kind,
-                upn=m.upn,
-                title=m.title,
-                body=m.body,
-                school_urn=m.school_urn,
-                resolved_at=m.resolved_at,
-                data=m.data,
-            )
-            for m in page
-        ],
-        next=cursor,
-    )
+    return MessagesOut(messages=[copy_as(MessageOut, m, id=str(m.id)) for m in page], next=cursor)

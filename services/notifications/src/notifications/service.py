@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attendance_common import scopes
 from attendance_common.audit import note_pupils
 from attendance_common.auth import Principal
+from attendance_common.copying import copy_as
 from attendance_common.errors import Unprocessable
 from attendance_common.pagination import keyset_page
 from attendance_common.reach import school_and_upn
@@ -21,18 +22,10 @@ def notification_out(delivery: Delivery, principal: Principal) -> NotificationOu
     address = delivery.address
     if delivery.channel == "webhook":
         address = access.shown_url(address, principal, delivery.la_code)
-    return NotificationOut(
-        id=delivery.id,
-        upn=delivery.upn,
-        school_urn=delivery.school_urn,
-        trigger=delivery.trigger,
+    return copy_as(
+        NotificationOut,
+        delivery,
         recipient=Recipient(kind=delivery.recipient_kind, address=address, name=delivery.recipient_name),
-        channel=delivery.channel,
-        status=delivery.status,
-        attempts=delivery.attempts,
-        created_at=delivery.created_at,
-        sent_at=delivery.sent_at,
-        error=delivery.error,
         next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
     )
 
@@ -63,24 +56,21 @@ async def list_notifications(
 async def get_routing(session: AsyncSession, principal: Principal, school: str | None) -> RoutingOut:
     """Who is told what on which channel at `school` and the scopes it comes from, or the default."""
     access.ensure_reader(principal, "routing")
-    stored = await scopes.stored_settings(session, RoutingScope)
-    if school is None:
-        return _routing_out("default", stored, "", None, scopes.shown_without_school(stored, principal))
-    la_code, trust_id = await scopes.school_place(session, School, school)
-    scopes.ensure_may_read_school(principal, school, la_code, "routing", trust_id)
-    return _routing_out(f"school:{school}", stored, school, la_code)
+    return _routing_out(
+        await scopes.read_in_force(
+            session,
+            principal,
+            RoutingScope,
+            school,
+            lambda urn: scopes.readable_school(session, principal, School, urn, "routing"),
+        )
+    )
 
 
-def _routing_out(
-    scope: str,
-    stored: dict[str, scopes.Settings],
-    urn: str,
-    la_code: str | None,
-    shown: dict[str, scopes.Settings] | None = None,
-) -> RoutingOut:
-    """What applies at `scope` (most specific wins), and the stored scopes it is resolved from."""
-    shown = scopes.in_force(stored, urn, la_code) if shown is None else shown
-    return RoutingOut(scope=scope, routes=routing.resolve(stored, urn, la_code), scopes=shown)
+def _routing_out(found: scopes.InForce) -> RoutingOut:
+    """What applies at the scope (most specific wins), and the stored scopes it is resolved from."""
+    routes = routing.resolve(found.stored, found.urn, found.la_code)
+    return RoutingOut(scope=found.scope, routes=routes, scopes=found.shown)
 
 
 async def put_routing(
@@ -94,6 +84,5 @@ async def put_routing(
     except ValueError as error:
         raise Unprocessable("bad_route", str(error)) from error
     scopes.ensure_statutory_kept(scope, routing.statutory_switched_off(routes))
-    stored, created = await scopes.put_settings(session, RoutingScope, scope, routes, principal.sub)
-    urn = scopes.school_of(scope) or ""
-    return _routing_out(scope, stored, urn, scopes.la_of(scope, school_la)), created
+    found, created = await scopes.put_settings(session, RoutingScope, scope, routes, principal.sub, school_la)
+    return _routing_out(found), created

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaProducer
 
 from attendance_common.db import Database
 from attendance_common.events.base import TOPICS
@@ -44,6 +45,14 @@ class ConsumerSpec:
     # different rows (e.g. marks keyed by school), so lanes never wait on each other.
     lanes: int = 1
     lane_topics: tuple[str, ...] = ()
+
+    def consumer(
+        self, database: Database, settings: ServiceSettings, producer: AIOKafkaProducer
+    ) -> EventConsumer:
+        """The consumer this spec describes (its fields are EventConsumer's arguments of the same
+        names), on the worker's database, settings and producer."""
+        own = {f.name: getattr(self, f.name) for f in fields(self)}
+        return EventConsumer(**own, database=database, settings=settings, producer=producer)
 
 
 # A service's own loop run beside its consumers (e.g. notifications' delivery loop): it gets the
@@ -92,22 +101,7 @@ class Worker:
                 ensure_topics=self.ensure_topics,
                 ready_topics=TOPICS,
             )
-            self.consumers = [
-                EventConsumer(
-                    name=spec.name,
-                    topics=spec.topics,
-                    handlers=spec.handlers,
-                    batch_handlers=spec.batch_handlers,
-                    readers=spec.readers,
-                    max_records=spec.max_records,
-                    lanes=spec.lanes,
-                    lane_topics=spec.lane_topics,
-                    database=self.database,
-                    settings=self.settings,
-                    producer=producer,
-                )
-                for spec in self.specs
-            ]
+            self.consumers = [spec.consumer(self.database, self.settings, producer) for spec in self.specs]
             tasks = [asyncio.create_task(self.relay.run(self.stop), name="relay")]
             tasks += [asyncio.create_task(c.run(self.stop), name=c.name) for c in self.consumers]
             tasks += [asyncio.create_task(run(self.stop), name=name) for name, run in self.background.items()]

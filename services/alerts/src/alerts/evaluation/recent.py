@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,12 +169,7 @@ async def _tally_days(
         list(upns),
         list(days),
     )
-    found: dict[int, list[int]] = {}
-    for pupil_id, code, sessions in rows:
-        column = COLUMN.get(code)
-        if column is not None:
-            found.setdefault(pupil_id, [0] * len(COLUMNS))[column] += sessions
-    return [(p, upns[p], counts) for p, counts in found.items()]
+    return _by_pupil(upns, rows)
 
 
 async def _tally(
@@ -193,6 +189,11 @@ async def _tally(
         .where(any_of(Mark.pupil_id, list(upns), dialect), dates)
         .group_by(Mark.pupil_id, Mark.code)
     )
+    return _by_pupil(upns, rows)
+
+
+def _by_pupil(upns: dict[int, str], rows: Iterable[Any]) -> list[tuple[int, str, list[int]]]:
+    """(pupil id, UPN, sessions per category) from rows of (pupil id, code, sessions)."""
     found: dict[int, list[int]] = {}
     for pupil_id, code, sessions in rows:
         column = COLUMN.get(code)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
 from attendance_common.bulk import upsert_rows
+from attendance_common.copying import attributes
 from attendance_common.events.notifications import NotificationFailed, NotificationSent
 from attendance_common.messaging import add_event, add_events
 from attendance_common.metrics import NOTIFICATIONS, count_on_commit
@@ -193,15 +194,8 @@ def mark_failed(session: AsyncSession, delivery: Delivery, error: str, now: dt.d
 
 def _event_fields(delivery: Delivery) -> dict[str, Any]:
     """What its sent and failed events both say of the delivery."""
-    return {
-        "notification_id": delivery.id,
-        "trigger": delivery.trigger,
-        "upn": delivery.upn,
-        "school_urn": delivery.school_urn,
-        "channel": delivery.channel,
-        "recipient_kind": delivery.recipient_kind,
-        "attempts": delivery.attempts,
-    }
+    fields = ("trigger", "upn", "school_urn", "channel", "recipient_kind", "attempts")
+    return {"notification_id": delivery.id, **attributes(delivery, fields)}
 
 
 def mark_skipped(delivery: Delivery, reason: str) -> None:

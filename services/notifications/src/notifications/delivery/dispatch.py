@@ -25,6 +25,7 @@ import structlog
 from sqlalchemy import select
 
 from attendance_common.clock import now_utc
+from attendance_common.copying import copy_as
 from attendance_common.db import Database
 from attendance_common.messaging.consumer import is_transient
 from notifications.delivery.channels import Outgoing, Sender, SendError, configured_senders
@@ -151,18 +152,7 @@ class Dispatcher:
                         settled += 1
                         continue
                 delivery.sending_at, delivery.next_attempt_at = now, lease
-                outgoing.append(
-                    Outgoing(
-                        id=delivery.id,
-                        channel=delivery.channel,
-                        address=delivery.address,
-                        recipient_name=delivery.recipient_name,
-                        subject=delivery.subject,
-                        body=delivery.body,
-                        secret=secret,
-                        check_first=delivery.attempts > 0,
-                    )
-                )
+                outgoing.append(copy_as(Outgoing, delivery, secret=secret, check_first=delivery.attempts > 0))
         return outgoing, settled
 
     async def send(self, item: Outgoing) -> SendError | None:

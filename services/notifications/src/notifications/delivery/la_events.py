@@ -10,7 +10,7 @@ attendance_common.events.outward) fix the field lists: a field the internal even
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from attendance_common.events.alerts import AlertCleared, AlertRaised
 from attendance_common.events.casework import (
+    CasePupil,
     PlanAgreed,
     PlanEnded,
     PlanReviewed,
@@ -30,13 +31,9 @@ from attendance_common.events.outward import (  # the thin models, shared with t
     AlertClearedData,
     AlertData,
     DeletionData,
-    MeetingAgreedData,
-    NoticeContact,
     PlanAgreedData,
     PlanEndedData,
-    PlanLeadData,
     PlanReviewedData,
-    PlanTargetData,
     ReferralData,
     SupportMeetingData,
 )
@@ -59,132 +56,65 @@ class ForLa:
         return self.upn or self.school_urn
 
 
+def _thin(event: BaseModel, model: type[BaseModel], **own: Any) -> BaseModel:
+    """The event's fields that the thin `model` lists, with `own` (the pupil's) in place of the event's."""
+    return model.model_validate({**event.model_dump(include=set(model.model_fields) - set(own)), **own})
+
+
 def alert_raised(event: AlertRaised) -> list[ForLa]:
-    data = AlertData.model_validate(event.model_dump(include=set(AlertData.model_fields)))
-    return [ForLa(event.la_code, event.school_urn, event.upn, data)]
+    return [ForLa(event.la_code, event.school_urn, event.upn, _thin(event, AlertData))]
 
 
 def alert_cleared(event: AlertCleared) -> list[ForLa]:
-    data = AlertClearedData.model_validate(event.model_dump(include=set(AlertClearedData.model_fields)))
-    return [ForLa(event.la_code, event.school_urn, event.upn, data)]
+    return [ForLa(event.la_code, event.school_urn, event.upn, _thin(event, AlertClearedData))]
 
 
-def referral_made(event: ReferralMade) -> list[ForLa]:
-    """The referred pupil, to its LA; a referral of the whole family (no `upn`): each pupil, to
-    its own LA. A `upn` that is not among the case's pupils names no one (its LA is unknown)."""
-    named = [p for p in event.pupils if p.upn == event.upn] if event.upn else list(event.pupils)
+def _pupils(
+    event: ReferralMade | PlanAgreed | PlanReviewed | PlanEnded,
+    model: type[BaseModel],
+    pupils: Sequence[CasePupil],
+) -> list[ForLa]:
+    """A case event, once per pupil named whose LA is known, each naming that pupil alone."""
     return [
         ForLa(
             pupil.la_code,
             pupil.school_urn,
             pupil.upn,
-            ReferralData(
-                case_id=event.case_id,
-                reason=event.reason,
-                to=event.to,
-                school_urn=pupil.school_urn,
-                la_code=pupil.la_code or "",
-                upn=pupil.upn,
-                made_at=event.made_at,
-            ),
+            _thin(event, model, school_urn=pupil.school_urn, la_code=pupil.la_code, upn=pupil.upn),
         )
-        for pupil in named
+        for pupil in pupils
         if pupil.la_code
     ]
+
+
+def referral_made(event: ReferralMade) -> list[ForLa]:
+    """The referred pupil, to its LA; a referral of the whole family (no `upn`): each pupil, to
+    its own LA. A `upn` that is not among the case's pupils names no one (its LA is unknown)."""
+    named = [p for p in event.pupils if p.upn == event.upn] if event.upn else event.pupils
+    return _pupils(event, ReferralData, named)
 
 
 def pupil_deleted(event: PupilDeleted) -> list[ForLa]:
-    data = DeletionData(
-        **event.model_dump(include=set(DeletionData.model_fields) - {"contacts"}),
-        contacts=[NoticeContact.model_validate(c.model_dump()) for c in event.contacts],
-    )
-    return [ForLa(event.la_code, event.school_urn, event.upn, data)]
-
-
-def _plan_pupils(
-    event: PlanAgreed | PlanReviewed | PlanEnded, shape: Callable[[Any], BaseModel]
-) -> list[ForLa]:
-    """A plan event, once per pupil of the family whose LA is known, each naming that pupil alone."""
-    return [
-        ForLa(pupil.la_code, pupil.school_urn, pupil.upn, shape(pupil))
-        for pupil in event.pupils
-        if pupil.la_code
-    ]
+    return [ForLa(event.la_code, event.school_urn, event.upn, _thin(event, DeletionData))]
 
 
 def plan_agreed(event: PlanAgreed) -> list[ForLa]:
-    lead = PlanLeadData(name=event.lead.name, role=event.lead.role, organisation=event.lead.organisation)
-    targets = [
-        PlanTargetData(description=t.description, attendance_rate=t.attendance_rate, by=t.by)
-        for t in event.targets
-    ]
-    return _plan_pupils(
-        event,
-        lambda pupil: PlanAgreedData(
-            case_id=event.case_id,
-            plan_id=event.plan_id,
-            kind=event.kind,
-            school_urn=pupil.school_urn,
-            la_code=pupil.la_code,
-            upn=pupil.upn,
-            lead=lead,
-            targets=targets,
-            review_on=event.review_on,
-            agreed_with_family=event.agreed_with_family,
-            agreed_at=event.agreed_at,
-        ),
-    )
+    """A plan event goes to each pupil of the family whose LA is known (so do the two below)."""
+    return _pupils(event, PlanAgreedData, event.pupils)
 
 
 def plan_reviewed(event: PlanReviewed) -> list[ForLa]:
-    return _plan_pupils(
-        event,
-        lambda pupil: PlanReviewedData(
-            case_id=event.case_id,
-            plan_id=event.plan_id,
-            kind=event.kind,
-            school_urn=pupil.school_urn,
-            la_code=pupil.la_code,
-            upn=pupil.upn,
-            review_id=event.review_id,
-            held_on=event.held_on,
-            progress=event.progress,
-            review_on=event.review_on,
-            reviewed_at=event.reviewed_at,
-        ),
-    )
+    return _pupils(event, PlanReviewedData, event.pupils)
 
 
 def plan_ended(event: PlanEnded) -> list[ForLa]:
-    return _plan_pupils(
-        event,
-        lambda pupil: PlanEndedData(
-            case_id=event.case_id,
-            plan_id=event.plan_id,
-            kind=event.kind,
-            school_urn=pupil.school_urn,
-            la_code=pupil.la_code,
-            upn=pupil.upn,
-            outcome=event.outcome,
-            ended_at=event.ended_at,
-        ),
-    )
+    return _pupils(event, PlanEndedData, event.pupils)
 
 
 def support_meeting_held(event: SupportMeetingHeld) -> list[ForLa]:
     """The meeting, to the LA that held it with its school (the school's LA): no pupil, no attendee,
     no notes, no agreed wording."""
-    data = SupportMeetingData(
-        meeting_id=event.meeting_id,
-        la_code=event.la_code,
-        school_urn=event.school_urn,
-        held_on=event.held_on,
-        agreed=[
-            MeetingAgreedData(case_id=a.case_id, action_id=a.action_id, due_on=a.due_on) for a in event.agreed
-        ],
-        recorded_at=event.recorded_at,
-    )
-    return [ForLa(event.la_code, event.school_urn, "", data)]
+    return [ForLa(event.la_code, event.school_urn, "", _thin(event, SupportMeetingData))]
 
 
 SHAPES: dict[str, Callable[[Any], list[ForLa]]] = {

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,22 @@ class Incoming:
     school_urn: str
     la_code: str | None
     upn: str
+
+
+class Pupil(Protocol):
+    """Whatever names one pupil in an event: its school, its LA (when known) and its UPN."""
+
+    @property
+    def school_urn(self) -> str: ...
+    @property
+    def la_code(self) -> str | None: ...
+    @property
+    def upn(self) -> str: ...
+
+
+def about(event: CloudEvent, key: str, kind: str, pupil: Pupil) -> Incoming:
+    """The trigger `key` that the event makes about one pupil."""
+    return Incoming(key, kind, event, pupil.school_urn, pupil.la_code, pupil.upn)
 
 
 async def record_trigger(session: AsyncSession, incoming: Incoming, now: dt.datetime) -> None:

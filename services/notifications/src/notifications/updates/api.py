@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from attendance_common.auth import CurrentPrincipal, Principal, Role, require_roles
 from attendance_common.db import SessionDep
-from attendance_common.web import NowDep
+from attendance_common.web import NowDep, made_or_found
 from notifications.updates import service
 from notifications.updates.schemas import (
     PreferencesIn,
@@ -37,9 +37,7 @@ async def send_attendance_updates(
 ):
     """Send each pupil's attendance update for the period to their parents now (202); the same
     school and period again sends nothing and answers 200 with the first run's body."""
-    out, created = await service.send_updates(session, principal, urn, body, now)
-    response.status_code = 202 if created else 200
-    return out
+    return made_or_found(response, await service.send_updates(session, principal, urn, body, now), made=202)
 
 
 @router.get("/schools/{urn}/attendance-updates/schedule", response_model=ScheduleOut)
@@ -57,9 +55,7 @@ async def put_update_schedule(
     urn: str, body: ScheduleIn, session: SessionDep, principal: CurrentPrincipal, now: Now, response: Response
 ):
     """Send the school's updates each week at `weekday` and `time` (Europe/London), or `off`."""
-    out, created = await service.put_schedule(session, principal, urn, body, now)
-    response.status_code = 201 if created else 200
-    return out
+    return made_or_found(response, await service.put_schedule(session, principal, urn, body, now))
 
 
 @router.get("/parent/preferences", response_model=PreferencesOut)
@@ -73,6 +69,4 @@ async def put_parent_preferences(
     body: PreferencesIn, session: SessionDep, principal: Parent, now: Now, response: Response
 ):
     """Turn email, SMS or attendance updates off or on; first-day absence contacts always go out."""
-    out, created = await service.put_preferences(session, principal, body, now)
-    response.status_code = 201 if created else 200
-    return out
+    return made_or_found(response, await service.put_preferences(session, principal, body, now))
