@@ -87,7 +87,10 @@ class ServiceSettings(BaseSettings):
     # row while the database answers is the event's own fault: it goes to the DLQ.
     consumer_max_transient_repeats: int = 20
     relay_batch_size: int = 500
+    # The outbox relay wakes when rows commit (PostgreSQL NOTIFY) and looks anyway this often; it
+    # polls every relay_poll_seconds where it cannot listen (SQLite, or the listener reconnecting).
     relay_poll_seconds: float = 0.05
+    relay_idle_poll_seconds: float = 1.0
     # SIGTERM: how long a worker lets its consumers finish their batch and its relay flush before
     # cancelling them (keep it under the orchestrator's grace period, e.g. Kubernetes' 30 s).
     shutdown_seconds: float = 20

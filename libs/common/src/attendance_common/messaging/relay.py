@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from attendance_common.db import Database
 from attendance_common.messaging.outbox import OutboxRow
+from attendance_common.messaging.wake import OutboxWake
 from attendance_common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, count_events
 
 log = structlog.get_logger(__name__)
@@ -31,6 +32,7 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 0.05,
+        idle_poll_seconds: float = 1.0,
         keep_sent_for: timedelta = timedelta(days=7),
         service: str = "service",
         ensure_topics: EnsureTopics | None = None,
@@ -39,7 +41,11 @@ class OutboxRelay:
         self.database = database
         self.producer = producer
         self.batch_size = batch_size
+        # Between batches the relay sleeps until new rows commit (wake.py), or `idle_poll_seconds`
+        # at the most; `poll_seconds` where it cannot listen (SQLite, the listener's connection down).
         self.poll_seconds = poll_seconds
+        self.idle_poll_seconds = idle_poll_seconds
+        self.wake = OutboxWake(database)
         self.keep_sent_for = keep_sent_for
         self.service = service
         self.published = 0
@@ -131,7 +137,9 @@ class OutboxRelay:
                 last_purge = now
                 await self.purge_sent()
             if published < self.batch_size:
-                await _wait(stop, self.poll_seconds)
+                listening = await self.wake.listen()
+                await self.wake.wait(stop, self.idle_poll_seconds if listening else self.poll_seconds)
+        await self.wake.close()
         await self.flush()
 
     async def flush(self, *, attempts: int = 20) -> None:

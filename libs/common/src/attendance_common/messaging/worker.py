@@ -97,6 +97,7 @@ class Worker:
                 producer,
                 batch_size=self.settings.relay_batch_size,
                 poll_seconds=self.settings.relay_poll_seconds,
+                idle_poll_seconds=self.settings.relay_idle_poll_seconds,
                 service=self.settings.service,
                 ensure_topics=self.ensure_topics,
                 ready_topics=TOPICS,

@@ -1,0 +1,114 @@
+"""Wakes the outbox relay when new rows commit, instead of it asking the database every few
+milliseconds: on PostgreSQL a trigger on the outbox sends NOTIFY at each inserting statement
+(delivered on commit, once per transaction), and the relay LISTENs on its own connection.
+
+Polling stays as the net under it: every `idle_poll_seconds` while listening (a lost notification
+costs that much delay, never an event), and at the relay's `poll_seconds` on SQLite or while the
+listening connection cannot be opened (tried again every few seconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+import structlog
+from sqlalchemy.engine import make_url
+
+from attendance_common.db import Database
+
+log = structlog.get_logger(__name__)
+CHANNEL = "outbox"
+RETRY_SECONDS = 5.0
+# Statement-level: one NOTIFY per INSERT, and PostgreSQL folds a transaction's identical ones.
+TRIGGER_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION outbox_wake_relay() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', '');
+    RETURN NULL;
+END $$
+"""
+TRIGGER = """
+CREATE TRIGGER outbox_wake_relay AFTER INSERT ON outbox
+FOR EACH STATEMENT EXECUTE FUNCTION outbox_wake_relay()
+"""
+DROP_TRIGGER = (
+    "DROP TRIGGER IF EXISTS outbox_wake_relay ON outbox",
+    "DROP FUNCTION IF EXISTS outbox_wake_relay()",
+)
+
+
+def create_wake_trigger_v1() -> None:
+    """In a service's migration: the outbox's NOTIFY trigger (PostgreSQL only; SQLite polls)."""
+    from alembic import op
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(TRIGGER_FUNCTION)
+        op.execute(TRIGGER)
+
+
+def drop_wake_trigger_v1() -> None:
+    from alembic import op
+
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in DROP_TRIGGER:
+            op.execute(statement)
+
+
+class OutboxWake:
+    """The relay's alarm: set by a notification (or on (re)connecting), waited on between batches."""
+
+    def __init__(self, database: Database) -> None:
+        url = make_url(database.url)
+        self.dsn = (
+            url.set(drivername="postgresql").render_as_string(hide_password=False)
+            if url.get_backend_name() == "postgresql"
+            else None
+        )
+        self.alarm = asyncio.Event()
+        self.connection: asyncpg.Connection | None = None
+        self.next_try = 0.0
+
+    @property
+    def listening(self) -> bool:
+        return self.connection is not None and not self.connection.is_closed()
+
+    async def listen(self) -> bool:
+        """Listen if not already (again after a lost connection, at most every RETRY_SECONDS);
+        False on SQLite or while the connection cannot be opened: the relay polls then."""
+        if self.dsn is None or self.listening:
+            return self.listening
+        now = asyncio.get_running_loop().time()
+        if now < self.next_try:
+            return False
+        self.next_try = now + RETRY_SECONDS
+        try:
+            self.connection = await asyncpg.connect(self.dsn, timeout=5)
+            await self.connection.add_listener(CHANNEL, self._notified)
+            # A lost connection wakes the relay too: it polls from then on until listening again.
+            self.connection.add_termination_listener(self._notified)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+            log.warning("outbox_listen_failed", error=repr(error), retry_in=RETRY_SECONDS)
+            await self.close()
+            return False
+        self.alarm.set()  # rows committed while nobody listened go out at once
+        return True
+
+    def _notified(self, *_: object) -> None:
+        self.alarm.set()
+
+    async def wait(self, stop: asyncio.Event, seconds: float) -> None:
+        """Until a notification, `stop`, or `seconds`; then ready for the next one."""
+        if not self.alarm.is_set():
+            waiters = [asyncio.ensure_future(self.alarm.wait()), asyncio.ensure_future(stop.wait())]
+            _, pending = await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+        self.alarm.clear()
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):
+                await self.connection.close(timeout=2)
+            self.connection = None
