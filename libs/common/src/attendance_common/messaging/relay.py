@@ -119,27 +119,29 @@ class OutboxRelay:
         failures = 0
         last_purge = asyncio.get_running_loop().time()
         last_count = last_purge - BACKLOG_EVERY_SECONDS
-        while not stop.is_set():
-            try:
-                if asyncio.get_running_loop().time() - last_count >= BACKLOG_EVERY_SECONDS:
-                    last_count = asyncio.get_running_loop().time()
-                    await self.count_backlog()
-                published = await self.publish_pending()
-                failures = 0
-            except Exception as error:  # the rows stay unsent: retry after a pause
-                failures += 1
-                delay = min(30.0, 0.2 * 2**failures)
-                log.warning("outbox_publish_failed", error=repr(error), retry_in=delay)
-                await _wait(stop, delay)
-                continue
-            now = asyncio.get_running_loop().time()
-            if now - last_purge > 3600:
-                last_purge = now
-                await self.purge_sent()
-            if published < self.batch_size:
-                listening = await self.wake.listen()
-                await self.wake.wait(stop, self.idle_poll_seconds if listening else self.poll_seconds)
-        await self.wake.close()
+        try:
+            while not stop.is_set():
+                try:
+                    if asyncio.get_running_loop().time() - last_count >= BACKLOG_EVERY_SECONDS:
+                        last_count = asyncio.get_running_loop().time()
+                        await self.count_backlog()
+                    published = await self.publish_pending()
+                    failures = 0
+                except Exception as error:  # the rows stay unsent: retry after a pause
+                    failures += 1
+                    delay = min(30.0, 0.2 * 2**failures)
+                    log.warning("outbox_publish_failed", error=repr(error), retry_in=delay)
+                    await _wait(stop, delay)
+                    continue
+                now = asyncio.get_running_loop().time()
+                if now - last_purge > 3600:
+                    last_purge = now
+                    await self.purge_sent()
+                if published < self.batch_size:
+                    listening = await self.wake.listen()
+                    await self.wake.wait(stop, self.idle_poll_seconds if listening else self.poll_seconds)
+        finally:  # cancelled too (a shutdown past its bound): the listening connection goes
+            await self.wake.close()
         await self.flush()
 
     async def flush(self, *, attempts: int = 20) -> None:
