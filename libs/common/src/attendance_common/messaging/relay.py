@@ -122,10 +122,11 @@ class OutboxRelay:
         try:
             while not stop.is_set():
                 try:
+                    published = await self.publish_pending()
+                    # After the pass, so the gauge never shows rows this pass has just sent.
                     if asyncio.get_running_loop().time() - last_count >= BACKLOG_EVERY_SECONDS:
                         last_count = asyncio.get_running_loop().time()
                         await self.count_backlog()
-                    published = await self.publish_pending()
                     failures = 0
                 except Exception as error:  # the rows stay unsent: retry after a pause
                     failures += 1
