@@ -53,6 +53,10 @@ def _readers(service: str) -> dict[str, Any]:
         from alerts.handlers import READERS
 
         return READERS
+    if service == "notifications":
+        from notifications.handlers import MARK_READERS
+
+        return MARK_READERS
     return {}
 
 

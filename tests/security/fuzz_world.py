@@ -80,9 +80,9 @@ def _consumer(service: str, app: Any) -> EventConsumer:
         handlers = make_handlers(app.state.settings)
     else:
         from notifications.handlers import HANDLERS as MAIN
-        from notifications.handlers import MARK_HANDLERS
+        from notifications.handlers import MARK_HANDLERS, MARK_READERS
 
-        handlers = {**MAIN, **MARK_HANDLERS}
+        handlers, readers = {**MAIN, **MARK_HANDLERS}, MARK_READERS
     return EventConsumer(
         name=service,
         topics=[],

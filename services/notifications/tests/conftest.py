@@ -16,7 +16,7 @@ from attendance_common.migrations import upgrade_database
 from attendance_common.testing.apps import client_of, started
 from attendance_common.testing.databases import TestDatabases
 from attendance_common.testing.plugin import TEST_KAFKA_SETTINGS
-from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS
+from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS, MARK_READERS
 from notifications.main import create_app
 from notifications.settings import Settings
 
@@ -74,6 +74,7 @@ def feed(notifications_database: Database, notifications_settings: Settings) -> 
         topics=[],
         handlers={**HANDLERS, **MARK_HANDLERS},
         batch_handlers=BATCH_HANDLERS,
+        readers=MARK_READERS,
         database=notifications_database,
         settings=notifications_settings,
         producer=None,  # type: ignore[arg-type]  # apply() never dead-letters

@@ -90,7 +90,9 @@ class Feed:
     def received(self, data: EventData, source: str = "registers") -> Received:
         """A new event as a fetch brings it (next offset), not applied yet: see `apply_fetch`."""
         event = make_event(data, source=source)
-        return Received(event, decode(event), data.topic, 0, next(self.offsets), data.key())
+        return Received(
+            event, self.consumer.payload(event, None), data.topic, 0, next(self.offsets), data.key()
+        )
 
     async def apply_fetch(self, items: Iterable[Received]) -> None:
         """Apply events as one consumed fetch (one transaction): runs of alerts go to the batch handlers."""
@@ -98,8 +100,10 @@ class Feed:
 
     async def deliver(self, event: CloudEvent) -> Received:
         """Apply one event (again, if it was delivered before: the inbox decides)."""
-        data = decode(event)
-        item = Received(event, data, data.topic, 0, next(self.offsets), data.key())
+        data = decode(event)  # as the consumer's handler takes it: the model, or its reader's view
+        item = Received(
+            event, self.consumer.payload(event, None), data.topic, 0, next(self.offsets), data.key()
+        )
         await self.consumer.apply([item])
         return item
 

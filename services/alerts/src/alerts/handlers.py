@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.evaluation import evaluate, pupil_state, upserts
-from alerts.evaluation.pupil_state import READER, MarksFacts
 from attendance_common.events.registers import (
+    MARKS_READER,
     MarksAmended,
+    MarksFacts,
     MarksRecorded,
     PupilDeleted,
     PupilUpserted,
@@ -42,4 +43,4 @@ HANDLERS = {
     **on(on_pupil, PupilUpserted),
     **on(on_pupil_deleted, PupilDeleted),
 }
-READERS = {MarksRecorded.event_type: READER, MarksAmended.event_type: READER}
+READERS = {MarksRecorded.event_type: MARKS_READER, MarksAmended.event_type: MARKS_READER}

@@ -21,7 +21,9 @@ from attendance_common.events.casework import (
     SupportMeetingHeld,
 )
 from attendance_common.events.registers import (
+    MARKS_READER,
     MarksAmended,
+    MarksFacts,
     MarksRecorded,
     PupilDeleted,
     PupilUpserted,
@@ -102,9 +104,9 @@ async def on_referral(session: AsyncSession, received: Received[ReferralMade]) -
     await triggers.record_triggers(session, incomings, now_utc())
 
 
-async def on_marks(session: AsyncSession, received: Received[MarksRecorded | MarksAmended]) -> None:
-    data = received.data
-    await projections.apply_marks(session, data.school_urn, data.la_code, data.marks)
+async def on_marks(session: AsyncSession, received: Received[MarksFacts]) -> None:
+    """New or amended marks of one school (read by MARK_READERS)."""
+    await projections.apply_marks(session, received.data)
 
 
 async def on_absence_report(
@@ -196,4 +198,6 @@ BATCH_HANDLERS = {
     **on_runs(on_alerts_raised, AlertRaised),
     **on_runs(on_alerts_cleared, AlertCleared),
 }
-MARK_HANDLERS = on(on_marks, MarksRecorded) | on(on_marks, MarksAmended)
+# Marks events are read as plain dicts of the fields the projection keeps, not their models.
+MARK_HANDLERS = {MarksRecorded.event_type: on_marks, MarksAmended.event_type: on_marks}
+MARK_READERS = {MarksRecorded.event_type: MARKS_READER, MarksAmended.event_type: MARKS_READER}

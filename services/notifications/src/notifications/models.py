@@ -55,11 +55,16 @@ class Contact(Base):
 
 
 class Mark(Base):
-    """The pupil's current code per session: the parent-facing attendance read model."""
+    """The pupil's current code per session: the parent-facing attendance read model.
+
+    No foreign key to pupils (as in alerts): a check on every mark of the hottest write (in
+    registers the same check doubles a COPY's cost), and the worker writes the pupils a register
+    names before their marks (projections.pupil_ids).
+    """
 
     __tablename__ = "marks"
 
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     session: Mapped[str] = mapped_column(String(2), primary_key=True)
     code: Mapped[str] = mapped_column(String(2))

@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attendance_common.bulk import any_of, driver_connection, upsert_rows
+from attendance_common.bulk import driver_connection, upsert_columns, upsert_rows
 from attendance_common.events.registers import Contact as ContactData
-from attendance_common.events.registers import PupilDeleted, PupilUpserted, RecordedMark, SchoolUpserted
+from attendance_common.events.registers import MarksFacts, PupilDeleted, PupilUpserted, SchoolUpserted
 from notifications.models import Contact, Mark, Pupil, School
 
 
@@ -47,13 +47,28 @@ async def pupil_ids(
     session: AsyncSession, school_urn: str, la_code: str | None, upns: Sequence[str]
 ) -> dict[str, int]:
     """upn -> pupil id at this school, creating bare rows for pupils not seen yet."""
-    stubs = [{"school_urn": school_urn, "upn": upn, "la_code": la_code} for upn in upns]
-    await upsert_rows(session, Pupil, stubs, key=("school_urn", "upn"))
-    dialect = (await session.connection()).dialect.name
-    rows = await session.execute(
-        select(Pupil.upn, Pupil.id).where(Pupil.school_urn == school_urn, any_of(Pupil.upn, upns, dialect))
+    found = await _ids_at(session, school_urn, upns)
+    missing = [upn for upn in upns if upn not in found]
+    if missing:  # a register names pupils notifications has seen: stubs are the exception
+        stubs = [{"school_urn": school_urn, "upn": upn, "la_code": la_code} for upn in missing]
+        await upsert_rows(session, Pupil, stubs, key=("school_urn", "upn"))
+        found |= await _ids_at(session, school_urn, missing)
+    return found
+
+
+async def _ids_at(session: AsyncSession, school_urn: str, upns: Sequence[str]) -> dict[str, int]:
+    pg = await driver_connection(session)
+    if pg is not None:  # straight to asyncpg: a register asks for a thousand pupils
+        rows = await pg.fetch(
+            "SELECT upn, id FROM pupils WHERE school_urn = $1 AND upn = ANY($2::varchar[])",
+            school_urn,
+            list(upns),
+        )
+        return {row[0]: row[1] for row in rows}
+    found = await session.execute(
+        select(Pupil.upn, Pupil.id).where(Pupil.school_urn == school_urn, Pupil.upn.in_(list(upns)))
     )
-    return {upn: pupil_id for upn, pupil_id in rows}
+    return {upn: pupil_id for upn, pupil_id in found}
 
 
 async def upsert_pupil(session: AsyncSession, data: PupilUpserted) -> int:
@@ -122,11 +137,15 @@ async def mark_deleted(session: AsyncSession, data: PupilDeleted) -> None:
     await upsert_rows(session, Pupil, [row], key=("school_urn", "upn"), replace=("deleted_on",))
 
 
-async def apply_marks(
-    session: AsyncSession, school_urn: str, la_code: str | None, marks: Sequence[RecordedMark]
-) -> None:
+async def apply_marks(session: AsyncSession, data: MarksFacts) -> None:
     """Each session's current code: a later event for the same session replaces the code."""
-    ids = await pupil_ids(session, school_urn, la_code, sorted({m.upn for m in marks}))
-    latest = {(ids[m.upn], m.date, m.session): m.code for m in marks}
-    rows = [{"pupil_id": p, "date": d, "session": s, "code": c} for (p, d, s), c in latest.items()]
-    await upsert_rows(session, Mark, rows, key=("pupil_id", "date", "session"), replace=("code",))
+    marks = data["marks"]
+    ids = await pupil_ids(session, data["school_urn"], data["la_code"], sorted({m["upn"] for m in marks}))
+    latest = {(ids[m["upn"]], m["date"], m["session"]): m["code"] for m in marks}
+    columns: dict[str, list[Any]] = {"pupil_id": [], "date": [], "session": [], "code": []}
+    for (pupil_id, day, session_name), code in latest.items():
+        columns["pupil_id"].append(pupil_id)
+        columns["date"].append(day)
+        columns["session"].append(session_name)
+        columns["code"].append(code)
+    await upsert_columns(session, Mark, columns, key=("pupil_id", "date", "session"), replace=("code",))

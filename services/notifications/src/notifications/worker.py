@@ -17,7 +17,7 @@ from attendance_common.logging import configure_logging
 from attendance_common.messaging import ConsumerSpec, Worker, run_worker
 from notifications import la_streams
 from notifications.delivery.dispatch import Dispatcher
-from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS
+from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS, MARK_READERS
 from notifications.settings import Settings
 from notifications.updates.scheduler import UpdateScheduler
 
@@ -34,7 +34,11 @@ CONSUMER = ConsumerSpec(
     max_records=200,
 )
 MARKS_CONSUMER = ConsumerSpec(
-    name="notifications-marks", topics=(MARKS_TOPIC,), handlers=MARK_HANDLERS, max_records=20
+    name="notifications-marks",
+    topics=(MARKS_TOPIC,),
+    handlers=MARK_HANDLERS,
+    readers=MARK_READERS,
+    max_records=20,
 )
 
 # Each LA's own topic (la_streams.py), in a group of its own: its progress and its inbox are apart

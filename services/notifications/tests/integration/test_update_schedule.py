@@ -19,7 +19,7 @@ from attendance_common.db import Database
 from attendance_common.messaging import EventConsumer
 from attendance_common.migrations import upgrade_database
 from attendance_common.testing.workers import eventually, running
-from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS
+from notifications.handlers import BATCH_HANDLERS, HANDLERS, MARK_HANDLERS, MARK_READERS
 from notifications.main import MIGRATIONS
 from notifications.models import Message
 from notifications.updates.models import UpdateRun
@@ -220,6 +220,7 @@ async def test_two_workers_and_a_restart_send_each_week_once(backend, test_datab
         topics=[],
         handlers={**HANDLERS, **MARK_HANDLERS},
         batch_handlers=BATCH_HANDLERS,
+        readers=MARK_READERS,
         database=database,
         settings=settings,
         producer=None,  # type: ignore[arg-type]

@@ -44,7 +44,6 @@ from alerts.evaluation.neighbourhood import (
 from alerts.evaluation.open_alerts import Ledger, OpenAlert
 from alerts.evaluation.pupil_state import (
     BatchChanges,
-    MarksFacts,
     PupilChanges,
     apply_marks,
     pupil_days,
@@ -61,7 +60,7 @@ from attendance_common.codes import (
     academic_year_end,
     academic_year_start,
 )
-from attendance_common.events.registers import PupilUpserted
+from attendance_common.events.registers import MarksFacts, PupilUpserted
 from attendance_common.scopes import stored_settings
 
 

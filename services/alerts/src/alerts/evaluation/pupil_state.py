@@ -10,12 +10,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
-from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from typing_extensions import TypedDict
 
 from alerts.evaluation import recent, upserts
 from alerts.evaluation.recent import RecentChanges
@@ -24,35 +21,13 @@ from alerts.models import Mark, Pupil
 from alerts.rules import week_of
 from attendance_common.bulk import any_of, driver_connection
 from attendance_common.codes import CODES, UNAUTHORISED_FOR_PENALTY, academic_year_start
-from attendance_common.events.registers import PupilDeleted, PupilUpserted
+from attendance_common.events.registers import MarkFact, PupilDeleted, PupilUpserted
 
 Day = tuple[str | None, str | None]  # (AM, PM) codes
 _COUNTED = YEAR_COLUMNS[:4]  # the category columns, in the order of a YearCounts row
 _COLUMN = {
     code: _COUNTED.index(c.category.value) for code, c in CODES.items() if c.category.value in _COUNTED
 }
-
-
-class MarkFact(TypedDict):
-    """A mark as the rules need it: the part of an event's mark the worker reads (see READER)."""
-
-    upn: str
-    date: dt.date
-    session: Literal["AM", "PM"]
-    code: str
-
-
-class MarksFacts(TypedDict):
-    """A marks event (recorded or amended) as the worker reads it."""
-
-    school_urn: str
-    la_code: str | None
-    marks: list[MarkFact]
-
-
-# Validates a marks event's JSON into plain dicts of the fields above: a quarter of the event
-# model's cost per mark, and a morning brings a thousand marks per school.
-READER = TypeAdapter(MarksFacts).validate_json
 
 
 @dataclass
