@@ -9,7 +9,10 @@ import asyncio
 import datetime as dt
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
 from typing import Protocol
 
 import aiosmtplib
@@ -61,13 +64,7 @@ class EmailSender:
         self.pool = SmtpPool(settings)
 
     async def send(self, outgoing: Outgoing) -> None:
-        message = EmailMessage()
-        message["From"] = self.settings.smtp_from
-        message["To"] = outgoing.address
-        message["Subject"] = outgoing.subject
-        message["Message-ID"] = f"<{outgoing.id}@attendance.notifications>"
-        message["User-Agent"] = USER_AGENT
-        message.set_content(outgoing.body)
+        message = email_message(self.settings.smtp_from, outgoing)
         try:
             await self.pool.send(message)
         except aiosmtplib.SMTPRecipientsRefused as error:
@@ -80,6 +77,30 @@ class EmailSender:
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+def email_message(sender: str, outgoing: Outgoing) -> Message:
+    """The plain-text message, built on the `compat32` classes: the default policy's header objects
+    cost 25 times as much (a tenth of the worker's CPU on a morning of first-day messages).
+
+    UTF-8 throughout: an ASCII body goes as it is (7bit), any other as quoted-printable, and a
+    subject with other characters as an encoded word. No header value can carry a line break.
+    """
+    charset = Charset("utf-8")
+    plain = outgoing.body.isascii() and all(len(line) <= 998 for line in outgoing.body.splitlines())
+    charset.body_encoding = None if plain else QP
+    message = MIMEText(outgoing.body, "plain", charset)
+    subject = _one_line(outgoing.subject)
+    message["From"] = _one_line(sender)
+    message["To"] = _one_line(outgoing.address)
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
+    message["Message-ID"] = f"<{outgoing.id}@attendance.notifications>"
+    message["User-Agent"] = USER_AGENT
+    return message
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.splitlines())
 
 
 class SmsSender:

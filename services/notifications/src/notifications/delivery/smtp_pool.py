@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from email.message import EmailMessage
+from email.message import Message
 
 import aiosmtplib
 
@@ -32,7 +32,7 @@ class SmtpPool:
         self.local_hostname: str | None = None
         self.connections_opened = 0
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         """Send on an idle connection (waiting for one); SMTP errors are raised as aiosmtplib's."""
         connection = await self.idle.get()
         try:
@@ -46,7 +46,7 @@ class SmtpPool:
         finally:
             self.idle.put_nowait(connection)
 
-    async def _send(self, connection: _Connection | None, message: EmailMessage) -> _Connection:
+    async def _send(self, connection: _Connection | None, message: Message) -> _Connection:
         if connection is not None and (
             not connection.client.is_connected
             or connection.sent >= self.settings.smtp_messages_per_connection
