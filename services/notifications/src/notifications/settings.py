@@ -38,7 +38,8 @@ class Settings(ServiceSettings):
     delivery_max_attempts: int = 5
     delivery_backoff_seconds: float = 30
     delivery_backoff_max_seconds: float = 3600
-    delivery_poll_seconds: float = 0.2
+    delivery_poll_seconds: float = 0.2  # where the loop cannot listen (SQLite; its connection down)
+    delivery_idle_poll_seconds: float = 1.0  # the net under a listening loop (dispatch.py)
     delivery_batch_size: int = 50
     # A claimed delivery whose worker died is tried again after this long.
     delivery_lease_seconds: float = 120

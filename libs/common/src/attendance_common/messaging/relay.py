@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from attendance_common.db import Database
 from attendance_common.messaging.outbox import OutboxRow
-from attendance_common.messaging.wake import OutboxWake
+from attendance_common.messaging.wake import Wake
 from attendance_common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, count_events
 
 log = structlog.get_logger(__name__)
@@ -45,7 +45,7 @@ class OutboxRelay:
         # at the most; `poll_seconds` where it cannot listen (SQLite, the listener's connection down).
         self.poll_seconds = poll_seconds
         self.idle_poll_seconds = idle_poll_seconds
-        self.wake = OutboxWake(database)
+        self.wake = Wake(database)
         self.keep_sent_for = keep_sent_for
         self.service = service
         self.published = 0

@@ -1,9 +1,10 @@
-"""Wakes the outbox relay when new rows commit, instead of it asking the database every few
-milliseconds: on PostgreSQL a trigger on the outbox sends NOTIFY at each inserting statement
-(delivered on commit, once per transaction), and the relay LISTENs on its own connection.
+"""Wakes a loop when new rows commit, instead of it asking the database every few milliseconds:
+on PostgreSQL a trigger on the table sends NOTIFY at each inserting statement (delivered on commit,
+once per transaction), and the loop LISTENs on its own connection. The outbox relay wakes so
+(channel `outbox`), and notifications' delivery loop (channel `deliveries`).
 
 Polling stays as the net under it: every `idle_poll_seconds` while listening (a lost notification
-costs that much delay, never an event), and at the relay's `poll_seconds` on SQLite or while the
+costs that much delay, never an event), and at the loop's `poll_seconds` on SQLite or while the
 listening connection cannot be opened (tried again every few seconds).
 """
 
@@ -56,10 +57,12 @@ def drop_wake_trigger_v1() -> None:
             op.execute(statement)
 
 
-class OutboxWake:
-    """The relay's alarm: set by a notification (or on (re)connecting), waited on between batches."""
+class Wake:
+    """A loop's alarm: set by a notification on `channel` (or on (re)connecting), waited on between
+    batches."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, channel: str = CHANNEL) -> None:
+        self.channel = channel
         url = make_url(database.url)
         self.dsn = (
             url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -76,7 +79,7 @@ class OutboxWake:
 
     async def listen(self) -> bool:
         """Listen if not already (again after a lost connection, at most every RETRY_SECONDS);
-        False on SQLite or while the connection cannot be opened: the relay polls then."""
+        False on SQLite or while the connection cannot be opened: the loop polls then."""
         if self.dsn is None or self.listening:
             return self.listening
         now = asyncio.get_running_loop().time()
@@ -85,11 +88,11 @@ class OutboxWake:
         self.next_try = now + RETRY_SECONDS
         try:
             self.connection = await asyncpg.connect(self.dsn, timeout=5)
-            await self.connection.add_listener(CHANNEL, self._notified)
+            await self.connection.add_listener(self.channel, self._notified)
             # A lost connection wakes the relay too: it polls from then on until listening again.
             self.connection.add_termination_listener(self._notified)
         except (OSError, TimeoutError, asyncpg.PostgresError) as error:
-            log.warning("outbox_listen_failed", error=repr(error), retry_in=RETRY_SECONDS)
+            log.warning("listen_failed", channel=self.channel, error=repr(error), retry_in=RETRY_SECONDS)
             await self.close()
             return False
         self.alarm.set()  # rows committed while nobody listened go out at once

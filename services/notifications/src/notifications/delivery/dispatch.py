@@ -13,6 +13,10 @@ up at Notify by its reference (the delivery id) and sent only if Notify does not
 cannot be asked: the email is sent again with the same Message-ID (`<id>@attendance.notifications`,
 which receivers deduplicate on), as a first-day contact lost is worse than one shown twice; a
 webhook is sent again with the same `webhook-id` (Standard Webhooks receivers deduplicate).
+
+Between rounds the loop sleeps until a delivery is inserted (a NOTIFY on `deliveries`, see
+attendance_common.messaging.wake), the next retry falls due, or `delivery_idle_poll_seconds` at the
+most; on SQLite, or while it cannot listen, it polls every `delivery_poll_seconds`.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ import datetime as dt
 from collections.abc import Mapping
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from attendance_common.clock import now_utc
 from attendance_common.copying import copy_as
 from attendance_common.db import Database
 from attendance_common.messaging.consumer import is_transient
+from attendance_common.messaging.wake import Wake
 from notifications.delivery.channels import Outgoing, Sender, SendError, configured_senders
 from notifications.delivery.deliveries import mark_failed, mark_sent, mark_skipped
 from notifications.models import Delivery, Subscription
@@ -35,6 +40,7 @@ from notifications.settings import Settings
 
 log = structlog.get_logger(__name__)
 OUTCOME_LOST = "the worker stopped before recording this attempt's outcome"
+CHANNEL = "deliveries"  # the NOTIFY channel of the deliveries table's trigger (migration 0011)
 
 
 class Dispatcher:
@@ -51,6 +57,7 @@ class Dispatcher:
             senders, missing = configured_senders(settings)
         self.senders = dict(senders)
         self.missing = dict(missing or {})
+        self.wake = Wake(database, CHANNEL)
         self.sent = 0
         self.failed = 0
         # Outcomes sent but not recorded yet (the recording failed): recorded before the next claim.
@@ -65,23 +72,38 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; an outage (database away) pauses the loop, it does not end it."""
         failures = 0
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-                failures = 0
-            except Exception as error:
-                failures += 1
-                delay = min(30.0, 0.2 * 2**failures)
-                log.warning("delivery_loop_failed", error=repr(error), retry_in=delay)
-                await _wait(stop, delay)
-                continue
-            if handled < self.settings.delivery_batch_size:
-                await _wait(stop, self.settings.delivery_poll_seconds)
+        try:
+            while not stop.is_set():
+                try:
+                    handled = await self.run_once()
+                    if handled < self.settings.delivery_batch_size:
+                        await self.wake.wait(stop, await self.idle_seconds())
+                    failures = 0
+                except Exception as error:
+                    failures += 1
+                    delay = min(30.0, 0.2 * 2**failures)
+                    log.warning("delivery_loop_failed", error=repr(error), retry_in=delay)
+                    await _wait(stop, delay)
+        finally:  # cancelled too: the listening connection goes
+            await self.wake.close()
         if self.held:
             try:
                 await self.record_held(now_utc())
             except Exception as error:
                 log.warning("delivery_outcomes_unrecorded_at_stop", count=len(self.held), error=repr(error))
+
+    async def idle_seconds(self) -> float:
+        """How long to sleep after a round that found less than a batch: until the next retry is
+        due (a notification wakes the loop for new deliveries), a second at the most; the short
+        poll where the loop cannot listen."""
+        if not await self.wake.listen():
+            return self.settings.delivery_poll_seconds
+        async with self.database.transaction() as session:
+            due = await session.scalar(
+                select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")
+            )
+        longest = self.settings.delivery_idle_poll_seconds
+        return longest if due is None else min(longest, max(0.0, (due - now_utc()).total_seconds()))
 
     async def run_once(self, now: dt.datetime | None = None) -> int:
         """Claim, send and record one batch of due deliveries; return how many were handled."""
