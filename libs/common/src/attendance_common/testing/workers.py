@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
+import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from attendance_common.messaging import Worker
 from attendance_common.messaging.kafka import ensure_topics, make_consumer
 
 T = TypeVar("T")
+log = structlog.get_logger(__name__)
 
 
 @asynccontextmanager
@@ -56,25 +58,40 @@ async def eventually(
         await asyncio.sleep(0.1)
 
 
-async def skip_to_end(worker: Worker, *, timeout: float = 60) -> None:
+async def skip_to_end(worker: Worker, *, timeout: float = 20, attempts: int = 3) -> None:
     """Commit each of the worker's consumer groups at the end of its topics: join the group alone
-    (as the worker would), wait until it holds every partition, read to the end, commit, leave."""
+    (as the worker would), wait until it holds every partition, read to the end, commit, leave.
+
+    Each group's whole skip, joining and leaving included, is bounded and tried again on a fresh
+    consumer: a join that Tansu never completes must fail the test in time, not hang it past its
+    timeout (whose interruption would leave this test's workers running into the next tests)."""
     await ensure_topics(worker.settings, {topic for spec in worker.specs for topic in spec.topics})
     for spec in worker.specs:
-        consumer = make_consumer(worker.settings, spec.name, spec.topics)
-        await consumer.start()
-        try:
-            async with asyncio.timeout(timeout):
-                while not (every := all_partitions(consumer, spec.topics)) or consumer.assignment() != every:
-                    await consumer.getmany(timeout_ms=100)
-                # Read to the end rather than seek there: Tansu answers a log end short of a batch's
-                # last records (the first record's offset + 1), where Kafka answers the true end.
-                ends = await consumer.end_offsets(list(every))
-                while await consumer.getmany(timeout_ms=300) or await short_of(consumer, ends):
-                    pass
-                await consumer.commit({partition: await consumer.position(partition) for partition in every})
-        finally:
-            await consumer.stop()
+        for attempt in range(1, attempts + 1):
+            try:
+                async with asyncio.timeout(timeout):
+                    await _skip_group(worker, spec.name, spec.topics)
+                break
+            except TimeoutError:
+                log.warning("skip_to_end_timed_out", group=spec.name, attempt=attempt, timeout=timeout)
+                if attempt == attempts:
+                    raise
+
+
+async def _skip_group(worker: Worker, group: str, topics: tuple[str, ...]) -> None:
+    consumer = make_consumer(worker.settings, group, topics)
+    await consumer.start()
+    try:
+        while not (every := all_partitions(consumer, topics)) or consumer.assignment() != every:
+            await consumer.getmany(timeout_ms=100)
+        # Read to the end rather than seek there: Tansu answers a log end short of a batch's
+        # last records (the first record's offset + 1), where Kafka answers the true end.
+        ends = await consumer.end_offsets(list(every))
+        while await consumer.getmany(timeout_ms=300) or await short_of(consumer, ends):
+            pass
+        await consumer.commit({partition: await consumer.position(partition) for partition in every})
+    finally:
+        await consumer.stop()
 
 
 async def short_of(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
