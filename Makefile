@@ -69,6 +69,7 @@ bench: setup
 	$(VENV)/bin/python tests/bench/event_shapes.py
 	$(VENV)/bin/python tests/bench/alerts_worker.py
 	$(VENV)/bin/python tests/bench/pipeline.py
+	$(VENV)/bin/python tests/bench/idle.py
 	$(VENV)/bin/python tests/bench/requests_flow.py
 	$(VENV)/bin/python tests/bench/attendance_updates.py
 

@@ -2,7 +2,9 @@
 
 Usage: python tests/bench/pipeline.py [--schools 100] [--pupils 600] [--rate 5000]
 BENCH_SCALE=small: 8 schools of 600 pupils. Starts the broker and the four services (API and
-worker each, as `make run` does) on fresh PostgreSQL databases (TEST_DATABASE_URL), then, in one run:
+worker each, as `make run` does) on fresh PostgreSQL databases (a private server; TEST_DATABASE_URL's
+with --shared-postgres), seeds the pupils, settles the databases as a night would (VACUUM ANALYZE,
+a checkpoint), then, in one run:
 - saturation: every school's morning register posted at once (16 in flight); API marks/s, and end
   to end (until alerts and notifications hold every mark and every first-day message exists);
 - fixed rate: mornings paced at --rate marks/s;
@@ -186,9 +188,8 @@ def england_day_minutes(marks_per_s: float) -> float:
 async def national_day(stack: Stack, dbs: Databases, args: argparse.Namespace) -> dict[str, object]:
     """A whole school day for every school (scaled by --schools and --pupils): each school's morning
     register posted at once, then the afternoons', until every alert and message is made."""
-    figures = await phase(
-        "national_day", stack, dbs, [FIRST_MORNING], args, None, deadline=3600, sessions=("AM", "PM")
-    )
+    day = mornings(FIRST_MORNING, 1 + args.warm_days)[-1]
+    figures = await phase("national_day", stack, dbs, [day], args, None, deadline=3600, sessions=("AM", "PM"))
     rate = figures["national_day_end_to_end_marks_per_s"]
     return figures | {"ingest_marks_per_s": rate, "england_day_minutes": england_day_minutes(rate)}  # type: ignore[arg-type]
 
@@ -205,6 +206,9 @@ async def main() -> None:
     parser.add_argument("--pupils", type=int, default=600)
     parser.add_argument("--rate", type=float, default=5000, help="offered marks/s of the fixed-rate phase")
     parser.add_argument("--fixed-mornings", type=int, default=3 if small else 1)
+    parser.add_argument(
+        "--warm-days", type=int, default=1, help="school days posted (not measured) before the measured ones"
+    )
     parser.add_argument("--shared-postgres", action="store_true", help="use TEST_DATABASE_URL's server")
     parser.add_argument(
         "--national-day",
@@ -247,11 +251,19 @@ async def run(args: argparse.Namespace, admin_url: str, described: str) -> dict[
         total = args.schools * args.pupils
         await dbs.wait_for_pupils(total)
         figures["seed_s"] = round(time.time() - started, 1)
+        days = mornings(FIRST_MORNING, args.warm_days + 1 + args.fixed_mornings)
+        warm, days = days[: args.warm_days], days[args.warm_days :]
+        if warm:  # not measured: the school days behind a real morning (windows, year counts)
+            figures["warm_s"] = (await phase("warm", stack, dbs, warm, args, None, 600, ("AM", "PM")))[
+                "warm_s"
+            ]
+        started = time.time()
+        await dbs.settle()
+        figures["settle_s"] = round(time.time() - started, 1)
         if args.national_day:
             figures |= await national_day(stack, dbs, args)
             await dbs.close()
             return figures
-        days = mornings(FIRST_MORNING, 1 + args.fixed_mornings)
         figures |= await phase("saturation", stack, dbs, days[:1], args, None, deadline=300)
         figures |= await phase("fixed", stack, dbs, days[1:], args, args.rate, deadline=300)
         await dbs.close()
