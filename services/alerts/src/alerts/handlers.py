@@ -6,10 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerts.evaluation import evaluate, pupil_state, upserts
 from attendance_common.events.registers import (
-    MARKS_READER,
-    MarksAmended,
+    MARKS_READERS,
     MarksFacts,
-    MarksRecorded,
     PupilDeleted,
     PupilUpserted,
     SchoolUpserted,
@@ -37,10 +35,9 @@ async def on_pupil_deleted(session: AsyncSession, received: Received[PupilDelete
 
 HANDLERS = {
     # Marks events are read as plain dicts of the fields the rules use (READERS), not their models.
-    MarksRecorded.event_type: on_marks,
-    MarksAmended.event_type: on_marks,
+    **dict.fromkeys(MARKS_READERS, on_marks),
     **on(on_school, SchoolUpserted),
     **on(on_pupil, PupilUpserted),
     **on(on_pupil_deleted, PupilDeleted),
 }
-READERS = {MarksRecorded.event_type: MARKS_READER, MarksAmended.event_type: MARKS_READER}
+READERS = MARKS_READERS

@@ -21,7 +21,7 @@ from attendance_common.events.casework import (
     SupportMeetingHeld,
 )
 from attendance_common.events.registers import (
-    MARKS_READER,
+    MARKS_READERS,
     MarksAmended,
     MarksFacts,
     MarksRecorded,
@@ -200,4 +200,4 @@ BATCH_HANDLERS = {
 }
 # Marks events are read as plain dicts of the fields the projection keeps, not their models.
 MARK_HANDLERS = {MarksRecorded.event_type: on_marks, MarksAmended.event_type: on_marks}
-MARK_READERS = {MarksRecorded.event_type: MARKS_READER, MarksAmended.event_type: MARKS_READER}
+MARK_READERS = MARKS_READERS

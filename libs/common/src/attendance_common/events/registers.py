@@ -268,3 +268,5 @@ class MarksFacts(TypedDict):
 # Validates a marks event's JSON into plain dicts of the fields above: a quarter of the event
 # model's cost per mark, and a morning brings a thousand marks per school.
 MARKS_READER = TypeAdapter(MarksFacts).validate_json
+# A consumer's readers (event type -> reader) for both marks events.
+MARKS_READERS = {MarksRecorded.event_type: MARKS_READER, MarksAmended.event_type: MARKS_READER}
