@@ -41,6 +41,7 @@ from notifications.settings import Settings
 log = structlog.get_logger(__name__)
 OUTCOME_LOST = "the worker stopped before recording this attempt's outcome"
 CHANNEL = "deliveries"  # the NOTIFY channel of the deliveries table's trigger (migration 0011)
+SHORTEST = 0.05  # seconds: the least a listening loop sleeps between rounds
 
 
 class Dispatcher:
@@ -103,7 +104,8 @@ class Dispatcher:
                 select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")
             )
         longest = self.settings.delivery_idle_poll_seconds
-        return longest if due is None else min(longest, max(0.0, (due - now_utc()).total_seconds()))
+        # A due row this round could not claim is another worker's, being claimed: no spinning.
+        return longest if due is None else min(longest, max(SHORTEST, (due - now_utc()).total_seconds()))
 
     async def run_once(self, now: dt.datetime | None = None) -> int:
         """Claim, send and record one batch of due deliveries; return how many were handled."""
