@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TypeVar
 
 import structlog
@@ -21,9 +23,12 @@ log = structlog.get_logger(__name__)
 async def running(worker: Worker, *, from_now: bool = False) -> AsyncIterator[asyncio.Task[None]]:
     """Run the worker as a task for the block; stop it cleanly (batch finished, outbox flushed) after.
 
-    `from_now`: its consumer groups first skip what the session's broker already holds (other
-    tests' events, which a group of the same name has not read yet), so a test that starts the
-    service afresh waits only for its own events. Enter it before the test publishes anything."""
+    `from_now`: its consumer groups are the test's own (named after its database: a worker
+    restarted later on the same database takes the same groups) and first skip what the session's
+    broker already holds, so a test that starts the service afresh waits only for its own events
+    and no earlier test's member of a shared group can hold its join up. Enter it before the test
+    publishes anything."""
+    _own_groups(worker, fresh=from_now)
     if from_now:
         await skip_to_end(worker)
     task = asyncio.create_task(worker.run())
@@ -35,6 +40,18 @@ async def running(worker: Worker, *, from_now: bool = False) -> AsyncIterator[as
             await asyncio.wait_for(task, timeout=30)
         finally:
             await worker.database.dispose()
+
+
+# The database URL of each from_now worker -> the suffix of the consumer groups it took.
+_GROUPS: dict[str, str] = {}
+
+
+def _own_groups(worker: Worker, *, fresh: bool) -> None:
+    if fresh:
+        _GROUPS.setdefault(worker.database.url, uuid.uuid4().hex[:8])
+    suffix = _GROUPS.get(worker.database.url)
+    if suffix is not None:
+        worker.specs = [replace(spec, name=f"{spec.name}-{suffix}") for spec in worker.specs]
 
 
 async def eventually(
@@ -80,12 +97,13 @@ async def skip_to_end(worker: Worker, *, timeout: float = 20, attempts: int = 3)
 
 async def _skip_group(worker: Worker, group: str, topics: tuple[str, ...]) -> None:
     consumer = make_consumer(worker.settings, group, topics)
-    await consumer.start()
-    try:
+    try:  # stopped however it ends: a start cut short by the timeout would stay in the group
+        await consumer.start()
         while not (every := all_partitions(consumer, topics)) or consumer.assignment() != every:
             await consumer.getmany(timeout_ms=100)
-        # Read to the end rather than seek there: Tansu answers a log end short of a batch's
-        # last records (the first record's offset + 1), where Kafka answers the true end.
+        # Seek to the end, then read on to it: Tansu answers a log end short of a batch's last
+        # records (the first record's offset + 1), where Kafka answers the true end.
+        await consumer.seek_to_end()
         ends = await consumer.end_offsets(list(every))
         while await consumer.getmany(timeout_ms=300) or await short_of(consumer, ends):
             pass
