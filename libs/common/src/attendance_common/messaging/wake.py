@@ -22,39 +22,44 @@ from attendance_common.db import Database
 log = structlog.get_logger(__name__)
 CHANNEL = "outbox"
 RETRY_SECONDS = 5.0
-# Statement-level: one NOTIFY per INSERT, and PostgreSQL folds a transaction's identical ones.
-TRIGGER_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION outbox_wake_relay() RETURNS trigger LANGUAGE plpgsql AS $$
+
+
+def notify_on_insert_v1(table: str, channel: str, name: str) -> None:
+    """In a service's migration: trigger and function `name` on `table`, sending NOTIFY `channel`
+    once per inserting statement (PostgreSQL only; SQLite polls). Statement-level: PostgreSQL folds
+    a transaction's identical notifications into one, delivered on commit."""
+    from alembic import op
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('{CHANNEL}', '');
+    PERFORM pg_notify('{channel}', '');
     RETURN NULL;
 END $$
 """
-TRIGGER = """
-CREATE TRIGGER outbox_wake_relay AFTER INSERT ON outbox
-FOR EACH STATEMENT EXECUTE FUNCTION outbox_wake_relay()
-"""
-DROP_TRIGGER = (
-    "DROP TRIGGER IF EXISTS outbox_wake_relay ON outbox",
-    "DROP FUNCTION IF EXISTS outbox_wake_relay()",
-)
+        )
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER INSERT ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
+
+
+def drop_notify_on_insert_v1(table: str, name: str) -> None:
+    from alembic import op
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        op.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
 def create_wake_trigger_v1() -> None:
-    """In a service's migration: the outbox's NOTIFY trigger (PostgreSQL only; SQLite polls)."""
-    from alembic import op
-
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(TRIGGER_FUNCTION)
-        op.execute(TRIGGER)
+    """In a service's migration: the outbox's NOTIFY trigger, which wakes the relay."""
+    notify_on_insert_v1("outbox", CHANNEL, "outbox_wake_relay")
 
 
 def drop_wake_trigger_v1() -> None:
-    from alembic import op
-
-    if op.get_bind().dialect.name == "postgresql":
-        for statement in DROP_TRIGGER:
-            op.execute(statement)
+    drop_notify_on_insert_v1("outbox", "outbox_wake_relay")
 
 
 class Wake:
