@@ -28,9 +28,9 @@ async def running(worker: Worker, *, from_now: bool = False) -> AsyncIterator[as
     broker already holds, so a test that starts the service afresh waits only for its own events
     and no earlier test's member of a shared group can hold its join up. Enter it before the test
     publishes anything."""
-    _own_groups(worker, fresh=from_now)
     if from_now:
         await skip_to_end(worker)
+    _own_groups(worker, fresh=False)  # a restart on a skipped worker's database rejoins its groups
     task = asyncio.create_task(worker.run())
     try:
         yield task
@@ -51,7 +51,10 @@ def _own_groups(worker: Worker, *, fresh: bool) -> None:
         _GROUPS.setdefault(worker.database.url, uuid.uuid4().hex[:8])
     suffix = _GROUPS.get(worker.database.url)
     if suffix is not None:
-        worker.specs = [replace(spec, name=f"{spec.name}-{suffix}") for spec in worker.specs]
+        worker.specs = [
+            spec if spec.name.endswith(f"-{suffix}") else replace(spec, name=f"{spec.name}-{suffix}")
+            for spec in worker.specs
+        ]
 
 
 async def eventually(
@@ -77,11 +80,13 @@ async def eventually(
 
 async def skip_to_end(worker: Worker, *, timeout: float = 20, attempts: int = 3) -> None:
     """Commit each of the worker's consumer groups at the end of its topics: join the group alone
-    (as the worker would), wait until it holds every partition, read to the end, commit, leave.
+    (as the worker would, in groups of its own: see `running`), wait until it holds every partition,
+    read to the end, commit, leave.
 
     Each group's whole skip, joining and leaving included, is bounded and tried again on a fresh
     consumer: a join that Tansu never completes must fail the test in time, not hang it past its
     timeout (whose interruption would leave this test's workers running into the next tests)."""
+    _own_groups(worker, fresh=True)
     await ensure_topics(worker.settings, {topic for spec in worker.specs for topic in spec.topics})
     for spec in worker.specs:
         for attempt in range(1, attempts + 1):
